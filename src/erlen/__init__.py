@@ -1,0 +1,1 @@
+"""erlen: Flask's API on its own HTTP toolkit, served over WSGI and ASGI."""
