@@ -1,0 +1,288 @@
+"""Decode HTML form bodies (urlencoded and multipart) into fields and files, with limits."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import tempfile
+from collections.abc import Mapping
+from typing import IO
+from urllib.parse import unquote_to_bytes
+
+from .datastructures import FileStorage, ImmutableMultiDict
+from .exceptions import BadRequest, ClientDisconnected, RequestEntityTooLarge
+from .multipart import MultipartDecoder, PartData, PartEnd, PartStart, parse_boundary
+
+__all__ = ["parse_form_data"]
+
+#: Bytes read from the stream at a time.
+CHUNK_SIZE = 64 * 1024
+
+# COMPAT(flask): the charsets Werkzeug honours in a part's own Content-Type;
+# anything else falls back to the form's charset.
+_PART_CHARSETS = frozenset(("ascii", "us-ascii", "utf-8", "utf8", "iso-8859-1", "latin-1"))
+
+
+def _empty() -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
+    return ImmutableMultiDict(), ImmutableMultiDict()
+
+
+def _too_large(what: str, limit: int) -> RequestEntityTooLarge:
+    return RequestEntityTooLarge(f"The {what} is larger than the limit of {limit} bytes.")
+
+
+def _form_charset(options: Mapping[str, str]) -> str:
+    charset = options.get("charset", "").strip().lower() or "utf-8"
+    try:
+        info = codecs.lookup(charset)
+    except LookupError:
+        raise BadRequest(f"The form's charset {charset!r} is unknown.") from None
+    # SECURITY: only real text encodings; codecs.lookup also knows zlib, base64...
+    if not getattr(info, "_is_text_encoding", True):
+        raise BadRequest(f"The form's charset {charset!r} is not a text encoding.")
+    return info.name
+
+
+def _read_limited(
+    stream: IO[bytes], content_length: int | None, max_content_length: int | None, limit: int | None
+) -> bytes:
+    """Read a whole (small) body, enforcing the content and form memory limits."""
+    chunks: list[bytes] = []
+    size = 0
+    remaining = content_length
+    while remaining is None or remaining > 0:
+        want = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
+        chunk = stream.read(want)
+        if not chunk:
+            if remaining is not None:
+                raise ClientDisconnected()
+            break
+        size += len(chunk)
+        if max_content_length is not None and size > max_content_length:
+            raise _too_large("request body", max_content_length)
+        if limit is not None and size > limit:
+            raise _too_large("form data", limit)
+        chunks.append(chunk)
+        if remaining is not None:
+            remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _decode_text(raw: bytes, charset: str, what: str) -> str:
+    try:
+        return raw.decode(charset)
+    except UnicodeDecodeError as e:
+        raise BadRequest(
+            f"The {what} is not valid {charset} text (bad byte at position {e.start})."
+        ) from None
+
+
+def _parse_urlencoded(
+    body: bytes, charset: str, max_parts: int | None
+) -> ImmutableMultiDict[str, str]:
+    if max_parts is not None and body.count(b"&") >= max_parts:
+        pieces = sum(1 for item in body.split(b"&") if item)
+        if pieces > max_parts:
+            raise RequestEntityTooLarge(f"The form has more than {max_parts} fields.")
+    pairs: list[tuple[str, str]] = []
+    for item in body.split(b"&"):
+        if not item:
+            continue
+        key, _, value = item.partition(b"=")
+        name = _decode_text(unquote_to_bytes(key.replace(b"+", b" ")), charset, "form field name")
+        pairs.append(
+            (
+                name,
+                _decode_text(
+                    unquote_to_bytes(value.replace(b"+", b" ")), charset, f"form field {name!r}"
+                ),
+            )
+        )
+    return ImmutableMultiDict(pairs)
+
+
+class _Part:
+    """The part being received: a field's bytes or a file's spool."""
+
+    __slots__ = ("field_data", "file", "size", "start")
+
+    def __init__(self, start: PartStart, file: IO[bytes] | None) -> None:
+        self.start = start
+        self.file = file
+        self.size = 0
+        self.field_data: list[bytes] = []
+
+
+def _spool_to_disk(memory: io.BytesIO, spools: list[IO[bytes]]) -> IO[bytes]:
+    # Small files stay in a BytesIO: no file descriptor, and nothing that warns
+    # when user code never closes it (SpooledTemporaryFile does). The disk file
+    # is closed by the FileStorage's owner (the request), or on error.
+    disk = tempfile.TemporaryFile("w+b")  # noqa: SIM115
+    spools.append(disk)
+    disk.write(memory.getbuffer())
+    return disk
+
+
+def _part_charset(start: PartStart, default: str) -> str:
+    content_type = start.content_type
+    if content_type and "charset" in content_type.lower():
+        for param in content_type.split(";")[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "charset":
+                charset = value.strip().strip('"').lower()
+                if charset in _PART_CHARSETS:
+                    return charset
+    return default
+
+
+def _parse_multipart(
+    stream: IO[bytes],
+    options: Mapping[str, str],
+    content_length: int | None,
+    max_content_length: int | None,
+    max_form_memory_size: int | None,
+    max_form_parts: int | None,
+    spool_threshold: int,
+) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
+    boundary = parse_boundary(options.get("boundary"))
+    charset = _form_charset(options)
+    decoder = MultipartDecoder(
+        boundary, max_parts=max_form_parts, max_part_memory=max_form_memory_size
+    )
+    fields: list[tuple[str, str]] = []
+    files: list[tuple[str, FileStorage]] = []
+    spools: list[IO[bytes]] = []
+    field_memory = 0
+    part: _Part | None = None
+    size = 0
+    remaining = content_length
+
+    try:
+        while True:
+            # PERF/SECURITY: fixed-size reads, never past Content-Length, so a
+            # large upload streams to its spool instead of sitting in memory.
+            if remaining is not None and remaining <= 0:
+                chunk = b""
+            else:
+                want = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
+                chunk = stream.read(want)
+                if chunk:
+                    size += len(chunk)
+                    if max_content_length is not None and size > max_content_length:
+                        raise _too_large("request body", max_content_length)
+                    if remaining is not None:
+                        remaining -= len(chunk)
+            decoder.feed(chunk)
+            for event in decoder.events():
+                if isinstance(event, PartData):
+                    assert part is not None
+                    if part.file is not None:
+                        part.size += len(event.data)
+                        if part.size > spool_threshold and isinstance(part.file, io.BytesIO):
+                            part.file = _spool_to_disk(part.file, spools)
+                        part.file.write(event.data)
+                    else:
+                        field_memory += len(event.data)
+                        if max_form_memory_size is not None and field_memory > max_form_memory_size:
+                            raise _too_large("form data", max_form_memory_size)
+                        part.field_data.append(event.data)
+                elif isinstance(event, PartStart):
+                    part = _Part(event, io.BytesIO() if event.filename is not None else None)
+                elif isinstance(event, PartEnd):
+                    assert part is not None
+                    start = part.start
+                    if part.file is not None:
+                        part.file.seek(0)
+                        files.append(
+                            (
+                                start.name,
+                                FileStorage(
+                                    stream=part.file,
+                                    filename=start.filename,
+                                    name=start.name,
+                                    content_type=start.content_type,
+                                    headers=start.headers,
+                                ),
+                            )
+                        )
+                    else:
+                        raw = b"".join(part.field_data)
+                        fields.append(
+                            (
+                                start.name,
+                                _decode_text(
+                                    raw, _part_charset(start, charset), f"form field {start.name!r}"
+                                ),
+                            )
+                        )
+                    part = None
+            if not chunk:
+                break
+    except BaseException:
+        for spool in spools:
+            spool.close()
+        raise
+    return ImmutableMultiDict(fields), ImmutableMultiDict(files)
+
+
+def parse_form_data(
+    stream: IO[bytes] | None,
+    mimetype: str,
+    options: Mapping[str, str],
+    content_length: int | None,
+    *,
+    max_content_length: int | None = None,
+    max_form_memory_size: int | None = 500_000,
+    max_form_parts: int | None = 1_000,
+    spool_threshold: int = 500 * 1024,
+) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
+    """Decode a form body into ``(form, files)``.
+
+    ``mimetype`` and ``options`` are the request's parsed Content-Type
+    (``options`` holds ``boundary`` and ``charset``). Handles
+    ``application/x-www-form-urlencoded`` and ``multipart/form-data``; for any
+    other type the stream is not read and both results are empty.
+
+    At most ``content_length`` bytes are read, in 64 KiB chunks. Limits:
+
+    - a body over ``max_content_length`` raises :class:`RequestEntityTooLarge` (413);
+    - form fields (not files) over ``max_form_memory_size`` bytes in total, or
+      more than ``max_form_parts`` fields or parts, raise 413;
+    - a malformed, truncated or undecodable body, or a multipart body without
+      a valid boundary, raises :class:`BadRequest` (400) saying why.
+
+    Each uploaded file is a :class:`FileStorage` (with ``name``, ``filename``,
+    ``content_type`` and ``headers``), kept in memory up to ``spool_threshold``
+    bytes and spooled to a temporary file beyond. A part with a ``filename``
+    parameter is a file even when the filename is empty, which is how browsers
+    send an empty file input. Pass ``None`` to turn a limit off.
+    """
+    mimetype = mimetype.lower()
+    if mimetype == "application/x-www-form-urlencoded":
+        kind = "urlencoded"
+    elif mimetype == "multipart/form-data":
+        kind = "multipart"
+    else:
+        return _empty()
+    if (
+        max_content_length is not None
+        and content_length is not None
+        and content_length > max_content_length
+    ):
+        raise _too_large("request body", max_content_length)
+    if stream is None or content_length == 0:
+        return _empty()
+
+    if kind == "urlencoded":
+        charset = _form_charset(options)
+        body = _read_limited(stream, content_length, max_content_length, max_form_memory_size)
+        return _parse_urlencoded(body, charset, max_form_parts), ImmutableMultiDict()
+    return _parse_multipart(
+        stream,
+        options,
+        content_length,
+        max_content_length,
+        max_form_memory_size,
+        max_form_parts,
+        spool_threshold,
+    )

@@ -1,0 +1,494 @@
+"""Incremental ``multipart/form-data`` decoding and encoding.
+
+:class:`MultipartDecoder` does no I/O: the caller feeds it bytes as they
+arrive and reads back events (a part's headers, chunks of its data, its end).
+The byte-level parsing is python-multipart's streaming parser; this module adds
+the strictness and limits erlen promises (no garbage before the first boundary,
+no missing closing boundary, a cap on parts and on field sizes) and turns
+every malformed body into a :class:`~erlen.http.exceptions.BadRequest`.
+
+:func:`encode_multipart` builds a body, for the test client and for tests.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser
+
+from .datastructures import Headers
+from .exceptions import BadRequest, RequestEntityTooLarge
+
+__all__ = [
+    "MultipartDecoder",
+    "MultipartEvent",
+    "PartData",
+    "PartEnd",
+    "PartStart",
+    "encode_multipart",
+    "parse_boundary",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PartStart:
+    """A part begins: its form ``name``, ``filename`` (``None`` for a plain field),
+    ``content_type`` (``None`` when the part has no Content-Type) and all headers."""
+
+    name: str
+    filename: str | None
+    content_type: str | None
+    headers: Headers
+
+
+@dataclass(frozen=True, slots=True)
+class PartData:
+    """A chunk of the current part's body."""
+
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class PartEnd:
+    """The current part is complete."""
+
+
+MultipartEvent = PartStart | PartData | PartEnd
+
+_PART_END = PartEnd()
+
+# RFC 2046 section 5.1.1: 1 to 70 of these, not ending in a space.
+_BOUNDARY_RE = re.compile(rb"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
+# COMPAT(flask): browsers escape these three in quoted names (HTML/Fetch spec);
+# Werkzeug leaves them escaped, erlen decodes them as the Fetch spec's parser does.
+_NAME_ESCAPES = {"%22": '"', "%0D": "\r", "%0A": "\n"}
+_NAME_ESCAPE_RE = re.compile("%22|%0D|%0A")
+_QUOTED_PAIR_RE = re.compile(r"\\([\\\"])")
+_LIMIT_HEADER_COUNT = 16
+_LIMIT_HEADER_SIZE = 8192
+
+
+def parse_boundary(boundary: str | bytes | None) -> bytes:
+    """Check a ``boundary`` parameter and return it as bytes.
+
+    Raises :class:`BadRequest` when it is missing, empty, or not a valid
+    RFC 2046 boundary (1 to 70 letters, digits or ``'()+_,-./:=?``, spaces
+    allowed except at the end).
+    """
+    if not boundary:
+        raise BadRequest("The multipart/form-data body has a missing boundary.")
+    if isinstance(boundary, str):
+        try:
+            boundary = boundary.encode("ascii")
+        except UnicodeEncodeError:
+            raise BadRequest("The multipart boundary contains invalid characters.") from None
+    if _BOUNDARY_RE.fullmatch(boundary) is None:
+        raise BadRequest("The multipart boundary contains invalid characters or is too long.")
+    return boundary
+
+
+def _decode_header_text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # Never fails, and keeps every byte recoverable.
+        return raw.decode("latin-1")
+
+
+def _unescape_name(value: str) -> str:
+    if "\\" in value:
+        value = _QUOTED_PAIR_RE.sub(r"\1", value)
+    if "%" in value:
+        value = _NAME_ESCAPE_RE.sub(lambda m: _NAME_ESCAPES[m.group()], value)
+    return value
+
+
+def _decode_ext_value(value: str) -> str | None:
+    """Decode an RFC 2231/5987 ``charset'lang'%xx`` parameter, or ``None``."""
+    charset, sep, rest = value.partition("'")
+    _, sep2, encoded = rest.partition("'")
+    charset = charset.strip().lower()
+    # SECURITY: only the charsets RFC 8187 requires; the client must not pick
+    # an arbitrary Python codec.
+    if not (sep and sep2) or charset not in ("utf-8", "iso-8859-1"):
+        return None
+    try:
+        return unquote_to_bytes(encoded).decode(charset)
+    except UnicodeDecodeError:
+        return None
+
+
+def _parse_disposition(value: str) -> tuple[str, dict[str, str]]:
+    """Split a Content-Disposition value into its type and parameters."""
+    kind, _, rest = value.partition(";")
+    params: dict[str, str] = {}
+    extended: dict[str, str] = {}
+    i, n = 0, len(rest)
+    while i < n:
+        while i < n and rest[i] in " \t;":
+            i += 1
+        eq = rest.find("=", i)
+        if eq == -1:
+            break
+        key = rest[i:eq].strip().lower()
+        i = eq + 1
+        while i < n and rest[i] in " \t":
+            i += 1
+        if i < n and rest[i] == '"':
+            # Quoted string: a backslash escapes the next character.
+            j = i + 1
+            while j < n and rest[j] != '"':
+                j += 2 if rest[j] == "\\" else 1
+            if j >= n:
+                # Unterminated (often a Windows path ending in "\"): take up to
+                # the last quote, or the rest.
+                last = rest.rfind('"', i + 1)
+                j = last if last != -1 else n
+            raw = rest[i + 1 : j]
+            param = _unescape_name(raw)
+            i = j + 1
+        else:
+            semi = rest.find(";", i)
+            j = n if semi == -1 else semi
+            raw = param = rest[i:j].strip()
+            i = j
+        if key.endswith("*"):
+            decoded = _decode_ext_value(raw)
+            if decoded is not None:
+                extended.setdefault(key[:-1], decoded)
+        elif key:
+            params.setdefault(key, param)
+    # RFC 6266: the extended form wins over the plain one.
+    params.update(extended)
+    return kind.strip().lower(), params
+
+
+class MultipartDecoder:
+    """Turn a ``multipart/form-data`` body, fed in chunks, into events.
+
+    ::
+
+        decoder = MultipartDecoder(boundary, max_parts=1000, max_part_memory=500_000)
+        decoder.feed(chunk)
+        for event in decoder.events():
+            ...  # PartStart, then PartData chunks, then PartEnd, for each part
+        decoder.feed(b"")  # end of input
+
+    ``max_parts`` caps the number of parts and ``max_part_memory`` the size of
+    one non-file part (a field); going over either raises
+    :class:`RequestEntityTooLarge`. A malformed body (garbage before the first
+    boundary, bad part headers, bare LF line breaks, no closing boundary when
+    input ends) raises :class:`BadRequest` with the reason. File parts are not
+    size-limited here: the caller streams them wherever it likes. ``None``
+    turns a limit off.
+    """
+
+    __slots__ = (
+        "_boundary",
+        "_complete",
+        "_data",
+        "_data_size",
+        "_events",
+        "_field",
+        "_finished",
+        "_head",
+        "_header_name",
+        "_header_value",
+        "_headers",
+        "_max_part_memory",
+        "_max_parts",
+        "_parser",
+        "_parts",
+        "_started",
+    )
+
+    def __init__(
+        self,
+        boundary: str | bytes,
+        max_parts: int | None = 1000,
+        max_part_memory: int | None = 500_000,
+    ) -> None:
+        self._boundary = parse_boundary(boundary)
+        self._max_parts = max_parts
+        self._max_part_memory = max_part_memory
+        self._events: list[MultipartEvent] = []
+        self._data: list[bytes] = []
+        self._data_size = 0
+        self._field = False
+        self._headers: list[tuple[str, str]] = []
+        self._header_name = bytearray()
+        self._header_value = bytearray()
+        self._parts = 0
+        self._head = bytearray()
+        self._started = False
+        self._complete = False
+        self._finished = False
+        self._parser = MultipartParser(
+            self._boundary,
+            {
+                "on_part_begin": self._on_part_begin,
+                "on_header_field": self._on_header_field,
+                "on_header_value": self._on_header_value,
+                "on_header_end": self._on_header_end,
+                "on_headers_finished": self._on_headers_finished,
+                "on_part_data": self._on_part_data,
+                "on_part_end": self._on_part_end,
+                "on_end": self._on_end,
+            },
+            max_header_count=_LIMIT_HEADER_COUNT,
+            max_header_size=_LIMIT_HEADER_SIZE,
+        )
+
+    @property
+    def complete(self) -> bool:
+        """Whether the closing boundary has been seen."""
+        return self._complete
+
+    def feed(self, chunk: bytes) -> None:
+        """Give the decoder the next bytes of the body; ``b""`` means the body ended.
+
+        Raises :class:`BadRequest` for a malformed or truncated body and
+        :class:`RequestEntityTooLarge` when a limit is exceeded.
+        """
+        if self._finished:
+            if chunk:
+                raise RuntimeError("MultipartDecoder.feed() called after the end of input.")
+            return
+        if not chunk:
+            self._finished = True
+            if not self._started:
+                self._check_preamble(final=True)
+            if not self._complete:
+                raise BadRequest(
+                    "The multipart/form-data body is truncated: it ended before the closing "
+                    "boundary."
+                )
+            return
+        if not self._started:
+            self._head += chunk
+            if not self._check_preamble(final=False):
+                return
+            chunk = bytes(self._head)
+            self._head = bytearray()
+        if self._complete:
+            # Epilogue after the closing boundary: ignored, as RFC 2046 says.
+            return
+        try:
+            self._parser.write(chunk)
+        except MultipartParseError as e:
+            reason = str(e) or "syntax error"
+            if "CR" in reason or "LF" in reason:
+                reason += "; line breaks must be CRLF"
+            raise BadRequest(f"The multipart/form-data body is malformed: {reason}.") from None
+        self._flush_data()
+
+    def events(self) -> Iterable[MultipartEvent]:
+        """Return (and forget) the events decoded since the last call."""
+        events = self._events
+        self._events = []
+        return events
+
+    def _check_preamble(self, *, final: bool) -> bool:
+        # SECURITY: python-multipart skips anything between leading newlines and
+        # the first "-"; erlen accepts only blank lines there, so two parsers
+        # (a proxy's and ours) cannot disagree about where the body starts.
+        head = bytes(self._head)
+        start = 0
+        while head.startswith(b"\r\n", start):
+            start += 2
+        head = head[start:]
+        self._head = bytearray(head)
+        if head == b"\r" and not final:
+            return False
+        expected = b"--" + self._boundary
+        got = head[: len(expected)]
+        if not expected.startswith(got):
+            raise BadRequest(
+                "The multipart/form-data body has data before the first boundary, "
+                "or its boundary does not match the Content-Type."
+            )
+        if len(got) < len(expected):
+            if final:
+                raise BadRequest("The multipart/form-data body ended before the first boundary.")
+            return False
+        self._started = True
+        return True
+
+    # python-multipart callbacks
+
+    def _on_part_begin(self) -> None:
+        self._parts += 1
+        if self._max_parts is not None and self._parts > self._max_parts:
+            raise RequestEntityTooLarge(
+                f"The multipart/form-data body has more than {self._max_parts} parts."
+            )
+        self._headers = []
+
+    def _on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_name += data[start:end]
+
+    def _on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def _on_header_end(self) -> None:
+        name = self._header_name.decode("latin-1")
+        value = _decode_header_text(bytes(self._header_value)).strip(" \t")
+        self._header_name = bytearray()
+        self._header_value = bytearray()
+        # SECURITY: the parser stops header values at CR only; a bare LF or a
+        # NUL would otherwise reach Headers (and maybe a response) intact.
+        if "\n" in value or "\0" in value:
+            raise BadRequest(
+                f"The multipart part header {name!r} contains a line break or NUL byte."
+            )
+        self._headers.append((name, value))
+
+    def _on_headers_finished(self) -> None:
+        headers = Headers(self._headers)
+        disposition = headers.get("Content-Disposition")
+        if disposition is None:
+            raise BadRequest("A multipart/form-data part has no Content-Disposition header.")
+        _, params = _parse_disposition(disposition)
+        filename = params.get("filename")
+        self._field = filename is None
+        self._data_size = 0
+        self._events.append(
+            PartStart(
+                name=params.get("name", ""),
+                filename=filename,
+                content_type=headers.get("Content-Type"),
+                headers=headers,
+            )
+        )
+
+    def _on_part_data(self, data: bytes, start: int, end: int) -> None:
+        self._data_size += end - start
+        if (
+            self._field
+            and self._max_part_memory is not None
+            and self._data_size > self._max_part_memory
+        ):
+            raise RequestEntityTooLarge(
+                f"A multipart/form-data field is larger than {self._max_part_memory} bytes."
+            )
+        self._data.append(data[start:end])
+
+    def _on_part_end(self) -> None:
+        self._flush_data()
+        self._events.append(_PART_END)
+
+    def _on_end(self) -> None:
+        self._complete = True
+
+    def _flush_data(self) -> None:
+        if self._data:
+            data = self._data[0] if len(self._data) == 1 else b"".join(self._data)
+            self._data = []
+            self._events.append(PartData(data))
+
+
+def _quote_name(value: str) -> bytes:
+    if "\0" in value:
+        raise ValueError("A multipart field name or filename cannot contain a NUL byte.")
+    value = value.replace("\\", "\\\\").replace('"', "%22")
+    value = value.replace("\r", "%0D").replace("\n", "%0A")
+    return value.encode("utf-8")
+
+
+def _read_all(value: Any) -> bytes:
+    stream = getattr(value, "stream", value)
+    if hasattr(stream, "read"):
+        data = stream.read()
+    else:
+        data = stream
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    return bytes(data)
+
+
+def _path_name(obj: Any) -> str | None:
+    """The base name of an open file's path (``None`` for ``<stdin>`` and the like)."""
+    name = getattr(obj, "name", None)
+    if isinstance(name, bytes):
+        name = os.fsdecode(name)
+    if not isinstance(name, str) or (name.startswith("<") and name.endswith(">")):
+        return None
+    return os.path.basename(name)
+
+
+def _file_parts(value: Any) -> tuple[bytes, str | None, str | None]:
+    """Return ``(content, filename, content_type)`` of a file-like field value."""
+    filename: str | None
+    if isinstance(value, tuple):
+        content = _read_all(value[0])
+        filename = value[1] if len(value) > 1 else _path_name(value[0])
+        content_type = value[2] if len(value) > 2 else None
+    else:
+        content = _read_all(value)
+        if hasattr(value, "stream"):
+            filename = getattr(value, "filename", None)
+        else:
+            filename = _path_name(value)
+        content_type = getattr(value, "content_type", None)
+    if content_type is None and filename:
+        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return content, filename, content_type
+
+
+def encode_multipart(
+    fields: Iterable[tuple[str, Any]], boundary: str | None = None
+) -> tuple[bytes, str]:
+    """Encode ``fields`` as a ``multipart/form-data`` body.
+
+    ``fields`` is an iterable of ``(name, value)``: a ``str`` value is a text
+    field (UTF-8), ``bytes`` a field sent as is, and a file is a
+    :class:`FileStorage`-like object (``stream``, ``filename``,
+    ``content_type``), an open binary file, or a ``(file_or_bytes, filename[,
+    content_type])`` tuple. Returns ``(body, content_type)``::
+
+        body, content_type = encode_multipart(
+            [("title", "Hi"), ("file", (io.BytesIO(b"data"), "a.txt"))]
+        )
+
+    Without a ``boundary`` a random one is made. A given boundary that occurs
+    in the content (as ``--boundary``) raises ``ValueError``.
+    """
+    parts: list[tuple[bytes, bytes]] = []
+    for name, value in fields:
+        header = b'Content-Disposition: form-data; name="' + _quote_name(name) + b'"'
+        if isinstance(value, str):
+            content = value.encode("utf-8")
+        elif isinstance(value, bytes | bytearray | memoryview):
+            content = bytes(value)
+        else:
+            content, filename, content_type = _file_parts(value)
+            if filename is not None:
+                header += b'; filename="' + _quote_name(filename) + b'"'
+            if content_type:
+                header += b"\r\nContent-Type: " + content_type.encode("latin-1")
+        parts.append((header, content))
+
+    if boundary is None:
+        while True:
+            boundary = f"----erlen{secrets.token_hex(16)}"
+            delimiter = b"--" + boundary.encode("ascii")
+            if not any(delimiter in content for _, content in parts):
+                break
+    else:
+        delimiter = b"--" + parse_boundary(boundary)
+        if any(delimiter in content for _, content in parts):
+            raise ValueError("The multipart boundary occurs in the content.")
+
+    out: list[bytes] = []
+    for header, content in parts:
+        out += (delimiter, b"\r\n", header, b"\r\n\r\n", content, b"\r\n")
+    out += (delimiter, b"--\r\n")
+    return b"".join(out), f"multipart/form-data; boundary={boundary}"

@@ -1,0 +1,891 @@
+"""The incoming HTTP request, without any I/O of its own.
+
+An adapter (WSGI, ASGI, the test client) builds a :class:`Request` from what
+the server gave it: method, scheme, addresses, decoded path, raw query string,
+headers and a body stream. Everything else (``args``, ``form``, ``files``,
+``cookies``, ``json``, parsed headers) is computed on first access and cached::
+
+    req = Request("GET", "http", ("localhost", 8000), "", "/search",
+                  b"q=erlen&page=2", Headers({"Host": "localhost:8000"}))
+    req.args.get("page", type=int)   # 2
+    req.url                          # 'http://localhost:8000/search?q=erlen&page=2'
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable, Collection, Iterable
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, ClassVar, Literal, TypeVar, cast, overload
+from urllib.parse import quote, quote_from_bytes, unquote_to_bytes
+
+from .cookies import parse_cookie
+from .datastructures import (
+    Authorization,
+    CharsetAccept,
+    CombinedMultiDict,
+    ETags,
+    FileStorage,
+    Headers,
+    HeaderSet,
+    IfRange,
+    ImmutableMultiDict,
+    LanguageAccept,
+    MIMEAccept,
+    MultiDict,
+    Range,
+    RequestCacheControl,
+    UserAgent,
+)
+from .exceptions import (
+    BadRequest,
+    ClientDisconnected,
+    RequestEntityTooLarge,
+    SecurityError,
+    UnsupportedMediaType,
+)
+from .formparser import parse_form_data
+from .headers import (
+    parse_accept_header,
+    parse_authorization_header,
+    parse_cache_control_header,
+    parse_date,
+    parse_etags,
+    parse_if_range_header,
+    parse_options_header,
+    parse_range_header,
+    parse_set_header,
+)
+from .urls import url_decode
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+__all__ = ["Request"]
+
+_FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+_DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
+# A host name, IPv4 address or bracketed IPv6 address, with an optional port.
+# Underscores are allowed because container and intranet names use them.
+_HOST_RE = re.compile(
+    r"(?:[a-z0-9._-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::[0-9]{1,5})?", re.ASCII | re.IGNORECASE
+)
+_PATH_SAFE = "!$&'()*+,/:;=@~"
+_QUERY_SAFE = "!$&'()*+,/:;=?@%~"
+_ESCAPES_RE = re.compile(rb"(?:%[0-9A-Fa-f]{2})+")
+_MISSING: Any = object()
+_T = TypeVar("_T")
+
+
+def _to_iri(uri: str) -> str:
+    """Decode the percent-escapes of an ASCII URI part that spell non-ASCII UTF-8.
+
+    ASCII escapes (``%2F``, ``%26``, ``%20``...) stay as they are so the parts'
+    meaning does not change; bytes that are not UTF-8 stay escaped.
+    """
+    if "%" not in uri:
+        return uri
+
+    def decode(match: re.Match[bytes]) -> bytes:
+        text = unquote_to_bytes(match.group()).decode("utf-8", "surrogateescape")
+        out = []
+        for char in text:
+            code = ord(char)
+            if code >= 0x80 and not 0xDC80 <= code <= 0xDCFF:
+                out.append(char)
+            else:
+                byte = code - 0xDC00 if code >= 0xDC80 else code
+                out.append(f"%{byte:02X}")
+        return "".join(out).encode()
+
+    return _ESCAPES_RE.sub(decode, uri.encode("ascii")).decode()
+
+
+class _LimitedStream(io.RawIOBase):
+    """Reads at most ``limit`` bytes of ``stream``.
+
+    With ``is_max=False`` the limit is the announced Content-Length: the stream
+    ends there, and an earlier end means the client went away
+    (:class:`ClientDisconnected`). With ``is_max=True`` the limit is a maximum
+    for a body of unknown length: more data than that raises
+    :class:`RequestEntityTooLarge`.
+    """
+
+    def __init__(self, stream: IO[bytes], limit: int, is_max: bool = False) -> None:
+        super().__init__()
+        self._stream = stream
+        self.limit = limit
+        self.is_max = is_max
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def _too_large(self) -> RequestEntityTooLarge:
+        return RequestEntityTooLarge(f"The request body is larger than {self.limit} bytes.")
+
+    def _at_limit(self) -> bytes:
+        if self.is_max and self._stream.read(1):
+            raise self._too_large()
+        return b""
+
+    def _got(self, data: bytes, wanted: int) -> bytes:
+        if not data and wanted:
+            if not self.is_max:
+                raise ClientDisconnected(
+                    f"The request body ended after {self._pos} of {self.limit} bytes."
+                )
+            return data
+        self._pos += len(data)
+        return data
+
+    def read(self, size: int | None = -1) -> bytes:
+        remaining = self.limit - self._pos
+        if remaining <= 0:
+            return self._at_limit() if size != 0 else b""
+        if size is not None and size >= 0:
+            wanted = min(size, remaining)
+            return self._got(self._stream.read(wanted), wanted)
+        chunks = []
+        while True:
+            remaining = self.limit - self._pos
+            if remaining <= 0:
+                self._at_limit()
+                break
+            wanted = min(remaining, 65536)
+            chunk = self._got(self._stream.read(wanted), wanted)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def readall(self) -> bytes:
+        return self.read(-1)
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        remaining = self.limit - self._pos
+        if remaining <= 0:
+            return self._at_limit() if size != 0 else b""
+        wanted = remaining if size is None or size < 0 else min(size, remaining)
+        readline = getattr(self._stream, "readline", None)
+        if readline is None:
+            return super().readline(wanted)
+        return self._got(readline(wanted), wanted)
+
+    def exhaust(self) -> None:
+        """Read and drop what is left of the body, up to the limit."""
+        while self.read(65536):
+            pass
+
+
+class Request:
+    """An HTTP request as the application sees it; parsed lazily.
+
+    The constructor takes what every server protocol provides; see the module
+    docstring. ``input_terminated=True`` tells the request that ``stream``
+    ends by itself at the end of the body (an ASGI body, or a WSGI server that
+    sets ``wsgi.input_terminated``), so a body without ``Content-Length`` can
+    be read; otherwise such a body reads as empty.
+
+    Limits (``max_content_length``, ``max_form_memory_size``,
+    ``max_form_parts``, ``trusted_hosts``) are class attributes; a subclass
+    overrides them, as values or as properties.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_args",
+        "_cached_data",
+        "_content_length",
+        "_content_type",
+        "_cookies",
+        "_environ",
+        "_files",
+        "_form",
+        "_host",
+        "_input",
+        "_json",
+        "_json_silent",
+        "_parsed",
+        "_stream",
+        "_values",
+        "headers",
+        "input_terminated",
+        "method",
+        "path",
+        "query_string",
+        "remote_addr",
+        "root_path",
+        "scheme",
+        "server",
+    )
+
+    #: The largest body accepted, in bytes; ``None`` for no limit. A larger
+    #: body raises :class:`RequestEntityTooLarge` (413) when it is read.
+    max_content_length: int | None = None
+    #: The most bytes of non-file form fields kept in memory.
+    max_form_memory_size: int | None = 500_000
+    #: The most parts a multipart body may have.
+    max_form_parts: int | None = 1_000
+    #: Host names accepted in ``Host``; ``.example.com`` accepts its subdomains.
+    #: ``None`` accepts any well-formed host.
+    trusted_hosts: Collection[str] | None = None
+    #: Has ``loads``; used by :meth:`get_json`.
+    json_module: ClassVar[Any] = json
+    #: The class of ``args``, ``form`` and ``files``.
+    parameter_storage_class: ClassVar[type[ImmutableMultiDict[Any, Any]]] = ImmutableMultiDict
+    #: The class of ``user_agent``.
+    user_agent_class: ClassVar[type[UserAgent]] = UserAgent
+
+    def __init__(
+        self,
+        method: str,
+        scheme: str,
+        server: tuple[str, int | None] | None,
+        root_path: str,
+        path: str,
+        query_string: bytes,
+        headers: Headers,
+        remote_addr: str | None = None,
+        stream: BinaryIO | IO[bytes] | None = None,
+        *,
+        environ: dict[str, Any] | None = None,
+        input_terminated: bool | None = None,
+    ) -> None:
+        self.method = method
+        self.scheme = scheme
+        self.server = server
+        self.root_path = root_path.rstrip("/")
+        self.path = path if path.startswith("/") else "/" + path
+        self.query_string = query_string
+        self.headers = headers
+        self.remote_addr = remote_addr
+        if input_terminated is None:
+            input_terminated = bool(environ and environ.get("wsgi.input_terminated"))
+        self.input_terminated = input_terminated
+        self._input = stream
+        self._environ = environ
+        self._stream: IO[bytes] | None = None
+        self._args: ImmutableMultiDict[str, str] | None = None
+        self._form: ImmutableMultiDict[str, str] | None = None
+        self._files: ImmutableMultiDict[str, FileStorage] | None = None
+        self._values: CombinedMultiDict[str, str] | None = None
+        self._cookies: ImmutableMultiDict[str, str] | None = None
+        self._cached_data: bytes | None = None
+        self._json: Any = _MISSING
+        self._json_silent: Any = _MISSING
+        self._content_type: tuple[str, dict[str, str]] | None = None
+        self._content_length: Any = _MISSING
+        self._host: str | None = None
+        self._parsed: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        try:
+            url = self.url
+        except Exception:
+            url = "(invalid URL)"
+        return f"<{type(self).__name__} {url!r} [{self.method}]>"
+
+    def __enter__(self) -> Request:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the uploaded files' temporary storage, if the form was parsed."""
+        if self._files is not None:
+            for _key, value in self._files.items(multi=True):
+                value.close()
+
+    def _cache(self, key: str, make: Callable[[], _T]) -> _T:
+        # PERF: one dict for the rarely read parsed headers keeps __init__ to a
+        # few slot stores; the hot values (args, form, cookies...) have slots.
+        parsed = self._parsed
+        if parsed is None:
+            parsed = self._parsed = {}
+        try:
+            return parsed[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = parsed[key] = make()
+            return value
+
+    # -- the WSGI environ ----------------------------------------------------
+
+    @property
+    def environ(self) -> dict[str, Any]:
+        """The WSGI environ the request came from, or a WSGI-style emulation of it."""
+        if self._environ is None:
+            self._environ = self._make_environ()
+        return self._environ
+
+    def _make_environ(self) -> dict[str, Any]:
+        server_name, server_port = self.server or ("", None)
+        env: dict[str, Any] = {
+            "REQUEST_METHOD": self.method,
+            "SCRIPT_NAME": self.root_path.encode().decode("latin-1"),
+            "PATH_INFO": self.path.encode().decode("latin-1"),
+            "QUERY_STRING": self.query_string.decode("latin-1"),
+            "SERVER_NAME": server_name,
+            "SERVER_PORT": "" if server_port is None else str(server_port),
+            "wsgi.url_scheme": self.scheme,
+            "wsgi.input": self._input if self._input is not None else io.BytesIO(),
+            "wsgi.input_terminated": self.input_terminated,
+        }
+        if self.remote_addr is not None:
+            env["REMOTE_ADDR"] = self.remote_addr
+        for name, value in self.headers.items():
+            key = name.upper().replace("-", "_")
+            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                key = "HTTP_" + key
+            env[key] = f"{env[key]},{value}" if key in env else value
+        return env
+
+    # -- URL -------------------------------------------------------------------
+
+    @property
+    def script_root(self) -> str:
+        """The mount point of the application; the same as :attr:`root_path`."""
+        return self.root_path
+
+    @property
+    def full_path(self) -> str:
+        """The path and the query string: ``/search?q=x`` (``?`` always present)."""
+        # COMPAT(flask): as in Werkzeug, an empty query still gives a trailing "?".
+        return f"{self.path}?{self.query_string.decode('utf-8', 'replace')}"
+
+    @property
+    def host(self) -> str:
+        """The host (and port, unless it is the scheme's default) the request was sent to.
+
+        From the ``Host`` header, else from the server's address. A host that
+        is not in :attr:`trusted_hosts`, or is not a valid host name, raises
+        :class:`SecurityError` (400).
+        """
+        if self._host is None:
+            self._host = self._compute_host()
+        return self._host
+
+    def _compute_host(self) -> str:
+        host = self.headers.get("Host") or ""
+        if not host:
+            if self.server is None or self.server[1] is None:
+                host = ""
+            else:
+                name, port = self.server
+                if ":" in name and not name.startswith("["):
+                    name = f"[{name}]"
+                host = f"{name}:{port}"
+        default_port = _DEFAULT_PORTS.get(self.scheme)
+        if default_port is not None:
+            host = host.removesuffix(f":{default_port}")
+        # SECURITY: a Host with "/", "@", spaces or line breaks would let a
+        # client smuggle a different origin into generated absolute URLs.
+        if host and _HOST_RE.fullmatch(host) is None:
+            # COMPAT(flask): Werkzeug 3.1.8 reads such a host as ""; RFC 9112 §3.2
+            # asks for a 400, which is what a clear error gives.
+            raise SecurityError(f"The Host header {host!r} is not a valid host name.")
+        trusted = self.trusted_hosts
+        if trusted and not _host_is_trusted(host, trusted):
+            raise SecurityError(f"Host {host!r} is not trusted.")
+        return host
+
+    @property
+    def host_url(self) -> str:
+        """The scheme and host with a trailing slash: ``https://example.com/``."""
+        return f"{self.scheme}://{self.host}/"
+
+    @property
+    def root_url(self) -> str:
+        """The URL of the application's root: ``https://example.com/app/``."""
+        root = _to_iri(quote(self.root_path, safe=_PATH_SAFE, errors="surrogateescape"))
+        return f"{self.scheme}://{self.host}{root}/"
+
+    @property
+    def url_root(self) -> str:
+        """The same as :attr:`root_url`."""
+        return self.root_url
+
+    @property
+    def base_url(self) -> str:
+        """The URL without the query string."""
+        return self._cache("base_url", self._make_base_url)
+
+    def _make_base_url(self) -> str:
+        path = _to_iri(quote(self.root_path + self.path, safe=_PATH_SAFE, errors="surrogateescape"))
+        return f"{self.scheme}://{self.host}{path}"
+
+    @property
+    def url(self) -> str:
+        """The full URL as an IRI: non-ASCII characters are shown, not escaped."""
+        if not self.query_string:
+            return self.base_url
+        query = _to_iri(quote_from_bytes(self.query_string, safe=_QUERY_SAFE))
+        return f"{self.base_url}?{query}"
+
+    @property
+    def is_secure(self) -> bool:
+        """Whether the request came over HTTPS (or WSS)."""
+        return self.scheme in ("https", "wss")
+
+    @property
+    def access_route(self) -> list[str]:
+        """The client's address followed by the proxies', from ``X-Forwarded-For``.
+
+        Without that header: ``[remote_addr]``. The header is set by clients
+        too, so trust it only behind a proxy you control.
+        """
+        forwarded = self.headers.get("X-Forwarded-For")
+        if forwarded:
+            return [part.strip() for part in forwarded.split(",") if part.strip()]
+        return [self.remote_addr] if self.remote_addr is not None else []
+
+    # -- query string, form, files -------------------------------------------
+
+    @property
+    def args(self) -> ImmutableMultiDict[str, str]:
+        """The query string's parameters; ``?a=1&a=2`` gives ``a`` two values."""
+        # PERF: parsed on first use only; most views never read the query.
+        if self._args is None:
+            self._args = url_decode(self.query_string, self.parameter_storage_class)
+        return self._args
+
+    @property
+    def want_form_data_parsed(self) -> bool:
+        """Whether the body may hold form data: true when a Content-Type was sent."""
+        return bool(self.headers.get("Content-Type"))
+
+    def _load_form_data(self) -> None:
+        if self._form is not None:
+            return
+        mimetype = self.mimetype
+        if self.want_form_data_parsed and mimetype in _FORM_MIMETYPES:
+            length = self.content_length
+            if self._cached_data is not None:
+                stream: IO[bytes] = io.BytesIO(self._cached_data)
+                length = len(self._cached_data)
+            else:
+                stream = self.stream
+            form, files = parse_form_data(
+                cast(BinaryIO, stream),
+                mimetype,
+                self.mimetype_params,
+                length,
+                max_content_length=self.max_content_length,
+                max_form_memory_size=self.max_form_memory_size,
+                max_form_parts=self.max_form_parts,
+            )
+        else:
+            form = self.parameter_storage_class()
+            files = self.parameter_storage_class()
+        self._form, self._files = form, files
+
+    @property
+    def form(self) -> ImmutableMultiDict[str, str]:
+        """The fields of a urlencoded or multipart body; empty for other bodies.
+
+        Files are in :attr:`files`. A body over the limits raises
+        :class:`RequestEntityTooLarge`, a malformed one :class:`BadRequest`.
+        """
+        if self._form is None:
+            self._load_form_data()
+        assert self._form is not None
+        return self._form
+
+    @property
+    def files(self) -> ImmutableMultiDict[str, FileStorage]:
+        """The uploaded files of a multipart body, by field name."""
+        if self._files is None:
+            self._load_form_data()
+        assert self._files is not None
+        return self._files
+
+    @property
+    def values(self) -> CombinedMultiDict[str, str]:
+        """:attr:`args` and :attr:`form` together; for GET only :attr:`args`."""
+        if self._values is None:
+            # COMPAT(flask): as Werkzeug 2.3+, a GET body must not change what the URL means
+            # (a cache keyed on the URL would serve the wrong page).
+            sources: list[MultiDict[str, str]] = [self.args]
+            if self.method != "GET":
+                sources.append(self.form)
+            self._values = CombinedMultiDict(sources)
+        return self._values
+
+    # -- body --------------------------------------------------------------------
+
+    @property
+    def input_stream(self) -> IO[bytes] | None:
+        """The raw body stream as the server gave it, without any limit. Prefer :attr:`stream`."""
+        return self._input
+
+    @property
+    def stream(self) -> IO[bytes]:
+        """The body, readable once, never past Content-Length or the size limit.
+
+        A Content-Length above :attr:`max_content_length` raises
+        :class:`RequestEntityTooLarge`. Without Content-Length the body is
+        empty, unless the input is terminated by the server
+        (``input_terminated``), in which case it is read to its end (and
+        :attr:`max_content_length` is enforced while reading).
+        """
+        if self._stream is None:
+            self._stream = self._make_stream()
+        return self._stream
+
+    def _make_stream(self) -> IO[bytes]:
+        raw = self._input
+        length = self.content_length
+        limit = self.max_content_length
+        if length is not None and limit is not None and length > limit:
+            raise RequestEntityTooLarge(
+                f"The request body is {length} bytes; the limit is {limit} bytes."
+            )
+        if raw is None:
+            return io.BytesIO()
+        if length is not None:
+            return cast(IO[bytes], _LimitedStream(raw, length))
+        if self.input_terminated:
+            if limit is not None:
+                return cast(IO[bytes], _LimitedStream(raw, limit, is_max=True))
+            return raw
+        # SECURITY: no length and no end marker from the server: reading would
+        # block on (or buffer) an endless body, so the body reads as empty.
+        return io.BytesIO()
+
+    @overload
+    def get_data(
+        self, cache: bool = ..., as_text: Literal[False] = ..., parse_form_data: bool = ...
+    ) -> bytes: ...
+    @overload
+    def get_data(
+        self, cache: bool = ..., *, as_text: Literal[True], parse_form_data: bool = ...
+    ) -> str: ...
+    @overload
+    def get_data(self, cache: bool, as_text: Literal[True], parse_form_data: bool = ...) -> str: ...
+    @overload
+    def get_data(
+        self, cache: bool = ..., as_text: bool = ..., parse_form_data: bool = ...
+    ) -> bytes | str: ...
+    def get_data(
+        self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
+    ) -> bytes | str:
+        """Read the whole body (once; later calls return the cached bytes).
+
+        ``as_text`` decodes it as UTF-8, replacing invalid bytes. With
+        ``parse_form_data`` a form body is parsed into :attr:`form` first and
+        this returns ``b""`` for it.
+        """
+        data = self._cached_data
+        if data is None:
+            if parse_form_data:
+                self._load_form_data()
+            data = self._read_body() if self._stream is None else self._stream.read()
+            if cache:
+                self._cached_data = data
+        if as_text:
+            return data.decode("utf-8", "replace")
+        return data
+
+    def _read_body(self) -> bytes:
+        # PERF: reading a whole body of known length straight from the input
+        # skips the limiting wrapper (about 3 µs per request body).
+        raw = self._input
+        length = self.content_length
+        limit = self.max_content_length
+        if raw is None or length is None or (limit is not None and length > limit):
+            return self.stream.read()
+        data = raw.read(length)
+        if len(data) < length:
+            chunks = [data]
+            got = len(data)
+            while got < length:
+                chunk = raw.read(length - got)
+                if not chunk:
+                    raise ClientDisconnected(
+                        f"The request body ended after {got} of {length} bytes."
+                    )
+                chunks.append(chunk)
+                got += len(chunk)
+            data = b"".join(chunks)
+        self._stream = io.BytesIO()
+        return data
+
+    @property
+    def data(self) -> bytes:
+        """The body as bytes; empty when the body was form data (see :attr:`form`)."""
+        return self.get_data(parse_form_data=True)
+
+    # -- JSON ----------------------------------------------------------------------
+
+    @property
+    def is_json(self) -> bool:
+        """Whether the mimetype is ``application/json`` or ``application/*+json``."""
+        mimetype = self.mimetype
+        return mimetype == "application/json" or (
+            mimetype.startswith("application/") and mimetype.endswith("+json")
+        )
+
+    @property
+    def json(self) -> Any:
+        """The parsed JSON body; see :meth:`get_json`.
+
+        A non-JSON Content-Type raises :class:`UnsupportedMediaType` (415).
+        """
+        return self.get_json()
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        """Parse the body as JSON.
+
+        A Content-Type other than JSON gives 415 unless ``force``; a body that
+        is not valid JSON gives 400 (both through :meth:`on_json_loading_failed`).
+        ``silent`` returns ``None`` instead of raising.
+        """
+        if cache:
+            cached = self._json_silent if silent else self._json
+            if cached is not _MISSING:
+                return cached
+        if not (force or self.is_json):
+            return None if silent else self.on_json_loading_failed(None)
+        data = self.get_data(cache=cache)
+        try:
+            rv = self.json_module.loads(data)
+        except ValueError as e:  # UnicodeDecodeError and JSONDecodeError included
+            if silent:
+                if cache:
+                    self._json_silent = None
+                return None
+            rv = self.on_json_loading_failed(e)
+            if cache:
+                self._json = rv
+            return rv
+        if cache:
+            self._json = self._json_silent = rv
+        return rv
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        """Called when :meth:`get_json` cannot return data; its return value is used.
+
+        ``e`` is the parse error, or ``None`` when the Content-Type was not
+        JSON. Raises :class:`BadRequest` or :class:`UnsupportedMediaType`.
+        """
+        if e is not None:
+            raise BadRequest(f"Failed to decode JSON object: {e}")
+        raise UnsupportedMediaType(
+            "Did not attempt to load JSON data because the request Content-Type was not"
+            f" 'application/json' (it was {self.headers.get('Content-Type')!r})."
+        )
+
+    # -- headers -----------------------------------------------------------------
+
+    @property
+    def content_type(self) -> str | None:
+        """The raw ``Content-Type`` header."""
+        return self.headers.get("Content-Type")
+
+    def _parse_content_type(self) -> tuple[str, dict[str, str]]:
+        if self._content_type is None:
+            mimetype, params = parse_options_header(self.headers.get("Content-Type") or "")
+            self._content_type = (mimetype.lower(), params)
+        return self._content_type
+
+    @property
+    def mimetype(self) -> str:
+        """The Content-Type without parameters, lower-cased; ``""`` when missing."""
+        return self._parse_content_type()[0]
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        """The Content-Type's parameters: ``{"charset": "utf-8"}``."""
+        return dict(self._parse_content_type()[1])
+
+    @property
+    def content_length(self) -> int | None:
+        """The ``Content-Length`` as an int; ``None`` when absent, invalid or chunked."""
+        length = self._content_length
+        if length is _MISSING:
+            length = self._content_length = self._parse_content_length()
+        return length  # type: ignore[no-any-return]
+
+    def _parse_content_length(self) -> int | None:
+        encoding = self.headers.get("Transfer-Encoding")
+        if encoding and "chunked" in encoding.lower():
+            return None
+        value = self.headers.get("Content-Length")
+        if value is None:
+            return None
+        value = value.strip()
+        # int() would accept "+5", " 5", "5_000"; an HTTP length is digits only.
+        if not (value.isascii() and value.isdigit()):
+            return None
+        return int(value)
+
+    @property
+    def content_encoding(self) -> str | None:
+        """The ``Content-Encoding`` header (``gzip``, ...)."""
+        return self.headers.get("Content-Encoding")
+
+    @property
+    def referrer(self) -> str | None:
+        """The ``Referer`` header."""
+        return self.headers.get("Referer")
+
+    @property
+    def origin(self) -> str | None:
+        """The ``Origin`` header."""
+        return self.headers.get("Origin")
+
+    @property
+    def max_forwards(self) -> int | None:
+        """The ``Max-Forwards`` header as an int."""
+        value = self.headers.get("Max-Forwards")
+        return int(value) if value and value.isascii() and value.isdigit() else None
+
+    @property
+    def user_agent(self) -> UserAgent:
+        """The ``User-Agent`` header, parsed."""
+        return self._cache(
+            "user_agent", lambda: self.user_agent_class(self.headers.get("User-Agent") or "")
+        )
+
+    @property
+    def cookies(self) -> ImmutableMultiDict[str, str]:
+        """The cookies sent in ``Cookie`` headers."""
+        if self._cookies is None:
+            values = self.headers.getlist("Cookie")
+            header = values[0] if len(values) == 1 else "; ".join(values) or None
+            self._cookies = parse_cookie(header)
+        return self._cookies
+
+    @property
+    def authorization(self) -> Authorization | None:
+        """The ``Authorization`` header (Basic or Bearer, or another scheme), parsed."""
+        return self._cache(
+            "authorization", lambda: parse_authorization_header(self.headers.get("Authorization"))
+        )
+
+    def _header_set(self, name: str) -> HeaderSet:
+        return parse_set_header(self.headers.get(name))
+
+    @property
+    def pragma(self) -> HeaderSet:
+        """The ``Pragma`` header's directives."""
+        return self._cache("pragma", lambda: self._header_set("Pragma"))
+
+    @property
+    def accept_mimetypes(self) -> MIMEAccept:
+        """The ``Accept`` header, with ``best_match`` for content negotiation."""
+        return self._cache(
+            "accept", lambda: parse_accept_header(self.headers.get("Accept"), MIMEAccept)
+        )
+
+    @property
+    def accept_languages(self) -> LanguageAccept:
+        """The ``Accept-Language`` header."""
+        return self._cache(
+            "accept_language",
+            lambda: parse_accept_header(self.headers.get("Accept-Language"), LanguageAccept),
+        )
+
+    @property
+    def accept_charsets(self) -> CharsetAccept:
+        """The ``Accept-Charset`` header."""
+        return self._cache(
+            "accept_charset",
+            lambda: parse_accept_header(self.headers.get("Accept-Charset"), CharsetAccept),
+        )
+
+    @property
+    def accept_encodings(self) -> Any:
+        """The ``Accept-Encoding`` header."""
+        return self._cache(
+            "accept_encoding", lambda: parse_accept_header(self.headers.get("Accept-Encoding"))
+        )
+
+    @property
+    def cache_control(self) -> RequestCacheControl:
+        """The ``Cache-Control`` header's directives."""
+        return self._cache(
+            "cache_control",
+            lambda: parse_cache_control_header(
+                self.headers.get("Cache-Control"), None, RequestCacheControl
+            ),
+        )
+
+    @property
+    def if_match(self) -> ETags:
+        """The ETags of ``If-Match``."""
+        return self._cache("if_match", lambda: parse_etags(self.headers.get("If-Match")))
+
+    @property
+    def if_none_match(self) -> ETags:
+        """The ETags of ``If-None-Match``."""
+        return self._cache("if_none_match", lambda: parse_etags(self.headers.get("If-None-Match")))
+
+    def _date(self, name: str) -> datetime | None:
+        return self._cache(name, lambda: parse_date(self.headers.get(name)))
+
+    @property
+    def if_modified_since(self) -> datetime | None:
+        """``If-Modified-Since`` as an aware UTC datetime."""
+        return self._date("If-Modified-Since")
+
+    @property
+    def if_unmodified_since(self) -> datetime | None:
+        """``If-Unmodified-Since`` as an aware UTC datetime."""
+        return self._date("If-Unmodified-Since")
+
+    @property
+    def date(self) -> datetime | None:
+        """The ``Date`` header as an aware UTC datetime."""
+        return self._date("Date")
+
+    @property
+    def if_range(self) -> IfRange:
+        """The ``If-Range`` header (an ETag or a date)."""
+        return self._cache("if_range", lambda: parse_if_range_header(self.headers.get("If-Range")))
+
+    @property
+    def range(self) -> Range | None:
+        """The ``Range`` header, parsed; ``None`` when absent or invalid."""
+        return self._cache("range", lambda: parse_range_header(self.headers.get("Range")))
+
+
+def _host_is_trusted(host: str, trusted: Iterable[str] | str) -> bool:
+    if not host:
+        return False
+    if host.startswith("["):
+        name = host[: host.find("]") + 1]
+    else:
+        name = host.partition(":")[0]
+    name = name.lower().rstrip(".")
+    if isinstance(trusted, str):
+        trusted = [trusted]
+    for ref in trusted:
+        suffix = ref.startswith(".")
+        ref = ref.removeprefix(".")
+        if not ref.startswith("["):
+            ref = ref.partition(":")[0]
+        try:
+            ref = ref.encode("idna").decode("ascii").lower()
+        except UnicodeError:
+            continue
+        if name == ref or (suffix and name.endswith("." + ref)):
+            return True
+    return False

@@ -1,0 +1,896 @@
+"""The outgoing HTTP response, without any I/O of its own.
+
+A :class:`Response` holds a status, :class:`Headers` and a body iterable.
+The body is a ``str`` (sent as UTF-8), ``bytes``, any iterable of those
+(streamed: a generator is sent chunk by chunk), or a :class:`FileWrapper`::
+
+    resp = Response("Hello", mimetype="text/plain")
+    resp.status              # '200 OK'
+    resp.headers["Content-Type"]   # 'text/plain; charset=utf-8'
+    resp.set_cookie("theme", "dark", httponly=True)
+
+Adapters read ``status``, ``headers.to_wsgi_list()`` and ``iter_encoded()``,
+then call ``close()``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Literal, overload
+
+from .cookies import dump_cookie
+from .datastructures import (
+    ContentRange,
+    Headers,
+    HeaderSet,
+    ResponseCacheControl,
+    WWWAuthenticate,
+)
+from .exceptions import RequestedRangeNotSatisfiable
+from .headers import (
+    dump_options_header,
+    generate_etag,
+    http_date,
+    parse_cache_control_header,
+    parse_content_range_header,
+    parse_date,
+    parse_options_header,
+    parse_set_header,
+    quote_etag,
+    unquote_etag,
+)
+from .status import clean_status
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from .request import Request
+
+__all__ = ["FileWrapper", "Response"]
+
+# Types that are text but do not start with "text/": they get a charset too.
+_CHARSET_MIMETYPES = frozenset(
+    {
+        "application/ecmascript",
+        "application/javascript",
+        "application/sql",
+        "application/xml",
+        "application/xml-dtd",
+        "application/xml-external-parsed-entity",
+    }
+)
+# Headers describing the body; a 304 or 412 has no body, so they go.
+_ENTITY_HEADERS = frozenset(
+    {
+        "allow",
+        "content-encoding",
+        "content-language",
+        "content-length",
+        "content-md5",
+        "content-range",
+        "content-type",
+        "last-modified",
+    }
+)
+
+
+def _content_type_for(mimetype: str) -> str:
+    if mimetype.startswith("text/") or mimetype in _CHARSET_MIMETYPES or mimetype.endswith("+xml"):
+        return f"{mimetype}; charset=utf-8"
+    return mimetype
+
+
+def _encode(iterable: Iterable[str | bytes]) -> Iterator[bytes]:
+    for item in iterable:
+        yield item.encode() if isinstance(item, str) else item
+
+
+def _slice_chunks(chunks: Iterable[bytes], start: int, length: int) -> Iterator[bytes]:
+    """Yield bytes ``start`` to ``start + length`` of a stream of chunks."""
+    pos = 0
+    end = start + length
+    for chunk in chunks:
+        chunk_end = pos + len(chunk)
+        if chunk_end > start:
+            yield chunk[max(start - pos, 0) : end - pos]
+        pos = chunk_end
+        if pos >= end:
+            break
+
+
+class FileWrapper:
+    """An iterable over a binary file, ``buffer_size`` bytes at a time.
+
+    ``offset`` is where reading starts and ``length`` how many bytes are
+    served (``None``: to the end). Adapters may hand ``file`` to the server's
+    ``wsgi.file_wrapper`` or ``sendfile`` when ``offset`` is 0 and ``length``
+    is ``None``. ``close()`` closes the file.
+    """
+
+    __slots__ = ("_remaining", "_started", "buffer_size", "file", "length", "offset")
+
+    def __init__(
+        self, file: IO[bytes], buffer_size: int = 8192, offset: int = 0, length: int | None = None
+    ) -> None:
+        if buffer_size <= 0:
+            raise ValueError("buffer_size must be positive.")
+        self.file = file
+        self.buffer_size = buffer_size
+        self.offset = offset
+        self.length = length
+        self._remaining = length
+        self._started = False
+
+    def __iter__(self) -> FileWrapper:
+        return self
+
+    def _start(self) -> None:
+        self._started = True
+        if not self.offset:
+            return
+        seekable = getattr(self.file, "seekable", None)
+        if seekable is not None and seekable():
+            self.file.seek(self.offset)
+            return
+        to_skip = self.offset
+        while to_skip > 0:
+            skipped = self.file.read(min(to_skip, self.buffer_size))
+            if not skipped:
+                break
+            to_skip -= len(skipped)
+
+    def __next__(self) -> bytes:
+        if not self._started:
+            self._start()
+        size = self.buffer_size
+        if self._remaining is not None:
+            if self._remaining <= 0:
+                raise StopIteration
+            size = min(size, self._remaining)
+        data = self.file.read(size)
+        if not data:
+            raise StopIteration
+        if self._remaining is not None:
+            self._remaining -= len(data)
+        return data
+
+    def size(self) -> int | None:
+        """The number of bytes this wrapper will serve, when it can be known."""
+        if self.length is not None:
+            return self.length
+        try:
+            fileno = self.file.fileno()
+        except (AttributeError, OSError, ValueError):
+            fileno = None
+        if fileno is not None:
+            try:
+                return max(os.fstat(fileno).st_size - self.offset, 0)
+            except OSError:
+                return None
+        seek = getattr(self.file, "seek", None)
+        seekable = getattr(self.file, "seekable", None)
+        if seek is not None and seekable is not None and seekable():
+            here = self.file.tell()
+            end = self.file.seek(0, 2)
+            self.file.seek(here)
+            return max(end - self.offset, 0)
+        return None
+
+    def close(self) -> None:
+        """Close the file."""
+        close = getattr(self.file, "close", None)
+        if close is not None:
+            close()
+
+
+class _ParamsDict(dict[str, str]):
+    """A dict that calls ``on_update`` after every change (for ``mimetype_params``)."""
+
+    def __init__(self, data: Mapping[str, str], on_update: Callable[[_ParamsDict], None]) -> None:
+        super().__init__(data)
+        self._on_update = on_update
+
+    def _changed(self) -> None:
+        self._on_update(self)
+
+    def __setitem__(self, key: str, value: str) -> None:
+        super().__setitem__(key, value)
+        self._changed()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._changed()
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def pop(self, key: str, *default: Any) -> Any:
+        rv = super().pop(key, *default)
+        self._changed()
+        return rv
+
+    def popitem(self) -> tuple[str, str]:
+        rv = super().popitem()
+        self._changed()
+        return rv
+
+    def setdefault(self, key: str, default: str = "") -> str:
+        rv = super().setdefault(key, default)
+        self._changed()
+        return rv
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._changed()
+
+
+def _set_header_property(name: str, doc: str) -> Any:
+    def fget(self: Response) -> HeaderSet:
+        def on_update(header_set: HeaderSet) -> None:
+            if header_set:
+                self.headers[name] = header_set.to_header()
+            elif name in self.headers:
+                del self.headers[name]
+
+        return parse_set_header(self.headers.get(name), on_update)
+
+    def fset(self: Response, value: str | Iterable[str] | None) -> None:
+        if not value:
+            self.headers.pop(name, None)
+        elif isinstance(value, str):
+            self.headers[name] = value
+        else:
+            self.headers[name] = ", ".join(value)
+
+    return property(fget, fset, doc=doc)
+
+
+def _str_header_property(name: str, doc: str) -> Any:
+    def fget(self: Response) -> str | None:
+        return self.headers.get(name)
+
+    def fset(self: Response, value: str | None) -> None:
+        if value is None:
+            self.headers.pop(name, None)
+        else:
+            self.headers[name] = value
+
+    return property(fget, fset, doc=doc)
+
+
+def _date_header_property(name: str, doc: str) -> Any:
+    def fget(self: Response) -> datetime | None:
+        return parse_date(self.headers.get(name))
+
+    def fset(self: Response, value: datetime | int | float | str | None) -> None:
+        if value is None:
+            self.headers.pop(name, None)
+        elif isinstance(value, str):
+            self.headers[name] = value
+        else:
+            self.headers[name] = http_date(value)
+
+    return property(fget, fset, doc=doc)
+
+
+class Response:
+    """An HTTP response: status, headers and a body.
+
+    ``response`` is the body (see the module docstring); ``status`` an int or
+    a status line; ``headers`` a :class:`Headers`, a dict or a list of pairs.
+    Without ``content_type`` the ``mimetype`` (default :attr:`default_mimetype`)
+    is used, with ``; charset=utf-8`` added for text types.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_closed",
+        "_on_close",
+        "_status",
+        "_status_code",
+        "direct_passthrough",
+        "headers",
+        "response",
+    )
+
+    #: The status used when none is given.
+    default_status: ClassVar[int] = 200
+    #: The mimetype used when neither ``mimetype`` nor ``content_type`` is given.
+    default_mimetype: ClassVar[str | None] = "text/plain"
+    #: Whether ``get_data`` may buffer a streamed body into a list.
+    implicit_sequence_conversion: ClassVar[bool] = True
+    #: Whether ``set_data`` also sets Content-Length.
+    automatically_set_content_length: ClassVar[bool] = True
+    #: COMPAT(flask): ``Location`` is sent as given; relative URLs are valid (RFC 9110).
+    autocorrect_location_header: ClassVar[bool] = False
+    #: The size above which :func:`dump_cookie` refuses or warns about a cookie.
+    max_cookie_size: ClassVar[int] = 4093
+    #: Has ``loads``; used by :meth:`get_json`.
+    json_module: ClassVar[Any] = json
+
+    def __init__(
+        self,
+        response: Iterable[str] | Iterable[bytes] | str | bytes | bytearray | None = None,
+        status: int | str | HTTPStatus | None = None,
+        headers: Headers
+        | Mapping[str, str | Iterable[str]]
+        | Iterable[tuple[str, str]]
+        | None = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        direct_passthrough: bool = False,
+    ) -> None:
+        if isinstance(headers, Headers):
+            self.headers = headers
+        else:
+            self.headers = Headers(headers)
+        if content_type is None:
+            if mimetype is None and "Content-Type" not in self.headers:
+                mimetype = self.default_mimetype
+            if mimetype is not None:
+                content_type = _content_type_for(mimetype)
+        if content_type is not None:
+            self.headers["Content-Type"] = content_type
+        self.status = status if status is not None else self.default_status
+        self.direct_passthrough = direct_passthrough
+        self._on_close: list[Callable[[], Any]] = []
+        self._closed = False
+        self.response: Iterable[bytes] | Iterable[str]
+        if response is None:
+            self.response = []
+        elif isinstance(response, str | bytes | bytearray):
+            self.set_data(response)
+        elif hasattr(response, "__iter__"):
+            self.response = response
+        else:
+            raise TypeError(
+                f"A response body must be str, bytes or an iterable of them,"
+                f" not {type(response).__name__}."
+            )
+
+    def __repr__(self) -> str:
+        if self.is_sequence:
+            body = f"{sum(len(chunk) for chunk in self.iter_encoded())} bytes"
+        else:
+            body = "streamed"
+        return f"<{type(self).__name__} {body} [{self.status}]>"
+
+    # -- status --------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        """The status line: ``"200 OK"``. Set it with an int or a string like ``"299 Custom"``."""
+        return self._status
+
+    @status.setter
+    def status(self, value: int | str | HTTPStatus) -> None:
+        self._status, self._status_code = clean_status(value)
+
+    @property
+    def status_code(self) -> int:
+        """The status as an int."""
+        return self._status_code
+
+    @status_code.setter
+    def status_code(self, code: int) -> None:
+        self._status, self._status_code = clean_status(int(code))
+
+    # -- body ----------------------------------------------------------------
+
+    @property
+    def is_streamed(self) -> bool:
+        """Whether the body's length is unknown (a generator or a file)."""
+        try:
+            len(self.response)  # type: ignore[arg-type]
+        except (TypeError, AttributeError):
+            return True
+        return False
+
+    @property
+    def is_sequence(self) -> bool:
+        """Whether the body is a list or a tuple (buffered)."""
+        return isinstance(self.response, list | tuple)
+
+    def iter_encoded(self) -> Iterator[bytes]:
+        """The body as bytes chunks; ``str`` chunks are encoded as UTF-8."""
+        return _encode(self.response)
+
+    def make_sequence(self) -> None:
+        """Buffer a streamed body into a list; its ``close`` still runs on :meth:`close`."""
+        if not self.is_sequence:
+            close = getattr(self.response, "close", None)
+            self.response = list(self.iter_encoded())
+            if close is not None:
+                self.call_on_close(close)
+
+    def _ensure_sequence(self) -> None:
+        if self.is_sequence:
+            return
+        if self.direct_passthrough:
+            raise RuntimeError(
+                "The response body cannot be read: the response is in direct passthrough mode."
+            )
+        if not self.implicit_sequence_conversion:
+            raise RuntimeError(
+                "The response body is a stream and implicit_sequence_conversion is off;"
+                " call make_sequence() first."
+            )
+        self.make_sequence()
+
+    @overload
+    def get_data(self, as_text: Literal[False] = False) -> bytes: ...
+    @overload
+    def get_data(self, as_text: Literal[True]) -> str: ...
+    def get_data(self, as_text: bool = False) -> bytes | str:
+        """The whole body as bytes (or text with ``as_text``).
+
+        A streamed body is consumed once and kept, so later reads see the same data.
+        """
+        self._ensure_sequence()
+        data = b"".join(self.iter_encoded())
+        return data.decode("utf-8", "replace") if as_text else data
+
+    def set_data(self, value: str | bytes | bytearray) -> None:
+        """Replace the body (a ``str`` is encoded as UTF-8) and set Content-Length."""
+        data = value.encode() if isinstance(value, str) else bytes(value)
+        self.response = [data]
+        if self.automatically_set_content_length:
+            self.headers["Content-Length"] = str(len(data))
+
+    @property
+    def data(self) -> bytes:
+        """The body as bytes; assigning sets it (see :meth:`set_data`)."""
+        return self.get_data()
+
+    @data.setter
+    def data(self, value: str | bytes | bytearray) -> None:
+        self.set_data(value)
+
+    def calculate_content_length(self) -> int | None:
+        """The body's length when it is buffered (or can be), else ``None``."""
+        try:
+            self._ensure_sequence()
+        except RuntimeError:
+            return None
+        return sum(len(chunk) for chunk in self.iter_encoded())
+
+    def freeze(self) -> None:
+        """Buffer the body, set Content-Length and add an ETag (for caching it)."""
+        close = getattr(self.response, "close", None)
+        if not self.is_sequence and close is not None:
+            self.call_on_close(close)
+        self.response = list(self.iter_encoded())
+        self.headers["Content-Length"] = str(sum(len(chunk) for chunk in self.response))
+        self.add_etag()
+
+    @property
+    def is_json(self) -> bool:
+        """Whether the mimetype is ``application/json`` or ``application/*+json``."""
+        mimetype = self.mimetype or ""
+        return mimetype == "application/json" or (
+            mimetype.startswith("application/") and mimetype.endswith("+json")
+        )
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON, or ``None`` when it is not JSON (for tests)."""
+        return self.get_json()
+
+    def get_json(self, force: bool = False, silent: bool = False) -> Any:
+        """Parse the body as JSON; ``None`` when the mimetype is not JSON unless ``force``.
+
+        Invalid JSON raises :class:`ValueError` unless ``silent``.
+        """
+        if not (force or self.is_json):
+            return None
+        try:
+            return self.json_module.loads(self.get_data())
+        except ValueError:
+            if silent:
+                return None
+            raise
+
+    # -- closing ---------------------------------------------------------------
+
+    def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
+        """Run ``func`` when the response is closed (after it was sent). Usable as a decorator."""
+        self._on_close.append(func)
+        return func
+
+    def close(self) -> None:
+        """Close the body (if it has ``close``) and run the ``call_on_close`` functions, once."""
+        if self._closed:
+            return
+        self._closed = True
+        close = getattr(self.response, "close", None)
+        try:
+            if close is not None:
+                close()
+        finally:
+            for func in self._on_close:
+                func()
+
+    def __enter__(self) -> Response:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- content type and length ---------------------------------------------
+
+    @property
+    def content_type(self) -> str | None:
+        """The ``Content-Type`` header."""
+        return self.headers.get("Content-Type")
+
+    @content_type.setter
+    def content_type(self, value: str | None) -> None:
+        if value is None:
+            self.headers.pop("Content-Type", None)
+        else:
+            self.headers["Content-Type"] = value
+
+    @property
+    def mimetype(self) -> str | None:
+        """The Content-Type without parameters, lower-cased. Setting it adds a charset to text types."""
+        value = self.headers.get("Content-Type")
+        if value is None:
+            return None
+        return value.split(";", 1)[0].strip().lower()
+
+    @mimetype.setter
+    def mimetype(self, value: str) -> None:
+        self.headers["Content-Type"] = _content_type_for(value)
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        """The Content-Type's parameters; changing the dict rewrites the header."""
+
+        def on_update(params: _ParamsDict) -> None:
+            self.headers["Content-Type"] = dump_options_header(self.mimetype or "", params)
+
+        return _ParamsDict(
+            parse_options_header(self.headers.get("Content-Type") or "")[1], on_update
+        )
+
+    @property
+    def content_length(self) -> int | None:
+        """The ``Content-Length`` header as an int."""
+        value = self.headers.get("Content-Length")
+        if value is None or not (value.isascii() and value.strip().isdigit()):
+            return None
+        return int(value)
+
+    @content_length.setter
+    def content_length(self, value: int | None) -> None:
+        if value is None:
+            self.headers.pop("Content-Length", None)
+        else:
+            self.headers["Content-Length"] = str(int(value))
+
+    # -- cookies ---------------------------------------------------------------
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: timedelta | int | None = None,
+        expires: str | datetime | int | float | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Add a ``Set-Cookie`` header. An invalid name or value raises :class:`ValueError`."""
+        self.headers.add(
+            "Set-Cookie",
+            dump_cookie(
+                key,
+                value,
+                max_age=max_age,
+                expires=expires,
+                path=path,
+                domain=domain,
+                secure=secure,
+                httponly=httponly,
+                samesite=samesite,
+                partitioned=partitioned,
+                max_size=self.max_cookie_size,
+            ),
+        )
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Tell the client to drop a cookie (same ``path`` and ``domain`` as when it was set)."""
+        self.set_cookie(
+            key,
+            expires=0,
+            max_age=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+        )
+
+    # -- header properties -----------------------------------------------------
+
+    location = _str_header_property(
+        "Location", "Where a redirect points; a relative URL is sent as given."
+    )
+    accept_ranges = _str_header_property(
+        "Accept-Ranges", "The range units the resource supports (``bytes``)."
+    )
+    content_encoding = _str_header_property("Content-Encoding", "The body's encoding (``gzip``).")
+    content_location = _str_header_property("Content-Location", "The body's own URL.")
+    vary = _set_header_property("Vary", "Request headers the response depends on.")
+    allow = _set_header_property("Allow", "The methods the resource supports.")
+    content_language = _set_header_property("Content-Language", "The body's languages.")
+    expires = _date_header_property("Expires", "When the response becomes stale (a datetime).")
+    last_modified = _date_header_property("Last-Modified", "When the resource last changed.")
+    date = _date_header_property("Date", "When the response was made.")
+
+    @property
+    def age(self) -> timedelta | None:
+        """The ``Age`` header as a :class:`~datetime.timedelta`."""
+        value = self.headers.get("Age")
+        if value is None or not (value.isascii() and value.strip().isdigit()):
+            return None
+        return timedelta(seconds=int(value))
+
+    @age.setter
+    def age(self, value: timedelta | int | None) -> None:
+        if value is None:
+            self.headers.pop("Age", None)
+        else:
+            seconds = int(value.total_seconds()) if isinstance(value, timedelta) else int(value)
+            if seconds < 0:
+                raise ValueError("Age cannot be negative.")
+            self.headers["Age"] = str(seconds)
+
+    @property
+    def retry_after(self) -> datetime | None:
+        """``Retry-After`` as an aware datetime (a number of seconds counts from now)."""
+        value = self.headers.get("Retry-After")
+        if value is None:
+            return None
+        value = value.strip()
+        if value.isascii() and value.isdigit():
+            return datetime.now(UTC) + timedelta(seconds=int(value))
+        return parse_date(value)
+
+    @retry_after.setter
+    def retry_after(self, value: datetime | int | str | None) -> None:
+        if value is None:
+            self.headers.pop("Retry-After", None)
+        elif isinstance(value, datetime):
+            self.headers["Retry-After"] = http_date(value)
+        else:
+            self.headers["Retry-After"] = str(value)
+
+    @property
+    def cache_control(self) -> ResponseCacheControl:
+        """The ``Cache-Control`` directives; setting an attribute rewrites the header."""
+
+        def on_update(cache_control: ResponseCacheControl) -> None:
+            if cache_control:
+                self.headers["Cache-Control"] = cache_control.to_header()
+            else:
+                self.headers.pop("Cache-Control", None)
+
+        return parse_cache_control_header(
+            self.headers.get("Cache-Control"), on_update, ResponseCacheControl
+        )
+
+    @property
+    def content_range(self) -> ContentRange | None:
+        """The ``Content-Range`` header, parsed."""
+        return parse_content_range_header(self.headers.get("Content-Range"))
+
+    @content_range.setter
+    def content_range(self, value: ContentRange | str | None) -> None:
+        if value is None:
+            self.headers.pop("Content-Range", None)
+        elif isinstance(value, str):
+            self.headers["Content-Range"] = value
+        else:
+            self.headers["Content-Range"] = value.to_header()
+
+    @property
+    def www_authenticate(self) -> list[WWWAuthenticate]:
+        """The ``WWW-Authenticate`` challenges; assign a challenge or a list of them."""
+        from_header = getattr(WWWAuthenticate, "from_header", None)
+        challenges = []
+        for value in self.headers.getlist("WWW-Authenticate"):
+            parsed = from_header(value) if from_header is not None else None
+            if parsed is not None:
+                challenges.append(parsed)
+        return challenges
+
+    @www_authenticate.setter
+    def www_authenticate(
+        self, value: WWWAuthenticate | str | Iterable[WWWAuthenticate | str] | None
+    ) -> None:
+        self.headers.pop("WWW-Authenticate", None)
+        if value is None:
+            return
+        items = [value] if isinstance(value, WWWAuthenticate | str) else list(value)
+        for item in items:
+            self.headers.add(
+                "WWW-Authenticate", item if isinstance(item, str) else item.to_header()
+            )
+
+    # -- ETags and conditional requests ----------------------------------------
+
+    def set_etag(self, etag: str, weak: bool = False) -> None:
+        """Set the ``ETag`` header (quoted; ``W/`` prefixed when ``weak``)."""
+        self.headers["ETag"] = quote_etag(etag, weak)
+
+    def get_etag(self) -> tuple[str, bool] | tuple[None, None]:
+        """The ``ETag`` as ``(etag, is_weak)``, or ``(None, None)``."""
+        value = self.headers.get("ETag")
+        if value is None:
+            return None, None
+        return unquote_etag(value)
+
+    def add_etag(self, overwrite: bool = False, weak: bool = False) -> None:
+        """Set an ETag computed from the body, unless one is set (or ``overwrite``)."""
+        if overwrite or "ETag" not in self.headers:
+            self.set_etag(generate_etag(self.get_data()), weak)
+
+    def _drop_body(self, status: int) -> None:
+        close = getattr(self.response, "close", None)
+        if close is not None:
+            self.call_on_close(close)
+        self.response = []
+        self.status_code = status
+        for name in {name.lower() for name, _ in self.headers.items()} & _ENTITY_HEADERS:
+            del self.headers[name]
+
+    def make_conditional(
+        self,
+        request: Request,
+        accept_ranges: bool | str = False,
+        complete_length: int | None = None,
+    ) -> Response:
+        """Answer the request's conditional headers; returns ``self``, changed in place.
+
+        For GET and HEAD of a 2xx response: a failed ``If-Match`` or
+        ``If-Unmodified-Since`` gives 412; a matching ``If-None-Match`` (weak
+        comparison) or an ``If-Modified-Since`` not older than
+        ``Last-Modified`` gives 304 without a body. Otherwise a single byte
+        ``Range`` (honouring ``If-Range``) gives 206 with that slice;
+        several ranges get the whole body; an unsatisfiable one raises
+        :class:`RequestedRangeNotSatisfiable` (416). ``accept_ranges``
+        (``True`` means ``"bytes"``) sets ``Accept-Ranges``;
+        ``complete_length`` is the full size when the body cannot tell.
+        """
+        if request.method not in ("GET", "HEAD"):
+            return self
+        if "Date" not in self.headers:
+            self.headers["Date"] = http_date(datetime.now(UTC))
+        if accept_ranges:
+            self.accept_ranges = "bytes" if accept_ranges is True else accept_ranges
+        if not 200 <= self.status_code < 300:
+            return self
+
+        etag, weak = self.get_etag()
+        last_modified = self.last_modified
+        if last_modified is not None:
+            last_modified = last_modified.replace(microsecond=0)
+
+        if_match = request.if_match
+        if if_match:
+            matched = if_match.star_tag or (etag is not None and not weak and etag in if_match)
+            if not matched:
+                self._precondition_failed()
+                return self
+        else:
+            since = request.if_unmodified_since
+            if since is not None and last_modified is not None and last_modified > since:
+                self._precondition_failed()
+                return self
+
+        if_none_match = request.if_none_match
+        if if_none_match:
+            if if_none_match.star_tag or (etag is not None and if_none_match.contains_weak(etag)):
+                self._drop_body(304)
+                return self
+        else:
+            since = request.if_modified_since
+            if since is not None and last_modified is not None and last_modified <= since:
+                self._drop_body(304)
+                return self
+
+        if accept_ranges and "Range" in request.headers:
+            self._apply_range(request, etag, weak, last_modified, complete_length)
+
+        if self.automatically_set_content_length and "Content-Length" not in self.headers:
+            length = self.calculate_content_length()
+            if length is not None:
+                self.headers["Content-Length"] = str(length)
+        return self
+
+    def _precondition_failed(self) -> None:
+        self._drop_body(412)
+        self.headers["Content-Length"] = "0"
+
+    def _apply_range(
+        self,
+        request: Request,
+        etag: str | None,
+        weak: bool | None,
+        last_modified: datetime | None,
+        complete_length: int | None,
+    ) -> None:
+        if "If-Range" in request.headers:
+            # RFC 9110 §13.1.5: If-Range needs a strong validator that matches
+            # exactly; otherwise the whole, current representation is sent.
+            if_range = request.if_range
+            if if_range.etag is not None:
+                sent_weak = request.headers.get("If-Range", "").lstrip().startswith(("W/", "w/"))
+                if etag is None or weak or sent_weak or if_range.etag != etag:
+                    return
+            elif if_range.date is not None:
+                if last_modified is None or last_modified != if_range.date:
+                    return
+            else:
+                return
+        length = complete_length if complete_length is not None else self._body_length()
+        if not length:
+            return
+        rng = request.range
+        if rng is None:
+            if request.headers.get("Range", "").strip().lower().startswith("bytes="):
+                raise RequestedRangeNotSatisfiable(length)
+            return
+        if rng.units != "bytes" or len(rng.ranges) != 1:
+            return
+        bounds = rng.range_for_length(length)
+        if bounds is None:
+            raise RequestedRangeNotSatisfiable(length)
+        start, stop = bounds
+        body = self.response
+        if isinstance(body, FileWrapper):
+            self.response = FileWrapper(
+                body.file, body.buffer_size, body.offset + start, stop - start
+            )
+        elif self.is_sequence:
+            self.response = [b"".join(self.iter_encoded())[start:stop]]
+        else:
+            close = getattr(body, "close", None)
+            if close is not None:
+                self.call_on_close(close)
+            self.response = _slice_chunks(self.iter_encoded(), start, stop - start)
+        self.status_code = 206
+        self.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{length}"
+        self.headers["Content-Length"] = str(stop - start)
+
+    def _body_length(self) -> int | None:
+        body = self.response
+        if isinstance(body, FileWrapper):
+            return body.size()
+        if self.is_sequence:
+            return sum(len(chunk) for chunk in self.iter_encoded())
+        return None

@@ -1,0 +1,125 @@
+"""HTTP error classes: codes, names, headers, bodies and abort()."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from erlen.http import exceptions as exc
+
+
+def test_every_standard_code_has_a_class() -> None:
+    expected = {400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 414, 415, 416}
+    expected |= {417, 418, 421, 422, 423, 424, 428, 429, 431, 451}
+    expected |= {500, 501, 502, 503, 504, 505}
+    assert set(exc.default_exceptions) == expected
+    for code, cls in exc.default_exceptions.items():
+        assert cls.code == code
+        assert cls().name != "Unknown Error"
+
+
+def test_subclasses_sharing_a_code_do_not_replace_the_canonical_class() -> None:
+    assert exc.default_exceptions[400] is exc.BadRequest
+
+
+@pytest.mark.parametrize(
+    ("code", "cls"),
+    [
+        (404, exc.NotFound),
+        (403, exc.Forbidden),
+        (418, exc.ImATeapot),
+        (500, exc.InternalServerError),
+    ],
+)
+def test_abort_raises_the_class_for_the_code(code: int, cls: type[exc.HTTPException]) -> None:
+    with pytest.raises(cls) as info:
+        exc.abort(code)
+    assert info.value.code == code
+
+
+def test_abort_with_description() -> None:
+    with pytest.raises(exc.NotFound) as info:
+        exc.abort(404, "No user with id 7.")
+    assert info.value.description == "No user with id 7."
+    assert "No user with id 7." in info.value.get_body()
+
+
+def test_abort_unknown_code_is_a_lookup_error() -> None:
+    with pytest.raises(LookupError):
+        exc.abort(299)
+
+
+def test_abort_with_a_response_raises_it_unchanged() -> None:
+    sentinel = object()
+    with pytest.raises(exc.HTTPException) as info:
+        exc.abort(sentinel)  # type: ignore[arg-type]
+    assert info.value.response is sentinel
+
+
+def test_description_is_html_escaped_in_the_body() -> None:
+    body = exc.BadRequest("<script>alert(1)</script>").get_body()
+    assert "<script>" not in body
+    assert "&lt;script&gt;" in body
+    assert "<title>400 Bad Request</title>" in body
+
+
+def test_method_not_allowed_sets_allow() -> None:
+    error = exc.MethodNotAllowed(["GET", "HEAD", "OPTIONS"])
+    assert ("Allow", "GET, HEAD, OPTIONS") in error.get_headers()
+    assert all(name != "Allow" for name, _ in exc.MethodNotAllowed().get_headers())
+
+
+def test_unauthorized_sets_www_authenticate() -> None:
+    error = exc.Unauthorized(www_authenticate='Basic realm="erlen"')
+    assert ("WWW-Authenticate", 'Basic realm="erlen"') in error.get_headers()
+
+    class Challenge:
+        def to_header(self) -> str:
+            return "Bearer"
+
+    both = exc.Unauthorized(www_authenticate=[Challenge(), "Basic"])
+    values = [v for k, v in both.get_headers() if k == "WWW-Authenticate"]
+    assert values == ["Bearer", "Basic"]
+
+
+def test_range_not_satisfiable_sets_content_range() -> None:
+    error = exc.RequestedRangeNotSatisfiable(length=1000)
+    assert ("Content-Range", "bytes */1000") in error.get_headers()
+
+
+def test_retry_after_seconds_and_date() -> None:
+    assert ("Retry-After", "30") in exc.TooManyRequests(retry_after=30).get_headers()
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    headers = dict(exc.ServiceUnavailable(retry_after=when).get_headers())
+    assert headers["Retry-After"] == "Fri, 02 Jan 2026 03:04:05 GMT"
+
+
+def test_bad_request_key_error_is_both_a_key_error_and_a_400() -> None:
+    error = exc.BadRequestKeyError("username")
+    assert isinstance(error, KeyError)
+    assert isinstance(error, exc.BadRequest)
+    assert error.code == 400
+    assert error.args == ("username",)
+    assert "username" not in error.description
+    error.show_exception = True
+    assert "KeyError: 'username'" in error.description
+
+
+def test_internal_server_error_keeps_the_original() -> None:
+    original = ValueError("boom")
+    assert exc.InternalServerError(original_exception=original).original_exception is original
+
+
+def test_str_and_repr() -> None:
+    error = exc.NotFound("gone")
+    assert str(error) == "404 Not Found: gone"
+    assert repr(error) == "<NotFound '404: Not Found'>"
+
+
+def test_get_response_builds_an_html_response() -> None:
+    response = exc.MethodNotAllowed(["GET"]).get_response()
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
+    assert response.mimetype == "text/html"
+    assert b"Method Not Allowed" in response.get_data()
