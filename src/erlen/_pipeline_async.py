@@ -1,0 +1,305 @@
+"""The request pipeline, written once.
+
+This async source is the truth. ``scripts/gen_sync_pipeline.py`` rewrites it
+mechanically (``async def`` -> ``def``, no ``await``, ``*_async`` names ->
+``*_sync``) into :mod:`erlen._pipeline_sync`, which the WSGI path runs; a test
+fails when the committed twin is out of date. Edit this file, then run the
+script.
+
+The order is the notes' §2.7 (Flask's): app context pushed
+(``appcontext_pushed``), request context pushed and URL matched,
+``before_first_request`` once, ``request_started``, URL value preprocessors,
+``before_request`` functions, the routing error or the view, an error handler,
+the response conversion, ``after_this_request`` then ``after_request``
+functions, the session saved, ``request_finished``; for an unhandled error
+``got_request_exception`` and a 500 (without ``after_request`` functions);
+then ``teardown_request`` functions, ``request_tearing_down``,
+``teardown_appcontext`` functions, ``appcontext_tearing_down``,
+``appcontext_popped``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .http.exceptions import BadRequestKeyError, HTTPException, InternalServerError
+from .pipeline import (
+    EndpointPipeline,
+    find_error_handler,
+    first_request_lock_async,
+    invoke_async,
+    send_async,
+)
+from .routing import RoutingException
+from .signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    got_request_exception,
+    request_finished,
+    request_started,
+    request_tearing_down,
+)
+
+if TYPE_CHECKING:
+    from .app import Erlen
+    from .ctx import AppContext, RequestContext
+    from .wrappers import Response
+
+
+async def handle_request_async(
+    app: Erlen,
+    ctx: RequestContext,
+    preserve: Callable[[Any], Any] | None = None,
+) -> Response:
+    """Run one request from context push to context pop; return the response.
+
+    With ``preserve`` (the test client's ``with client:``), the contexts are
+    handed to it instead of being popped.
+    """
+    app_ctx = ctx._enter()
+    error: BaseException | None = None
+    try:
+        if app_ctx is not None and appcontext_pushed.receivers:
+            await send_async(appcontext_pushed, app)
+        try:
+            return await full_dispatch_request_async(app, ctx)
+        except Exception as e:
+            error = e
+            override = app._override("handle_exception")
+            if override is not None:
+                return app.make_response(await invoke_async(override, e))
+            return await handle_exception_async(app, ctx, e)
+    except BaseException as e:
+        if error is None:
+            error = e
+        raise
+    finally:
+        if error is not None and app.should_ignore_error(error):
+            error = None
+        if preserve is not None:
+            # The test client's ``with client:`` pops these later (in reverse).
+            if app_ctx is not None:
+                preserve(app_ctx)
+            preserve(ctx)
+        else:
+            await pop_request_context_async(app, ctx, error)
+
+
+async def full_dispatch_request_async(app: Erlen, ctx: RequestContext) -> Response:
+    """Dispatch the request with hooks and user error handling, and finalize
+    the response."""
+    if not app._got_first_request:
+        await run_first_request_async(app)
+    ep = app._pipeline_for(ctx.request)
+    try:
+        if request_started.receivers:
+            await send_async(request_started, app)
+        rv = None
+        if ep.before_async or ep.url_value_preprocessors:
+            rv = await preprocess_request_async(app, ctx, ep)
+        if rv is None:
+            rv = await dispatch_request_async(app, ctx, ep)
+    except Exception as e:
+        override = app._override("handle_user_exception")
+        if override is not None:
+            rv = await invoke_async(override, e)
+        else:
+            rv = await handle_user_exception_async(app, ctx, ep, e)
+    return await finalize_request_async(app, ctx, ep, rv)
+
+
+async def run_first_request_async(app: Erlen) -> None:
+    """Run the ``before_first_request`` functions, once per app, also when
+    the first requests arrive concurrently."""
+    async with first_request_lock_async(app):
+        if not app._got_first_request:
+            for func in app.before_first_request_funcs:
+                await invoke_async(func)
+            app._got_first_request = True
+
+
+async def preprocess_request_async(app: Erlen, ctx: RequestContext, ep: EndpointPipeline) -> Any:
+    """Run the URL value preprocessors, then the ``before_request``
+    functions; return the first value one of them returns, else None."""
+    if ep.url_value_preprocessors:
+        request = ctx.request
+        for func in ep.url_value_preprocessors:
+            func(request.endpoint, request.view_args)
+    for before in ep.before_async:
+        rv = await before()
+        if rv is not None:
+            return rv
+    return None
+
+
+async def dispatch_request_async(app: Erlen, ctx: RequestContext, ep: EndpointPipeline) -> Any:
+    """Raise the routing error, answer an automatic OPTIONS, or call the view."""
+    request = ctx.request
+    if request.routing_exception is not None:
+        app.raise_routing_exception(request)
+    rule: Any = request.url_rule
+    if rule.provide_automatic_options and request.method == "OPTIONS":
+        return app.make_default_options_response()
+    view = ep.view_async
+    if view is None:
+        raise LookupError(f"No view function is registered for the endpoint {ep.endpoint!r}.")
+    return await view(**request.view_args)  # type: ignore[arg-type]
+
+
+async def handle_user_exception_async(
+    app: Erlen, ctx: RequestContext, ep: EndpointPipeline, e: Exception
+) -> Any:
+    """Give an exception raised by a hook or the view to its error handler;
+    HTTP errors without one become their own response. Re-raise otherwise."""
+    if isinstance(e, BadRequestKeyError) and (app.debug or app.config["TRAP_BAD_REQUEST_ERRORS"]):
+        e.show_exception = True
+    if isinstance(e, HTTPException) and not app.trap_http_exception(e):
+        override = app._override("handle_http_exception")
+        if override is not None:
+            return await invoke_async(override, e)
+        return await handle_http_exception_async(app, ctx, ep, e)
+    handler = find_error_handler(app, ctx, ep, e)
+    if handler is None:
+        raise e
+    return await handler.call_async(e)
+
+
+async def handle_http_exception_async(
+    app: Erlen, ctx: RequestContext, ep: EndpointPipeline, e: HTTPException
+) -> Any:
+    """Return the registered handler's value for an HTTP error, or the error
+    itself (rendered as its response). Redirects from routing pass as is."""
+    if e.code is None or isinstance(e, RoutingException):
+        return e
+    handler = find_error_handler(app, ctx, ep, e)
+    if handler is None:
+        return e
+    return await handler.call_async(e)
+
+
+async def handle_exception_async(app: Erlen, ctx: RequestContext, e: Exception) -> Response:
+    """Turn an unhandled exception into a 500 response (through a handler
+    for 500 / ``InternalServerError`` if any), or re-raise it when
+    ``PROPAGATE_EXCEPTIONS`` (default: testing or debug) is on."""
+    if got_request_exception.receivers:
+        await send_async(got_request_exception, app, exception=e)
+    propagate = app.config["PROPAGATE_EXCEPTIONS"]
+    if propagate is None:
+        propagate = app.testing or app.debug
+    if propagate:
+        raise e
+    app.log_exception((type(e), e, e.__traceback__))
+    ep = app._pipeline_for(ctx.request)
+    server_error = InternalServerError(original_exception=e)
+    handler = find_error_handler(app, ctx, ep, server_error)
+    if handler is not None:
+        try:
+            rv = await handler.call_async(server_error)
+            return await finalize_request_async(app, ctx, ep, rv, from_error_handler=True)
+        except Exception:
+            app.logger.exception("The error handler for an unhandled exception failed")
+    return await finalize_request_async(app, ctx, ep, server_error, from_error_handler=True)
+
+
+async def finalize_request_async(
+    app: Erlen,
+    ctx: RequestContext,
+    ep: EndpointPipeline,
+    rv: Any,
+    from_error_handler: bool = False,
+) -> Response:
+    """Convert ``rv`` to a response, run the after hooks, save the session and
+    send ``request_finished``. Failures while handling an unhandled error are
+    logged, not raised."""
+    response = app.make_response(rv)
+    try:
+        response = await process_response_async(app, ctx, ep, response, not from_error_handler)
+        if request_finished.receivers:
+            await send_async(request_finished, app, response=response)
+    except Exception:
+        if not from_error_handler:
+            raise
+        app.logger.exception("Finalizing the response failed while handling an error")
+    return response
+
+
+async def process_response_async(
+    app: Erlen,
+    ctx: RequestContext,
+    ep: EndpointPipeline,
+    response: Response,
+    run_after: bool = True,
+) -> Response:
+    """Run ``after_this_request`` functions, then the ``after_request``
+    functions (blueprints innermost first, the app last, each in reverse
+    order), then save the session if it was opened."""
+    if run_after:
+        for func in ctx._after_request_functions:
+            response = await invoke_async(func, response)
+        for after in ep.after_async:
+            response = await after(response)
+    session = ctx._session
+    if session is not None:
+        interface = app.session_interface
+        if not interface.is_null_session(session):
+            await invoke_async(interface.save_session, app, session, response)
+    return response
+
+
+async def teardown_request_async(
+    app: Erlen, ctx: RequestContext, exc: BaseException | None
+) -> None:
+    """Run the ``teardown_request`` functions (each failure is logged and the
+    others still run), then send ``request_tearing_down``."""
+    ep = app._pipeline_for(ctx.request)
+    for teardown in ep.teardown_async:
+        try:
+            await teardown(exc)
+        except Exception:
+            app.logger.exception("A teardown_request function failed")
+    if request_tearing_down.receivers:
+        await send_async(request_tearing_down, app, exc=exc)
+
+
+async def teardown_appcontext_async(app: Erlen, exc: BaseException | None) -> None:
+    """Run the ``teardown_appcontext`` functions (each failure is logged and
+    the others still run), then send ``appcontext_tearing_down``."""
+    for func in reversed(app.teardown_appcontext_funcs):
+        try:
+            await invoke_async(func, exc)
+        except Exception:
+            app.logger.exception("A teardown_appcontext function failed")
+    if appcontext_tearing_down.receivers:
+        await send_async(appcontext_tearing_down, app, exc=exc)
+
+
+async def pop_request_context_async(
+    app: Erlen, ctx: RequestContext, exc: BaseException | None
+) -> None:
+    """Tear the request down and pop its context, then the app context that
+    was pushed with it."""
+    try:
+        if len(ctx._cv_tokens) == 1:
+            # PERF: most requests have nothing to tear down.
+            if app._pipeline_for(ctx.request).teardown_async or request_tearing_down.receivers:
+                await teardown_request_async(app, ctx, exc)
+            ctx.request.close()
+    finally:
+        app_ctx = ctx._leave()
+        if app_ctx is not None:
+            await pop_app_context_async(app, app_ctx, exc)
+
+
+async def pop_app_context_async(app: Erlen, app_ctx: AppContext, exc: BaseException | None) -> None:
+    """Tear the app context down (on its last pop) and pop it."""
+    try:
+        if len(app_ctx._cv_tokens) == 1 and (
+            app.teardown_appcontext_funcs or appcontext_tearing_down.receivers
+        ):
+            await teardown_appcontext_async(app, exc)
+    finally:
+        app_ctx._leave()
+    if appcontext_popped.receivers:
+        await send_async(appcontext_popped, app)

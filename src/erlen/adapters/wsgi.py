@@ -1,0 +1,403 @@
+"""The WSGI side of erlen: environ in, sans-io request out; response in, WSGI body out.
+
+This is the only module that knows PEP 3333. :func:`request_from_environ`
+turns an environ into an :class:`erlen.http.request.Request` (or a subclass),
+and :func:`start_response_and_body` writes an :class:`erlen.http.response.Response`
+back through ``start_response`` and returns the body iterable the server sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import IO, Any, NoReturn, TypeVar, cast
+
+from erlen.http.datastructures import Headers
+from erlen.http.exceptions import BadRequest, BadRequestKeyError
+from erlen.http.proxy import resolve_forwarded
+from erlen.http.request import Request
+from erlen.http.response import FileWrapper, Response
+
+__all__ = [
+    "EnvironHeaders",
+    "StartResponse",
+    "WSGIEnvironment",
+    "request_from_environ",
+    "start_response_and_body",
+]
+
+WSGIEnvironment = dict[str, Any]
+StartResponse = Callable[..., Callable[[bytes], object]]
+
+RequestT = TypeVar("RequestT", bound=Request)
+
+_CONTENT_KEYS = frozenset(("CONTENT_TYPE", "CONTENT_LENGTH"))
+# Some servers copy the body headers into HTTP_* too; the CONTENT_* keys win.
+_SKIPPED_HTTP_KEYS = frozenset(("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"))
+_BODYLESS_STATUSES = frozenset((204, 304))
+_DROPPED_NO_CONTENT = frozenset(("content-length", "content-type"))
+_DROPPED_304 = frozenset(
+    (
+        "allow",
+        "content-encoding",
+        "content-language",
+        "content-length",
+        "content-md5",
+        "content-range",
+        "content-type",
+        "last-modified",
+    )
+)
+
+
+_ENVIRON_KEYS: dict[str, str] = {}
+
+
+def _environ_key(name: str) -> str:
+    # PERF: header names come from a small set; caching the environ key makes a
+    # lookup one dict hit instead of upper() + replace() + concatenation.
+    key = _ENVIRON_KEYS.get(name)
+    if key is None:
+        key = name.upper().replace("-", "_")
+        if key not in _CONTENT_KEYS:
+            key = "HTTP_" + key
+        # SECURITY: bounded, so arbitrary client-chosen names cannot grow it.
+        if len(_ENVIRON_KEYS) < 2048:
+            _ENVIRON_KEYS[name] = key
+    return key
+
+
+class EnvironHeaders:
+    """A read-only, case-insensitive view of the request headers in a WSGI environ.
+
+    It reads ``HTTP_*`` keys plus ``CONTENT_TYPE`` and ``CONTENT_LENGTH``
+    straight from the environ, so building one costs nothing and a lookup is
+    one dict access. It has the read API of :class:`~erlen.http.datastructures.Headers`;
+    every mutating method raises :exc:`TypeError` (use :meth:`copy` to get a
+    mutable ``Headers``). Names come back title-cased (``X-Forwarded-For``),
+    and a header the client repeated is one comma-joined value, as the server
+    delivers it.
+    """
+
+    __slots__ = ("environ",)
+
+    def __init__(self, environ: Mapping[str, Any]) -> None:
+        self.environ = environ
+
+    def _lookup(self, name: str) -> str | None:
+        key = _environ_key(name)
+        value = self.environ.get(key)
+        if value is None or (not value and key in _CONTENT_KEYS):
+            return None
+        return value if type(value) is str else str(value)
+
+    def __getitem__(self, name: str) -> str:
+        value = self._lookup(name)
+        if value is None:
+            raise BadRequestKeyError(name)
+        return value
+
+    def get(self, name: str, default: Any = None, type: Callable[[str], Any] | None = None) -> Any:
+        """Return the header's value, or ``default`` if it is missing.
+
+        With ``type``, the value is converted by it; a conversion raising
+        :exc:`ValueError` or :exc:`TypeError` gives ``default``.
+        """
+        value = self._lookup(name)
+        if value is None:
+            return default
+        if type is None:
+            return value
+        try:
+            return type(value)
+        except (ValueError, TypeError):
+            return default
+
+    def getlist(self, name: str, type: Callable[[str], Any] | None = None) -> list[Any]:
+        """Return the header's values as a list (empty when it is missing)."""
+        value = self._lookup(name)
+        if value is None:
+            return []
+        if type is None:
+            return [value]
+        try:
+            return [type(value)]
+        except (ValueError, TypeError):
+            return []
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._lookup(name) is not None
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for key, value in self.environ.items():
+            if key.startswith("HTTP_"):
+                if key not in _SKIPPED_HTTP_KEYS:
+                    yield key[5:].replace("_", "-").title(), str(value)
+            elif key in _CONTENT_KEYS and value:
+                yield key.replace("_", "-").title(), str(value)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __bool__(self) -> bool:
+        return any(True for _ in self)
+
+    def keys(self, lower: bool = False) -> Iterator[str]:
+        """Yield the header names (lower-cased with ``lower=True``)."""
+        for name, _ in self:
+            yield name.lower() if lower else name
+
+    def values(self) -> Iterator[str]:
+        """Yield the header values."""
+        for _, value in self:
+            yield value
+
+    def items(self, lower: bool = False) -> Iterator[tuple[str, str]]:
+        """Yield ``(name, value)`` pairs (names lower-cased with ``lower=True``)."""
+        for name, value in self:
+            yield (name.lower() if lower else name), value
+
+    def to_wsgi_list(self) -> list[tuple[str, str]]:
+        """Return the headers as a list of ``(name, value)`` pairs."""
+        return list(self)
+
+    def copy(self) -> Headers:
+        """Return a mutable :class:`~erlen.http.datastructures.Headers` with the same headers."""
+        return Headers(list(self))
+
+    def __copy__(self) -> Headers:
+        return self.copy()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EnvironHeaders | Headers):
+            return sorted(self.items(lower=True)) == sorted(
+                (k.lower(), v) for k, v in other.items()
+            )
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.to_wsgi_list()!r})"
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError(
+            f"{type(self).__name__} is read-only: the request headers cannot be changed."
+            " Call copy() for a mutable Headers object."
+        )
+
+    add = set = setdefault = extend = update = remove = pop = popitem = _read_only
+    add_header = clear = setlist = setlistdefault = _read_only
+    __setitem__ = __delitem__ = __ior__ = _read_only
+
+
+def _decode_path(value: str) -> str:
+    """Decode a PEP 3333 "bytes as latin-1 str" path to real text."""
+    if value.isascii():
+        return value
+    try:
+        raw = value.encode("latin-1")
+    except UnicodeEncodeError:
+        # COMPAT: a few servers hand over already-decoded text; keep it.
+        return value
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The request path is not valid UTF-8") from None
+
+
+def _split_host(host: str) -> tuple[str, int | None]:
+    if host.endswith("]"):
+        return host, None
+    name, sep, port = host.rpartition(":")
+    if not sep or (":" in name and not name.endswith("]")):
+        return host, None
+    try:
+        return name, int(port)
+    except ValueError:
+        return name, None
+
+
+def request_from_environ(
+    environ: WSGIEnvironment,
+    request_class: type[RequestT],
+    *,
+    proxy: Mapping[str, int] | None = None,
+) -> RequestT:
+    """Build a request of ``request_class`` from a WSGI environ.
+
+    ``PATH_INFO`` and ``SCRIPT_NAME`` are decoded from PEP 3333's latin-1
+    strings as UTF-8; a path that is not UTF-8 raises
+    :exc:`~erlen.http.exceptions.BadRequest` (a 400). ``proxy`` is a dict of
+    trusted proxy counts (``{"x_for": 1, "x_proto": 1}``, see
+    :func:`erlen.http.proxy.resolve_forwarded`); when given, the forwarded
+    values replace the environ's ``REMOTE_ADDR``, ``wsgi.url_scheme``,
+    ``HTTP_HOST``, ``SERVER_NAME``/``SERVER_PORT`` and ``SCRIPT_NAME``, and
+    the originals are kept in ``environ["erlen.proxy_fix.orig"]``.
+    """
+    # PERF: this runs on every request; the common all-ASCII case takes no
+    # decoding detours and no exceptions.
+    get = environ.get
+    path: str = get("PATH_INFO") or "/"
+    if not path.isascii():
+        path = _decode_path(path)
+    if path[0] != "/":
+        path = "/" + path
+    root_path: str = get("SCRIPT_NAME") or ""
+    if root_path:
+        if not root_path.isascii():
+            root_path = _decode_path(root_path)
+        root_path = root_path.rstrip("/")
+    query: str = get("QUERY_STRING") or ""
+    if not query:
+        query_string = b""
+    elif query.isascii():
+        query_string = query.encode("ascii")
+    else:
+        try:
+            query_string = query.encode("latin-1")
+        except UnicodeEncodeError:
+            query_string = query.encode("utf-8")
+    scheme: str = get("wsgi.url_scheme") or "http"
+    remote_addr: str | None = get("REMOTE_ADDR") or None
+    server_name: str | None = get("SERVER_NAME") or None
+    server: tuple[str, int | None] | None = None
+    if server_name is not None:
+        port: str = get("SERVER_PORT") or ""
+        server = (server_name, int(port) if port.isascii() and port.isdigit() else None)
+    headers = EnvironHeaders(environ)
+
+    if proxy:
+        host = environ.get("HTTP_HOST") or _server_host(server, scheme)
+        fwd = resolve_forwarded(headers, remote_addr, scheme, host, root_path, **proxy)
+        environ["erlen.proxy_fix.orig"] = {
+            key: environ.get(key)
+            for key in (
+                "REMOTE_ADDR",
+                "wsgi.url_scheme",
+                "HTTP_HOST",
+                "SERVER_NAME",
+                "SERVER_PORT",
+                "SCRIPT_NAME",
+            )
+        }
+        if fwd.remote_addr != remote_addr:
+            remote_addr = environ["REMOTE_ADDR"] = fwd.remote_addr
+        if fwd.scheme != scheme:
+            scheme = environ["wsgi.url_scheme"] = fwd.scheme
+        if fwd.host is not None and fwd.host != host:
+            environ["HTTP_HOST"] = fwd.host
+            server = _split_host(fwd.host)
+            environ["SERVER_NAME"] = server[0]
+            if server[1] is not None:
+                environ["SERVER_PORT"] = str(server[1])
+        if fwd.root_path != root_path:
+            root_path = fwd.root_path
+            environ["SCRIPT_NAME"] = root_path.encode("utf-8").decode("latin-1")
+
+    method: str = get("REQUEST_METHOD") or "GET"
+    return request_class(
+        method if method.isupper() else method.upper(),
+        scheme,
+        server,
+        root_path,
+        path,
+        query_string,
+        # EnvironHeaders has Headers' read API, which is all a request uses.
+        cast(Headers, headers),
+        remote_addr,
+        get("wsgi.input"),
+        environ=environ,
+        input_terminated=bool(get("wsgi.input_terminated")),
+    )
+
+
+def _server_host(server: tuple[str, int | None] | None, scheme: str) -> str | None:
+    if server is None:
+        return None
+    name, port = server
+    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
+        return name
+    return f"{name}:{port}"
+
+
+class _ClosingBody:
+    """The body handed to the server: iterating yields bytes, ``close()`` runs once."""
+
+    __slots__ = ("_closed", "_iterable", "_response")
+
+    def __init__(self, iterable: Iterable[bytes], response: Response) -> None:
+        self._iterable = iterable
+        self._response = response
+        self._closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._iterable)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._response.close()
+
+
+class _ClosingFile:
+    """A file proxy whose ``close()`` closes the response (file and ``call_on_close``).
+
+    Servers call ``close()`` on what ``wsgi.file_wrapper`` wrapped, not on
+    our iterable, so the response's cleanup has to ride on the file itself.
+    Everything else (``read``, ``fileno`` for ``sendfile``) goes to the file.
+    """
+
+    __slots__ = ("_closed", "_file", "_response")
+
+    def __init__(self, file: IO[bytes], response: Response) -> None:
+        self._file = file
+        self._response = response
+        self._closed = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._file.read(size)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._response.close()
+
+
+def start_response_and_body(
+    response: Response, environ: WSGIEnvironment, start_response: StartResponse
+) -> Iterable[bytes]:
+    """Send ``response``'s status and headers and return its body for the server.
+
+    The body is empty for ``HEAD`` requests and for 1xx, 204 and 304
+    responses (which also lose ``Content-Length`` and ``Content-Type``; a 304
+    keeps only its validators and caching headers). A :class:`~erlen.http.response.FileWrapper` body that covers
+    the whole file goes to the server's ``wsgi.file_wrapper`` (so it can use
+    ``sendfile``). Closing the returned iterable closes the body and runs the
+    response's ``call_on_close`` functions, exactly once.
+    """
+    status_code = response.status_code
+    headers = response.headers.to_wsgi_list()
+    if status_code < 200 or status_code in _BODYLESS_STATUSES:
+        no_body = True
+        # RFC 9110 §8.6, §15.4.5: no Content-Length on 1xx/204, and a 304 carries
+        # only the validators and caching headers, not the body's metadata.
+        dropped = _DROPPED_304 if status_code == 304 else _DROPPED_NO_CONTENT
+        headers = [(k, v) for k, v in headers if k.lower() not in dropped]
+    else:
+        no_body = environ.get("REQUEST_METHOD") == "HEAD"
+    start_response(response.status, headers)
+
+    if no_body:
+        return _ClosingBody((), response)
+    body = response.response
+    if isinstance(body, FileWrapper) and body.offset == 0 and body.length is None:
+        file_wrapper = environ.get("wsgi.file_wrapper")
+        if file_wrapper is not None:
+            rv: Iterable[bytes] = file_wrapper(_ClosingFile(body.file, response), body.buffer_size)
+            return rv
+    return _ClosingBody(response.iter_encoded(), response)

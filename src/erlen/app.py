@@ -1,0 +1,1057 @@
+"""The application object: :class:`Erlen`, Flask's API on erlen's toolkit.
+
+::
+
+    from erlen import Erlen
+
+    app = Erlen(__name__)
+
+    @app.route("/")
+    def index():
+        return "Index Page"
+
+The same object is a WSGI application (``app(environ, start_response)``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
+from functools import cached_property
+from html import escape
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
+from urllib.parse import quote as _url_quote
+
+from ._pipeline_sync import (
+    dispatch_request_sync,
+    finalize_request_sync,
+    full_dispatch_request_sync,
+    handle_exception_sync,
+    handle_http_exception_sync,
+    handle_request_sync,
+    handle_user_exception_sync,
+    preprocess_request_sync,
+    process_response_sync,
+    teardown_appcontext_sync,
+    teardown_request_sync,
+)
+from .adapters.wsgi import request_from_environ, start_response_and_body
+from .blueprints import Blueprint
+from .config import DEFAULT_CONFIG, Config, ConfigAttribute, make_timedelta
+from .ctx import AppContext, RequestContext, _AppCtxGlobals
+from .globals import _cv_app, _cv_request
+from .helpers import _find_package, get_debug_flag
+from .http.datastructures import Headers
+from .http.exceptions import (
+    Aborter,
+    BadRequest,
+    BadRequestKeyError,
+    HTTPException,
+)
+from .http.response import Response as BaseResponse
+from .http.urls import iri_to_uri
+from .json.provider import DefaultJSONProvider, JSONProvider
+from .logging import create_logger
+from .pipeline import (
+    EndpointPipeline,
+    ErrorLookup,
+    as_sync,
+    blueprint_chain,
+    build_pipeline,
+    invoke_sync,
+    is_async_callable,
+)
+from .routing import BuildError, Map, MapAdapter, Rule
+from .scaffold import Scaffold, _endpoint_from_view_func, setupmethod
+from .sessions import SecureCookieSessionInterface, SessionInterface
+from .typing import (
+    BeforeFirstRequestCallable,
+    ResponseReturnValue,
+    RouteCallable,
+    ShellContextProcessorCallable,
+    TeardownCallable,
+    TemplateFilterCallable,
+    TemplateGlobalCallable,
+    TemplateTestCallable,
+)
+from .wrappers import Request, Response
+
+if TYPE_CHECKING:
+    import logging
+
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from jinja2 import Environment
+
+    from .testing import ErlenClient, ErlenCliRunner
+
+F = TypeVar("F", bound=Callable[..., Any])
+T_first = TypeVar("T_first", bound=BeforeFirstRequestCallable)
+T_teardown = TypeVar("T_teardown", bound=TeardownCallable)
+T_shell = TypeVar("T_shell", bound=ShellContextProcessorCallable)
+T_template_filter = TypeVar("T_template_filter", bound=TemplateFilterCallable)
+T_template_global = TypeVar("T_template_global", bound=TemplateGlobalCallable)
+T_template_test = TypeVar("T_template_test", bound=TemplateTestCallable)
+
+_MISSING: Any = object()
+_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+
+
+def _build_redirect(
+    location: str, code: int = 302, response_class: type[BaseResponse] | None = None
+) -> BaseResponse:
+    """A redirect response to ``location`` with a short HTML body."""
+    if response_class is None:
+        response_class = Response
+    location = iri_to_uri(location)
+    shown = escape(location)
+    body = (
+        "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
+        "<h1>Redirecting...</h1>\n"
+        f'<p>You should be redirected to <a href="{shown}">{shown}</a>.'
+        " If not, follow the link.\n"
+    )
+    response = response_class(body, code, mimetype="text/html")
+    response.headers["Location"] = location
+    return response
+
+
+class Erlen(Scaffold):
+    """The application: a registry of routes, hooks and handlers, the
+    configuration, and the WSGI entry point.
+
+    ``import_name`` is the name of the application's module or package
+    (``__name__``); templates, static files and resources are found relative
+    to it (or to ``root_path``).
+    """
+
+    #: The class of ``request``.
+    request_class: type[Request] = Request
+    #: The class of the responses the app creates.
+    response_class: type[Response] = Response
+    #: The class of ``g``.
+    app_ctx_globals_class = _AppCtxGlobals
+    #: The class of :attr:`config`.
+    config_class = Config
+    #: The class of :attr:`aborter`.
+    aborter_class = Aborter
+    #: The class of :attr:`json`.
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    #: The class of :attr:`url_map`.
+    url_map_class = Map
+    #: The class of the rules :meth:`add_url_rule` creates.
+    url_rule_class = Rule
+    #: The test client class (``erlen.testing.ErlenClient`` when None).
+    test_client_class: type[ErlenClient] | None = None
+    #: The CLI test runner class (``erlen.testing.ErlenCliRunner`` when None).
+    test_cli_runner_class: type[ErlenCliRunner] | None = None
+    #: How sessions are loaded and saved.
+    session_interface: SessionInterface = SecureCookieSessionInterface()
+    #: Options for the Jinja environment.
+    jinja_options: ClassVar[dict[str, Any]] = {}
+    #: The configuration defaults.
+    default_config: ClassVar[dict[str, Any]] = DEFAULT_CONFIG
+
+    #: ``TESTING``: exceptions propagate to the test client.
+    testing = ConfigAttribute[bool]("TESTING")
+    #: ``SECRET_KEY``: the key of the session cookie and other signed data.
+    secret_key = ConfigAttribute[str | bytes | None]("SECRET_KEY")
+    #: ``PERMANENT_SESSION_LIFETIME`` as a :class:`~datetime.timedelta`.
+    permanent_session_lifetime = ConfigAttribute[timedelta](
+        "PERMANENT_SESSION_LIFETIME",
+        get_converter=make_timedelta,  # type: ignore[arg-type]
+    )
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        super().__init__(
+            import_name=import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
+        )
+        if instance_path is None:
+            instance_path = self.auto_find_instance_path()
+        elif not os.path.isabs(instance_path):
+            raise ValueError("The instance path must be absolute; a relative path was given.")
+        #: The instance folder (for files not under version control).
+        self.instance_path = instance_path
+        #: The configuration (a dict with Flask's keys and ``from_*`` loaders).
+        self.config = self.make_config(instance_relative_config)
+        #: The JSON provider (``app.json.dumps``, ``app.json.response``...).
+        self.json: JSONProvider = self.json_provider_class(self)
+        #: What :func:`abort` raises through.
+        self.aborter = self.make_aborter()
+        #: Extensions store their state here, by name.
+        self.extensions: dict[str, Any] = {}
+        #: The URL rules.
+        self.url_map = self.url_map_class(host_matching=host_matching)
+        self.subdomain_matching = subdomain_matching
+        #: Registered blueprints by (dotted) name.
+        self.blueprints: dict[str, Blueprint] = {}
+        self.before_first_request_funcs: list[BeforeFirstRequestCallable] = []
+        self.teardown_appcontext_funcs: list[TeardownCallable] = []
+        self.shell_context_processors: list[ShellContextProcessorCallable] = []
+        self.url_build_error_handlers: list[
+            Callable[[Exception, str, dict[str, Any]], str | None]
+        ] = []
+
+        import threading
+
+        self._got_first_request = False
+        self._before_first_request_lock = threading.Lock()
+        self._before_first_request_alock: Any = None
+        self._pipelines: dict[str | None, EndpointPipeline] = {}
+        self._blueprint_prefixes: list[tuple[str, str]] = []
+        self._prefix_lookups: dict[str, ErrorLookup] = {}
+        self._cli: Any = None
+
+        from .templating import _default_template_ctx_processor
+
+        self.template_context_processors[None].append(_default_template_ctx_processor)
+
+        if self.has_static_folder:
+            if bool(static_host) != host_matching:
+                raise AssertionError(
+                    "Invalid static_host/host_matching combination: give 'static_host'"
+                    " exactly when 'host_matching' is on."
+                )
+            app_ref = weakref.ref(self)
+
+            def static_view(filename: str) -> Response:
+                app = app_ref()
+                assert app is not None
+                return app.send_static_file(filename)
+
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=static_view,
+            )
+
+    # -- identity, configuration, resources -----------------------------------
+
+    @cached_property
+    def name(self) -> str:  # type: ignore[override]
+        """The app's name: the import name, or the script's file name when
+        run as ``__main__``."""
+        if self.import_name == "__main__":
+            filename = getattr(sys.modules["__main__"], "__file__", None)
+            if filename is None:
+                return "__main__"
+            return os.path.splitext(os.path.basename(str(filename)))[0]
+        return self.import_name
+
+    @cached_property
+    def logger(self) -> logging.Logger:
+        """The app's logger, named after the app (see :mod:`erlen.logging`)."""
+        return create_logger(self)
+
+    @cached_property
+    def jinja_env(self) -> Environment:
+        """The Jinja environment, created on first use."""
+        return self.create_jinja_environment()
+
+    def create_jinja_environment(self) -> Environment:
+        """Create the Jinja environment from :attr:`jinja_options` and the
+        app's settings (see :func:`erlen.templating.create_jinja_environment`)."""
+        from .templating import create_jinja_environment
+
+        return create_jinja_environment(self)
+
+    @property
+    def templates_auto_reload(self) -> bool:
+        """``TEMPLATES_AUTO_RELOAD``; when None, on in debug mode."""
+        value = self.config["TEMPLATES_AUTO_RELOAD"]
+        return bool(self.debug) if value is None else bool(value)
+
+    @templates_auto_reload.setter
+    def templates_auto_reload(self, value: bool | None) -> None:
+        self.config["TEMPLATES_AUTO_RELOAD"] = value
+
+    @property
+    def debug(self) -> bool:
+        """Debug mode (``DEBUG``): detailed errors, exceptions propagate,
+        templates reload."""
+        return bool(self.config["DEBUG"])
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+        if self.config["TEMPLATES_AUTO_RELOAD"] is None and "jinja_env" in self.__dict__:
+            self.jinja_env.auto_reload = bool(value)
+
+    @property
+    def cli(self) -> Any:
+        """The app's click command group (``erlen.cli.AppGroup`` when
+        available)."""
+        if self._cli is None:
+            try:
+                from .cli import AppGroup  # type: ignore[import-not-found, unused-ignore]
+            except ImportError:
+                import click
+
+                self._cli = click.Group(self.name)
+            else:
+                self._cli = AppGroup(self.name)
+        return self._cli
+
+    @property
+    def got_first_request(self) -> bool:
+        """Whether the app has started handling its first request (setup is closed)."""
+        return self._got_first_request
+
+    def make_config(self, instance_relative: bool = False) -> Config:
+        """Create :attr:`config` with the default values; relative to the
+        instance folder when ``instance_relative``."""
+        root_path = self.instance_path if instance_relative else self.root_path
+        defaults = dict(self.default_config)
+        defaults["DEBUG"] = get_debug_flag()
+        return self.config_class(root_path, defaults)
+
+    def make_aborter(self) -> Aborter:
+        """Create :attr:`aborter`."""
+        return self.aborter_class()
+
+    def auto_find_instance_path(self) -> str:
+        """The default instance folder: ``instance`` next to the app's
+        package, or ``<prefix>/var/<name>-instance`` for an installed one."""
+        prefix, package_path = _find_package(self.import_name)
+        if prefix is None:
+            return os.path.join(package_path, "instance")
+        return os.path.join(prefix, "var", f"{self.name}-instance")
+
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> Any:
+        """Open ``resource``, relative to the instance folder (writable modes allowed)."""
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        if self._got_first_request:
+            raise AssertionError(
+                f"The setup method '{f_name}' can no longer be called on the application."
+                " It has already handled its first request, so the change would not"
+                " apply consistently.\nMake sure all imports, decorators, functions,"
+                " etc. needed to set up the application are done before running it."
+            )
+
+    # -- sync and async ---------------------------------------------------------
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Return a sync callable for ``func``: itself when it is sync, a
+        wrapper running it on the thread's event loop when it is ``async def``."""
+        if is_async_callable(func):
+            return self.async_to_sync(func)
+        return func
+
+    def async_to_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap the ``async def`` ``func`` so it can be called from sync code
+        (it runs on an event loop kept per thread)."""
+        return as_sync(func)
+
+    # -- routing -----------------------------------------------------------------
+
+    @setupmethod
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: RouteCallable | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """Register a URL rule: ``rule`` (``"/post/<int:post_id>"``), its
+        ``endpoint`` (the view's name by default) and ``view_func``.
+
+        ``methods`` comes from the options, else ``view_func.methods``, else
+        ``["GET"]``; ``HEAD`` is added for ``GET`` and ``OPTIONS`` is answered
+        automatically unless disabled. Other options go to the rule.
+        """
+        if endpoint is None:
+            endpoint = _endpoint_from_view_func(view_func)
+        options["endpoint"] = endpoint
+        methods = options.pop("methods", None)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError(
+                "Allowed methods must be a list of strings, for example:"
+                ' @app.route(..., methods=["POST"])'
+            )
+        method_set = {item.upper() for item in methods}
+        required = set(getattr(view_func, "required_methods", ()))
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(view_func, "provide_automatic_options", None)
+        if provide_automatic_options is None:
+            if "OPTIONS" not in method_set and self.config["PROVIDE_AUTOMATIC_OPTIONS"]:
+                provide_automatic_options = True
+                required.add("OPTIONS")
+            else:
+                provide_automatic_options = False
+        method_set |= required
+
+        rule_obj = self.url_rule_class(rule, methods=method_set, **options)
+        rule_obj.provide_automatic_options = provide_automatic_options
+        self.url_map.add(rule_obj)
+        if view_func is not None:
+            existing = self.view_functions.get(endpoint)
+            if existing is not None and existing != view_func:
+                raise AssertionError(
+                    "View function mapping is overwriting an existing endpoint"
+                    f" function: {endpoint}"
+                )
+            self.view_functions[endpoint] = view_func
+
+    @setupmethod
+    def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
+        """Register ``blueprint``: its routes, hooks and handlers become the
+        app's. Options (``url_prefix``, ``subdomain``, ``url_defaults``,
+        ``name``) override the blueprint's; registering the same blueprint
+        twice needs a different ``name=``."""
+        blueprint.register(self, options)
+
+    def iter_blueprints(self) -> Iterator[Blueprint]:
+        """The registered blueprints, in registration order."""
+        return iter(self.blueprints.values())
+
+    def _note_blueprint_prefix(self, name: str, url_prefix: str | None) -> None:
+        if url_prefix:
+            prefix = url_prefix.rstrip("/")
+            if prefix:
+                self._blueprint_prefixes.append((prefix, name))
+                self._blueprint_prefixes.sort(key=lambda item: len(item[0]), reverse=True)
+
+    def _routing_error_lookup(self, path: str) -> ErrorLookup:
+        for prefix, name in self._blueprint_prefixes:
+            if path == prefix or path.startswith(prefix + "/"):
+                lookup = self._prefix_lookups.get(name)
+                if lookup is None:
+                    scopes = (*blueprint_chain(f"{name}.x"), None)
+                    lookup = ErrorLookup(scopes, self.error_handler_spec)
+                    if self._got_first_request:
+                        self._prefix_lookups[name] = lookup
+                return lookup
+        return self._pipeline_for_endpoint(None).errors
+
+    def _override(self, name: str) -> Callable[..., Any] | None:
+        """The app's ``name`` method when a subclass or the instance replaced
+        Erlen's (``app.handle_exception = ...`` as extensions do), else None."""
+        method = getattr(self, name)
+        if getattr(method, "__func__", None) is _OVERRIDABLE[name]:
+            return None
+        return method  # type: ignore[no-any-return]
+
+    def _pipeline_for_endpoint(self, endpoint: str | None) -> EndpointPipeline:
+        ep = self._pipelines.get(endpoint)
+        if ep is None:
+            ep = build_pipeline(self, endpoint)
+            # Cached only once setup is closed, so later registrations made
+            # before the first request are never missed.
+            if self._got_first_request:
+                self._pipelines[endpoint] = ep
+        return ep
+
+    def _pipeline_for(self, request: Request) -> EndpointPipeline:
+        rule = request.url_rule
+        endpoint = rule.endpoint if rule is not None else None
+        ep = self._pipelines.get(endpoint)
+        if ep is None:
+            return self._pipeline_for_endpoint(endpoint)
+        return ep
+
+    # -- hooks of the app only ---------------------------------------------------------
+
+    @setupmethod
+    def before_first_request(self, f: T_first) -> T_first:
+        """Run ``f()`` once, before the app's first request (under concurrent
+        first requests, still exactly once)."""
+        self.before_first_request_funcs.append(f)
+        return f
+
+    @setupmethod
+    def teardown_appcontext(self, f: T_teardown) -> T_teardown:
+        """Run ``f(exc)`` when an app context is popped (after every request,
+        and after ``with app.app_context():``). An error in one is logged and
+        the others still run."""
+        self.teardown_appcontext_funcs.append(f)
+        return f
+
+    @setupmethod
+    def shell_context_processor(self, f: T_shell) -> T_shell:
+        """Register ``f() -> dict`` of names for ``erlen shell``."""
+        self.shell_context_processors.append(f)
+        return f
+
+    def make_shell_context(self) -> dict[str, Any]:
+        """The namespace of ``erlen shell``: ``app``, ``g`` and the shell
+        context processors' names."""
+        from .globals import g
+
+        rv: dict[str, Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            rv.update(processor())
+        return rv
+
+    @setupmethod
+    def template_filter(
+        self, name: str | None = None
+    ) -> Callable[[T_template_filter], T_template_filter]:
+        """Register the decorated function as a Jinja filter."""
+
+        def decorator(f: T_template_filter) -> T_template_filter:
+            self.add_template_filter(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_filter(self, f: TemplateFilterCallable, name: str | None = None) -> None:
+        """Register ``f`` as a Jinja filter (named ``name`` or after ``f``)."""
+        self.jinja_env.filters[name or f.__name__] = f
+
+    @setupmethod
+    def template_test(
+        self, name: str | None = None
+    ) -> Callable[[T_template_test], T_template_test]:
+        """Register the decorated function as a Jinja test."""
+
+        def decorator(f: T_template_test) -> T_template_test:
+            self.add_template_test(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_test(self, f: TemplateTestCallable, name: str | None = None) -> None:
+        """Register ``f`` as a Jinja test (named ``name`` or after ``f``)."""
+        self.jinja_env.tests[name or f.__name__] = f
+
+    @setupmethod
+    def template_global(
+        self, name: str | None = None
+    ) -> Callable[[T_template_global], T_template_global]:
+        """Register the decorated function as a Jinja global."""
+
+        def decorator(f: T_template_global) -> T_template_global:
+            self.add_template_global(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_global(self, f: TemplateGlobalCallable, name: str | None = None) -> None:
+        """Register ``f`` as a Jinja global (named ``name`` or after ``f``)."""
+        self.jinja_env.globals[name or f.__name__] = f
+
+    def update_template_context(self, context: dict[str, Any]) -> None:
+        """Add the context processors' values to ``context``: the app's, then
+        those of the request's blueprints (outermost first). Values already in
+        ``context`` win."""
+        scopes: tuple[str | None, ...] = (None,)
+        req_ctx = _cv_request.get(None)
+        if req_ctx is not None:
+            scopes = (None, *reversed(req_ctx.request.blueprints))
+        original = context.copy()
+        for scope in scopes:
+            for func in self.template_context_processors.get(scope, ()):
+                context.update(invoke_sync(func))
+        context.update(original)
+
+    # -- contexts ------------------------------------------------------------------
+
+    def app_context(self) -> AppContext:
+        """A new application context: ``with app.app_context(): ...``"""
+        return AppContext(self)
+
+    def request_context(self, environ: WSGIEnvironment) -> RequestContext:
+        """A request context for a WSGI ``environ``."""
+        request = request_from_environ(
+            environ, self.request_class, proxy=self.config.get("PROXY_FIX")
+        )
+        return RequestContext(self, request)
+
+    def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
+        """A request context for a request built from the arguments of
+        :class:`erlen.testing.EnvironBuilder` (``path``, ``method``,
+        ``query_string``, ``data``, ``json``, ``headers``...)::
+
+            with app.test_request_context("/logout"):
+                logout()
+        """
+        from .testing import EnvironBuilder
+
+        builder = EnvironBuilder(self, *args, **kwargs)
+        try:
+            return self.request_context(builder.get_environ())
+        finally:
+            close = getattr(builder, "close", None)
+            if close is not None:
+                close()
+
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> ErlenClient:
+        """A test client: ``app.test_client().get("/")``."""
+        cls = self.test_client_class
+        if cls is None:
+            from .testing import ErlenClient
+
+            cls = ErlenClient
+        return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
+
+    def test_cli_runner(self, **kwargs: Any) -> ErlenCliRunner:
+        """A runner for the app's CLI commands in tests."""
+        cls = self.test_cli_runner_class
+        if cls is None:
+            from .testing import ErlenCliRunner
+
+            cls = ErlenCliRunner
+        return cls(self, **kwargs)
+
+    # -- the request pipeline (see erlen._pipeline_async) ------------------------
+
+    def _current(self) -> RequestContext:
+        ctx = _cv_request.get(None)
+        if ctx is None:
+            raise RuntimeError(
+                "Working outside of request context: this method needs an active"
+                " request ('with app.test_request_context():' in tests)."
+            )
+        return ctx
+
+    def full_dispatch_request(self) -> Response:
+        """Dispatch the current request with its hooks and error handling."""
+        return full_dispatch_request_sync(self, self._current())
+
+    def preprocess_request(self) -> ResponseReturnValue | None:
+        """Run the URL value preprocessors and ``before_request`` functions;
+        return the first non-None value."""
+        ctx = self._current()
+        return preprocess_request_sync(self, ctx, self._pipeline_for(ctx.request))  # type: ignore[no-any-return]
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        """Call the view of the current request (or raise its routing error)."""
+        ctx = self._current()
+        return dispatch_request_sync(self, ctx, self._pipeline_for(ctx.request))  # type: ignore[no-any-return]
+
+    def finalize_request(
+        self, rv: ResponseReturnValue | HTTPException, from_error_handler: bool = False
+    ) -> Response:
+        """Turn ``rv`` into the response, run the after hooks, save the
+        session and send ``request_finished``."""
+        ctx = self._current()
+        ep = self._pipeline_for(ctx.request)
+        return finalize_request_sync(self, ctx, ep, rv, from_error_handler)
+
+    def process_response(self, response: Response) -> Response:
+        """Run the ``after_this_request`` and ``after_request`` functions and
+        save the session."""
+        ctx = self._current()
+        return process_response_sync(self, ctx, self._pipeline_for(ctx.request), response)
+
+    def handle_user_exception(self, e: Exception) -> HTTPException | ResponseReturnValue:
+        """Handle an exception from a hook or a view with its registered
+        handler; HTTP errors without one are returned; others re-raised."""
+        ctx = self._current()
+        return handle_user_exception_sync(self, ctx, self._pipeline_for(ctx.request), e)  # type: ignore[no-any-return]
+
+    def handle_http_exception(self, e: HTTPException) -> HTTPException | ResponseReturnValue:
+        """Handle an HTTP error with its registered handler, or return it."""
+        ctx = self._current()
+        return handle_http_exception_sync(self, ctx, self._pipeline_for(ctx.request), e)  # type: ignore[no-any-return]
+
+    def handle_exception(self, e: Exception) -> Response:
+        """Handle an exception no handler took: a 500 response, or re-raise
+        it when ``PROPAGATE_EXCEPTIONS`` (or testing, or debug) is on."""
+        return handle_exception_sync(self, self._current(), e)
+
+    def trap_http_exception(self, e: Exception) -> bool:
+        """Whether the HTTP error ``e`` should propagate like any exception
+        instead of becoming its response (``TRAP_HTTP_EXCEPTIONS``,
+        ``TRAP_BAD_REQUEST_ERRORS``; key errors trap in debug mode)."""
+        if self.config["TRAP_HTTP_EXCEPTIONS"]:
+            return True
+        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if trap_bad_request is None and self.debug and isinstance(e, BadRequestKeyError):
+            return True
+        if trap_bad_request:
+            return isinstance(e, BadRequest)
+        return False
+
+    def should_ignore_error(self, error: BaseException | None) -> bool:
+        """Whether ``error`` is hidden from the teardown functions (never, by default)."""
+        return False
+
+    def log_exception(
+        self,
+        exc_info: tuple[type[BaseException], BaseException, TracebackType | None]
+        | tuple[None, None, None],
+    ) -> None:
+        """Log an unhandled exception (before the 500 response) on :attr:`logger`."""
+        req_ctx = _cv_request.get(None)
+        where = ""
+        if req_ctx is not None:
+            where = f" on {req_ctx.request.path} [{req_ctx.request.method}]"
+        self.logger.error(f"Exception{where}", exc_info=exc_info)
+
+    def raise_routing_exception(self, request: Request) -> NoReturn:
+        """Raise the request's routing error (404, 405 or a redirect)."""
+        assert request.routing_exception is not None
+        raise request.routing_exception
+
+    def make_default_options_response(self) -> Response:
+        """The response to an automatic ``OPTIONS`` request: empty, with
+        ``Allow`` listing the URL's methods."""
+        ctx = self._current()
+        adapter: Any = ctx.url_adapter
+        allowed = getattr(adapter, "allowed_methods", None)
+        if allowed is not None:
+            methods = allowed()
+        else:
+            rule: Any = ctx.request.url_rule
+            methods = sorted(rule.methods or ())
+        rv = self.response_class()
+        rv.allow.update(methods)
+        return rv
+
+    def do_teardown_request(self, exc: BaseException | None = _MISSING) -> None:
+        """Run the ``teardown_request`` functions of the current request and
+        send ``request_tearing_down``."""
+        if exc is _MISSING:
+            exc = sys.exc_info()[1]
+        teardown_request_sync(self, self._current(), exc)
+
+    def do_teardown_appcontext(self, exc: BaseException | None = _MISSING) -> None:
+        """Run the ``teardown_appcontext`` functions and send
+        ``appcontext_tearing_down``."""
+        if exc is _MISSING:
+            exc = sys.exc_info()[1]
+        teardown_appcontext_sync(self, exc)
+
+    # -- responses ------------------------------------------------------------------
+
+    def make_response(self, rv: Any) -> Response:
+        """Turn a view's return value into a :attr:`response_class` object.
+
+        ``str``/``bytes`` become the body (HTML), a ``dict`` or ``list`` JSON,
+        an iterator a streamed body; a tuple adds the status and/or headers:
+        ``(body, status)``, ``(body, headers)``, ``(body, status, headers)``.
+        A response object is used as is; an HTTP error becomes its response.
+        """
+        response_class = self.response_class
+        # PERF: the common cases skip every isinstance check below.
+        kind = type(rv)
+        if kind is str:
+            return response_class(rv)
+        if kind is dict:
+            return self.json.response(rv)
+        status: Any = None
+        headers: Any = None
+        if isinstance(rv, tuple):
+            size = len(rv)
+            if size == 3:
+                rv, status, headers = rv
+            elif size == 2:
+                if isinstance(rv[1], Headers | dict | tuple | list):
+                    rv, headers = rv
+                else:
+                    rv, status = rv
+            else:
+                raise TypeError(
+                    f"The view function for {self._endpoint_name()!r} did not return a valid"
+                    " response tuple. The tuple must be (body, status, headers),"
+                    " (body, status) or (body, headers)."
+                )
+        if rv is None:
+            raise TypeError(
+                f"The view function for {self._endpoint_name()!r} did not return a valid"
+                " response. The function either returned None or ended without a"
+                " return statement."
+            )
+        if not isinstance(rv, response_class):
+            if isinstance(rv, str | bytes | bytearray | Iterator):
+                rv = response_class(rv, status=status, headers=headers)
+                status = headers = None
+            elif isinstance(rv, dict | list):
+                rv = self.json.response(rv)
+            elif isinstance(rv, HTTPException):
+                req_ctx = _cv_request.get(None)
+                rv = self._coerce_response(
+                    rv.get_response(req_ctx.request if req_ctx is not None else None)
+                )
+            elif isinstance(rv, BaseResponse):
+                rv = self._coerce_response(rv)
+            else:
+                raise TypeError(
+                    f"The view function for {self._endpoint_name()!r} did not return a valid"
+                    " response. The return type must be a string, bytes, dict, list,"
+                    " iterator, tuple with headers or status, or Response instance, but it"
+                    f" was a {type(rv).__name__}."
+                )
+        if status is not None:
+            if isinstance(status, str | bytes | bytearray):
+                rv.status = status if isinstance(status, str) else status.decode("latin-1")
+            else:
+                rv.status_code = status
+        if headers:
+            rv.headers.update(headers)
+        return rv  # type: ignore[no-any-return]
+
+    def _coerce_response(self, response: BaseResponse) -> Response:
+        response_class = self.response_class
+        if isinstance(response, response_class):
+            return response
+        try:
+            response.__class__ = response_class
+        except TypeError:
+            new = response_class(
+                response.response, response.status, response.headers, direct_passthrough=True
+            )
+            new.call_on_close(response.close)
+            return new
+        return response  # type: ignore[return-value]
+
+    @staticmethod
+    def _endpoint_name() -> str | None:
+        req_ctx = _cv_request.get(None)
+        if req_ctx is None:
+            return None
+        return req_ctx.request.endpoint
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """A response redirecting to ``location`` (302 by default)."""
+        return _build_redirect(location, code, self.response_class)  # type: ignore[return-value]
+
+    # -- URL building ---------------------------------------------------------------
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        """Bind :attr:`url_map` to ``request``, or, outside a request, to
+        ``SERVER_NAME``/``APPLICATION_ROOT``/``PREFERRED_URL_SCHEME`` (None
+        without ``SERVER_NAME``)."""
+        config = self.config
+        if request is not None:
+            trusted = config["TRUSTED_HOSTS"]
+            if trusted is not None:
+                request.trusted_hosts = trusted
+                request.host  # noqa: B018  raises SecurityError for an untrusted host
+            subdomain: str | None = None
+            server_name = config["SERVER_NAME"]
+            if self.url_map.host_matching:
+                server_name = None
+            elif not self.subdomain_matching:
+                subdomain = self.url_map.default_subdomain or ""
+            return self.url_map.bind_to_request(
+                request, server_name=server_name, subdomain=subdomain
+            )
+        if config["SERVER_NAME"] is not None:
+            return self.url_map.bind(
+                config["SERVER_NAME"],
+                script_name=config["APPLICATION_ROOT"],
+                url_scheme=config["PREFERRED_URL_SCHEME"],
+            )
+        return None
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
+        """Let the ``url_defaults`` functions of the app and of the endpoint's
+        blueprints fill in ``values``."""
+        scopes: Iterable[str | None] = (None,)
+        if "." in endpoint:
+            scopes = (None, *reversed(blueprint_chain(endpoint)))
+        for scope in scopes:
+            for func in self.url_default_functions.get(scope, ()):
+                func(endpoint, values)
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, Any]
+    ) -> str:
+        """Ask the :attr:`url_build_error_handlers` for a URL; re-raise the
+        :class:`~erlen.routing.BuildError` when none gives one."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as e:
+                error = e
+            else:
+                if rv is not None:
+                    return rv
+        raise error
+
+    def url_for(
+        self,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: Any,
+    ) -> str:
+        """Build the URL of ``endpoint`` with ``values``.
+
+        Inside a request, URLs are relative to the host (``_external=True``
+        for a full URL) and ``".view"`` names a view of the current blueprint.
+        Outside one, ``SERVER_NAME`` must be set and URLs are external.
+        Values that are not rule arguments become the query string.
+        """
+        req_ctx = _cv_request.get(None)
+        url_adapter: MapAdapter | None
+        if req_ctx is not None:
+            url_adapter = req_ctx.url_adapter
+            if endpoint[:1] == ".":
+                blueprint = req_ctx.request.blueprint
+                endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
+            if _external is None:
+                _external = _scheme is not None
+        else:
+            app_ctx = _cv_app.get(None)
+            if app_ctx is not None and app_ctx.app is self:
+                url_adapter = app_ctx.url_adapter
+            else:
+                url_adapter = self.create_url_adapter(None)
+            if _external is None:
+                _external = True
+        if url_adapter is None:
+            raise RuntimeError(
+                "Unable to build URLs outside an active request without 'SERVER_NAME'"
+                " configured. Also configure 'APPLICATION_ROOT' and"
+                " 'PREFERRED_URL_SCHEME' as needed."
+            )
+        if _scheme is not None and not _external:
+            raise ValueError("When specifying '_scheme', '_external' must be True.")
+
+        self.inject_url_defaults(endpoint, values)
+        try:
+            rv: str = url_adapter.build(
+                endpoint,
+                values,
+                method=_method,
+                url_scheme=_scheme,
+                force_external=_external,
+            )
+        except BuildError as error:
+            values.update(_anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external)
+            return self.handle_url_build_error(error, endpoint, values)
+        if _anchor is not None:
+            rv = f"{rv}#{_url_quote(_anchor, safe=_ANCHOR_SAFE)}"
+        return rv
+
+    # -- serving ---------------------------------------------------------------------
+
+    def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """The WSGI application: build the request, run the pipeline, send
+        the response. ``app.wsgi_app`` is what WSGI middleware wraps::
+
+            app.wsgi_app = ProxyFix(app.wsgi_app)
+        """
+        try:
+            request = request_from_environ(
+                environ, self.request_class, proxy=self.config["PROXY_FIX"]
+            )
+        except HTTPException as e:
+            # A request the adapter cannot even build (a path that is not
+            # UTF-8) gets its 4xx without entering the pipeline.
+            return start_response_and_body(e.get_response(), environ, start_response)
+        ctx = RequestContext(self, request)
+        response = handle_request_sync(self, ctx, environ.get("erlen.preserve_context"))
+        return start_response_and_body(response, environ, start_response)
+
+    def __call__(self, *args: Any) -> Any:
+        """``app(environ, start_response)`` runs the app as WSGI;
+        ``app(scope, receive, send)`` as ASGI."""
+        if len(args) == 2:
+            return self.wsgi_app(*args)
+        if len(args) == 3:
+            return self.asgi_app(*args)
+        raise TypeError(
+            "An Erlen app is called as app(environ, start_response) (WSGI) or"
+            f" app(scope, receive, send) (ASGI), not with {len(args)} arguments."
+        )
+
+    def asgi_app(self, scope: Any, receive: Any, send: Any) -> Any:
+        """The ASGI application (served by :mod:`erlen.adapters.asgi`)."""
+        try:
+            from .adapters.asgi import serve_asgi  # type: ignore[import-not-found, unused-ignore]
+        except ImportError:
+            raise RuntimeError(
+                "ASGI support is not available in this erlen build yet; serve the app"
+                " over WSGI (gunicorn, uWSGI, 'erlen run')."
+            ) from None
+        return serve_asgi(self, scope, receive, send)
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
+        **options: Any,
+    ) -> None:
+        """Run the development server (never in production)::
+
+        if __name__ == "__main__":
+            app.run(debug=True)
+        """
+        if os.environ.get("ERLEN_RUN_FROM_CLI") == "true":
+            # `erlen run` serves the app itself; a stray app.run() in the
+            # module must not start a second server.
+            return
+        if load_dotenv:
+            _load_dotenv()
+        if debug is not None:
+            self.debug = bool(debug)
+        server_name = self.config.get("SERVER_NAME")
+        default_host, _, default_port = (server_name or "").partition(":")
+        host = host or default_host or "127.0.0.1"
+        port = int(port or default_port or 5000)
+        options.setdefault("use_reloader", self.debug)
+        options.setdefault("use_debugger", self.debug)
+        options.setdefault("threaded", True)
+
+        from .serving import run_simple
+
+        run_simple(host, port, self, **options)
+
+
+def _load_dotenv() -> None:
+    """Load ``.env`` and ``.erlenenv`` from the working directory when
+    python-dotenv is installed (values already in the environment win)."""
+    from .helpers import get_load_dotenv
+
+    if not get_load_dotenv():
+        return
+    try:
+        import dotenv
+    except ImportError:
+        return
+    for name in (".erlenenv", ".env"):
+        path = dotenv.find_dotenv(name, usecwd=True)
+        if path:
+            dotenv.load_dotenv(path, encoding="utf-8")
+
+
+# COMPAT(flask): extensions (Flask-RESTful among them) wrap these methods on
+# the app; the pipeline calls a replacement instead of its own step.
+_OVERRIDABLE: dict[str, Any] = {
+    name: getattr(Erlen, name)
+    for name in ("handle_exception", "handle_user_exception", "handle_http_exception")
+}
+
+__all__ = ["Erlen"]

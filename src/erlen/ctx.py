@@ -1,0 +1,368 @@
+"""Application and request contexts.
+
+An :class:`AppContext` makes ``current_app`` and ``g`` available; a
+:class:`RequestContext` makes ``request`` and ``session`` available (and pushes
+an application context first when none is active for its app). Both live in
+:mod:`contextvars`, so they are isolated per thread and per asyncio task.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextvars import Token
+from functools import update_wrapper
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .globals import _cv_app, _cv_request
+from .http.exceptions import HTTPException
+from .signals import appcontext_popped, appcontext_pushed
+
+if TYPE_CHECKING:
+    from .app import Erlen
+    from .routing import MapAdapter
+    from .sessions import SessionMixin
+    from .wrappers import Request, Response
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_MISSING: Any = object()
+
+
+class _AppCtxGlobals:
+    """The ``g`` namespace: a plain object for data that lives as long as the
+    application context (usually one request).
+
+    Besides attribute access it offers ``get``, ``pop``, ``setdefault``, ``in``
+    and iteration over the attribute names.
+    """
+
+    def get(self, name: str, default: Any | None = None) -> Any:
+        """Return the attribute ``name``, or ``default`` when it is not set."""
+        return self.__dict__.get(name, default)
+
+    def pop(self, name: str, default: Any = _MISSING) -> Any:
+        """Remove the attribute ``name`` and return its value; return
+        ``default`` if it is not set, or raise ``KeyError`` without one."""
+        if default is _MISSING:
+            return self.__dict__.pop(name)
+        return self.__dict__.pop(name, default)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        """Return the attribute ``name``, setting it to ``default`` first if
+        it is missing."""
+        return self.__dict__.setdefault(name, default)
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.__dict__
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dict__)
+
+    def __repr__(self) -> str:
+        ctx = _cv_app.get(None)
+        if ctx is not None:
+            return f"<erlen.g of {ctx.app.name!r}>"
+        return object.__repr__(self)
+
+
+class AppContext:
+    """The application context: binds ``current_app`` and ``g``.
+
+    Created by :meth:`Erlen.app_context` and pushed automatically for each
+    request. Use it as a context manager to run code that needs the app (CLI
+    commands, scripts, tests)::
+
+        with app.app_context():
+            init_db()
+    """
+
+    __slots__ = ("_cv_tokens", "_g", "_url_adapter", "app")
+
+    def __init__(self, app: Erlen) -> None:
+        self.app = app
+        # PERF: ``g`` and the URL adapter are built on first use only; most
+        # requests never touch the adapter of the app context.
+        self._g: Any = None
+        self._url_adapter: Any = _MISSING
+        self._cv_tokens: list[Token[AppContext]] = []
+
+    @property
+    def g(self) -> _AppCtxGlobals:
+        """The ``g`` object of this context."""
+        g = self._g
+        if g is None:
+            g = self._g = self.app.app_ctx_globals_class()
+        return g  # type: ignore[no-any-return]
+
+    @g.setter
+    def g(self, value: _AppCtxGlobals) -> None:
+        self._g = value
+
+    @property
+    def url_adapter(self) -> MapAdapter | None:
+        """A URL adapter bound from ``SERVER_NAME`` etc., or None."""
+        adapter = self._url_adapter
+        if adapter is _MISSING:
+            adapter = self._url_adapter = self.app.create_url_adapter(None)
+        return adapter  # type: ignore[no-any-return]
+
+    @url_adapter.setter
+    def url_adapter(self, value: MapAdapter | None) -> None:
+        self._url_adapter = value
+
+    def _enter(self) -> None:
+        self._cv_tokens.append(_cv_app.set(self))
+
+    def _leave(self) -> None:
+        current = _cv_app.get(None)
+        _cv_app.reset(self._cv_tokens.pop())
+        if current is not self:
+            raise AssertionError(f"Popped the wrong app context ({current!r} instead of {self!r}).")
+
+    def push(self) -> None:
+        """Make this context the current one."""
+        self._enter()
+        if appcontext_pushed.receivers:
+            appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def pop(self, exc: BaseException | None = _MISSING) -> None:
+        """Pop this context; on its last pop, run the ``teardown_appcontext``
+        functions with ``exc`` (the active exception by default)."""
+        if not self._cv_tokens:
+            return
+        try:
+            if len(self._cv_tokens) == 1:
+                if exc is _MISSING:
+                    exc = sys.exc_info()[1]
+                self.app.do_teardown_appcontext(exc)
+        finally:
+            self._leave()
+        if appcontext_popped.receivers:
+            appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def __enter__(self) -> AppContext:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pop(exc_value)
+
+    def __repr__(self) -> str:
+        return f"<AppContext of {self.app.name!r}>"
+
+
+class RequestContext:
+    """The request context: binds ``request`` and ``session`` for one request.
+
+    The app creates and pushes one for each request. In tests, build one with
+    :meth:`Erlen.test_request_context`::
+
+        with app.test_request_context("/logout"):
+            logout()
+
+    The session is opened lazily, on the first access of :attr:`session`: a
+    request that never touches it never reads or writes the session cookie.
+    """
+
+    __slots__ = (
+        "_after_request_functions",
+        "_cv_tokens",
+        "_matched",
+        "_session",
+        "app",
+        "flashes",
+        "request",
+        "url_adapter",
+    )
+
+    def __init__(self, app: Erlen, request: Request, session: SessionMixin | None = None) -> None:
+        self.app = app
+        self.request = request
+        self.url_adapter: MapAdapter | None = None
+        try:
+            self.url_adapter = app.create_url_adapter(request)
+        except HTTPException as e:
+            request.routing_exception = e
+        self.flashes: list[tuple[str, str]] | None = None
+        self._session = session
+        self._after_request_functions: list[Callable[[Response], Response]] = []
+        self._cv_tokens: list[tuple[Token[RequestContext], AppContext | None]] = []
+        self._matched = False
+
+    @property
+    def session(self) -> SessionMixin:
+        """The session of this request, opened through the app's
+        ``session_interface`` on first access."""
+        session = self._session
+        if session is None:
+            interface = self.app.session_interface
+            session = interface.open_session(self.app, self.request)
+            if session is None:
+                session = interface.make_null_session(self.app)
+            self._session = session
+        return session
+
+    @session.setter
+    def session(self, value: SessionMixin) -> None:
+        self._session = value
+
+    @property
+    def session_opened(self) -> bool:
+        """Whether the session was opened (touched) during this request."""
+        return self._session is not None
+
+    def copy(self) -> RequestContext:
+        """Return a new context for the same request and session, to push in
+        another thread or greenlet (see :func:`copy_current_request_context`)."""
+        return self.__class__(self.app, self.request, self.session)
+
+    def match_request(self) -> None:
+        """Match the request's URL against the app's rules, storing the rule
+        and view arguments, or the routing error, on the request."""
+        self._matched = True
+        adapter = self.url_adapter
+        if adapter is None:
+            return
+        request = self.request
+        try:
+            request.url_rule, request.view_args = adapter.match(return_rule=True)
+        except HTTPException as e:
+            request.routing_exception = e
+
+    def _enter(self) -> AppContext | None:
+        """Set the context variables; return the app context pushed for it."""
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None or app_ctx.app is not self.app:
+            app_ctx = AppContext(self.app)
+            app_ctx._enter()
+        else:
+            app_ctx = None
+        self._cv_tokens.append((_cv_request.set(self), app_ctx))
+        if not self._matched:
+            self.match_request()
+        return app_ctx
+
+    def push(self) -> None:
+        """Make this the current request (pushing an app context if needed)."""
+        app_ctx = self._enter()
+        if app_ctx is not None and appcontext_pushed.receivers:
+            appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def _leave(self) -> AppContext | None:
+        """Reset the context variable; return the app context pushed with it."""
+        current = _cv_request.get(None)
+        token, app_ctx = self._cv_tokens.pop()
+        _cv_request.reset(token)
+        if current is not self:
+            raise AssertionError(
+                f"Popped the wrong request context ({current!r} instead of {self!r})."
+            )
+        return app_ctx
+
+    def pop(self, exc: BaseException | None = _MISSING) -> None:
+        """Pop this context. On its last pop, run the ``teardown_request``
+        functions with ``exc`` (the active exception by default), close the
+        request, and pop the app context pushed with it."""
+        if not self._cv_tokens:
+            return
+        if exc is _MISSING:
+            exc = sys.exc_info()[1]
+        app_ctx: AppContext | None = None
+        try:
+            if len(self._cv_tokens) == 1:
+                self.app.do_teardown_request(exc)
+                self.request.close()
+        finally:
+            app_ctx = self._leave()
+            if app_ctx is not None:
+                app_ctx.pop(exc)
+
+    def __enter__(self) -> RequestContext:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pop(exc_value)
+
+    def __repr__(self) -> str:
+        request = self.request
+        return f"<{type(self).__name__} {request.url!r} [{request.method}] of {self.app.name}>"
+
+
+def has_app_context() -> bool:
+    """Return True when an application context is active (``current_app`` and
+    ``g`` are usable)."""
+    return _cv_app.get(None) is not None
+
+
+def has_request_context() -> bool:
+    """Return True when a request context is active (``request`` and
+    ``session`` are usable)::
+
+        if has_request_context():
+            remote = request.remote_addr
+    """
+    return _cv_request.get(None) is not None
+
+
+def after_this_request(f: F) -> F:
+    """Run ``f(response)`` after the current request, before the app's
+    ``after_request`` functions. ``f`` must return a response (the same one or
+    a new one)::
+
+        @app.route("/")
+        def index():
+            @after_this_request
+            def add_header(response):
+                response.headers["X-Foo"] = "Parachute"
+                return response
+            return "Hello"
+    """
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'after_this_request' needs an active request context, such as inside a view function."
+        )
+    ctx._after_request_functions.append(f)
+    return f
+
+
+def copy_current_request_context(f: F) -> F:
+    """Decorate ``f`` so that it runs inside a copy of the current request
+    context, for example in a background thread started from a view. ``f`` may
+    be an ``async def`` function; it is run through ``app.ensure_sync``."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'copy_current_request_context' needs an active request context,"
+            " such as inside a view function."
+        )
+    copied = ctx.copy()
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with copied:
+            return copied.app.ensure_sync(f)(*args, **kwargs)
+
+    return update_wrapper(wrapper, f)  # type: ignore[return-value]
+
+
+__all__ = [
+    "AppContext",
+    "RequestContext",
+    "after_this_request",
+    "copy_current_request_context",
+    "has_app_context",
+    "has_request_context",
+]

@@ -1,0 +1,217 @@
+"""Sending files: :func:`send_file` and :func:`send_from_directory`.
+
+Both answer conditional requests (``If-None-Match``, ``If-Modified-Since``: 304)
+and ranges (``Range``: 206, or 416 when the range cannot be served) by default,
+and hand the open file to the server (``wsgi.file_wrapper``) when it can
+stream it itself::
+
+    @app.route("/reports/<path:name>")
+    def report(name):
+        return send_from_directory(app.config["REPORTS_DIR"], name, as_attachment=True)
+"""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+import os
+import posixpath
+import stat
+import time
+import typing as t
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import unquote
+from zlib import adler32
+
+from erlen.globals import _cv_request, current_app
+from erlen.http.datastructures import Headers
+from erlen.http.exceptions import NotFound, RequestedRangeNotSatisfiable
+from erlen.http.headers import content_disposition, http_date, quote_etag
+from erlen.http.response import FileWrapper
+from erlen.http.utils import safe_join
+
+if t.TYPE_CHECKING:
+    from erlen.app import Erlen
+    from erlen.wrappers import Response
+
+__all__ = ["send_file", "send_from_directory"]
+
+
+class _MimetypeError(ValueError, TypeError):
+    # COMPAT(flask): Werkzeug raises TypeError here; erlen's contract says
+    # ValueError. Being both keeps either ``except`` working.
+    pass
+
+
+def _app() -> Erlen:
+    return current_app._get_current_object()  # type: ignore[attr-defined, no-any-return]
+
+
+def send_file(
+    path_or_file: os.PathLike[str] | str | t.IO[bytes],
+    mimetype: str | None = None,
+    as_attachment: bool = False,
+    download_name: str | None = None,
+    conditional: bool = True,
+    etag: bool | str = True,
+    last_modified: datetime | int | float | None = None,
+    max_age: int | Callable[[str | None], int | None] | None = None,
+) -> Response:
+    """Send a file's contents as the response.
+
+    Never pass a path that came from the client; use :func:`send_from_directory`
+    for that.
+
+    :param path_or_file: a path, relative to the app's ``root_path``, or a file
+        object opened in binary mode (``io.BytesIO`` included). A file object
+        is closed when the response is.
+    :param mimetype: the content type; guessed from ``download_name`` or the
+        path by default. A file object without a name needs one of the two.
+    :param as_attachment: ask the browser to save the file
+        (``Content-Disposition: attachment``) instead of showing it.
+    :param download_name: the file name the browser sees; the path's name by
+        default. Non-ASCII names are sent as RFC 5987 ``filename*``.
+    :param conditional: answer ``If-None-Match``/``If-Modified-Since`` with 304
+        and ``Range`` with 206 or 416.
+    :param etag: compute an ETag from the file's path, mtime and size (True),
+        send none (False), or send this string.
+    :param last_modified: the ``Last-Modified`` time; the file's mtime for a path.
+    :param max_age: seconds browsers may cache the file (``Cache-Control:
+        public, max-age=N``), or a function of the path giving that; by default
+        ``app.get_send_file_max_age(path)``, which reads
+        ``SEND_FILE_MAX_AGE_DEFAULT``. None means ``Cache-Control: no-cache``.
+    """
+    app = _app()
+    path: str | None = None
+    file: t.IO[bytes] | None = None
+    size: int | None = None
+    mtime: float | None = None
+
+    if isinstance(path_or_file, (str, os.PathLike)):
+        path = os.path.join(app.root_path, os.fspath(path_or_file))
+        st = os.stat(path)
+        size = st.st_size
+        mtime = st.st_mtime
+    else:
+        file = path_or_file
+
+    if download_name is None and path is not None:
+        download_name = os.path.basename(path)
+
+    if mimetype is None:
+        guess_from = download_name
+        if guess_from is None:
+            name = getattr(file, "name", None)
+            guess_from = name if isinstance(name, str) else None
+        if guess_from is None:
+            raise _MimetypeError(
+                "Unable to detect the MIME type because a file name is not available."
+                " Either set 'download_name', pass a path instead of a file, or set"
+                " 'mimetype'."
+            )
+        mimetype = mimetypes.guess_type(guess_from)[0] or "application/octet-stream"
+
+    headers = Headers()
+    if download_name is not None:
+        disposition = "attachment" if as_attachment else "inline"
+        headers.set("Content-Disposition", content_disposition(disposition, download_name))
+    elif as_attachment:
+        raise _MimetypeError(
+            "No name provided for the attachment: set 'download_name' or pass a path."
+        )
+
+    if file is None:
+        assert path is not None
+        file = open(path, "rb")  # noqa: SIM115 (the response closes it)
+    elif isinstance(file, io.BytesIO):
+        size = file.getbuffer().nbytes
+    elif isinstance(file, io.TextIOBase):
+        raise ValueError("Files must be opened in binary mode or use BytesIO.")
+
+    rv = app.response_class(
+        FileWrapper(file), mimetype=mimetype, headers=headers, direct_passthrough=True
+    )
+    if size is not None:
+        rv.headers["Content-Length"] = str(size)
+
+    if last_modified is None:
+        last_modified = mtime
+    if last_modified is not None:
+        rv.headers["Last-Modified"] = http_date(last_modified)
+
+    if max_age is None:
+        max_age = app.get_send_file_max_age
+    if callable(max_age):
+        max_age = max_age(path)
+    if max_age is None:
+        rv.headers["Cache-Control"] = "no-cache"
+    else:
+        max_age = int(max_age)
+        if max_age > 0:
+            rv.headers["Cache-Control"] = f"public, max-age={max_age}"
+        else:
+            rv.headers["Cache-Control"] = f"no-cache, max-age={max_age}"
+        rv.headers["Expires"] = http_date(time.time() + max_age)
+
+    if isinstance(etag, str):
+        rv.headers["ETag"] = quote_etag(etag)
+    elif etag and path is not None:
+        check = adler32(path.encode("utf-8", "surrogateescape")) & 0xFFFFFFFF
+        rv.headers["ETag"] = quote_etag(f"{mtime}-{size}-{check}")
+
+    req_ctx = _cv_request.get(None)
+    if conditional and req_ctx is not None:
+        try:
+            rv = t.cast(
+                "Response",
+                rv.make_conditional(req_ctx.request, accept_ranges=True, complete_length=size),
+            )
+        except RequestedRangeNotSatisfiable:
+            file.close()
+            raise
+    return rv
+
+
+def _escapes(path: str) -> bool:
+    """Whether a client-chosen relative path could leave its directory."""
+    # SECURITY: check the path as given and once percent-decoded, so a path
+    # decoded a second time by someone else ("%2e%2e%2f") cannot climb out.
+    for candidate in (path, unquote(path)):
+        if "\0" in candidate or "\\" in candidate:
+            return True
+        if candidate.startswith("/") or (candidate[1:2] == ":" and candidate[0].isalpha()):
+            return True
+        if ".." in candidate.split("/"):
+            return True
+        normal = posixpath.normpath(candidate)
+        if normal == ".." or normal.startswith("../"):
+            return True
+    return False
+
+
+def send_from_directory(
+    directory: os.PathLike[str] | str, path: os.PathLike[str] | str, **kwargs: t.Any
+) -> Response:
+    """Send a file from ``directory``, where ``path`` may come from the client.
+
+    A path that would leave the directory (``..``, an absolute path, a
+    backslash, a Windows drive, a NUL byte, or any of these percent-encoded)
+    and a file that does not exist both give :exc:`~erlen.http.exceptions.NotFound`
+    (404). ``directory`` is relative to the app's ``root_path``. Other keyword
+    arguments go to :func:`send_file`.
+    """
+    raw = os.fspath(path)
+    if not raw or _escapes(raw):
+        raise NotFound()
+    joined = safe_join(os.fspath(directory), raw)
+    if joined is None:
+        raise NotFound()
+    full = os.path.join(_app().root_path, joined)
+    try:
+        is_file = stat.S_ISREG(os.stat(full).st_mode)
+    except (OSError, ValueError):
+        is_file = False
+    if not is_file:
+        raise NotFound()
+    return send_file(full, **kwargs)

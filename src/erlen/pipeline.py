@@ -1,0 +1,361 @@
+"""The request pipeline's machinery: per-endpoint frozen hook chains, and the
+bridges between sync and async callables.
+
+The pipeline itself (contexts, hooks, routing errors, view, error handling,
+session save, signals, teardown, in the order of the notes' §2.7) is written
+once, as ``async def`` functions in :mod:`erlen._pipeline_async`;
+``scripts/gen_sync_pipeline.py`` derives :mod:`erlen._pipeline_sync` from it,
+which is what WSGI runs.
+
+Setup-time work is done once per endpoint, on its first dispatch:
+:func:`build_pipeline` resolves the endpoint's blueprints, orders its hooks,
+adapts each callable to the sync and the async driver (so the sync path never
+touches an event loop for a sync function) and prepares the error handler
+lookup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .globals import _cv_app
+from .http.exceptions import HTTPException
+
+if TYPE_CHECKING:
+    from blinker import Signal
+
+    from .app import Erlen
+    from .ctx import RequestContext
+
+T = TypeVar("T")
+
+
+def is_async_callable(fn: Any) -> bool:
+    """Whether calling ``fn`` returns a coroutine (``async def`` functions,
+    partials of them, and objects with an ``async def __call__``)."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    if inspect.iscoroutinefunction(fn):
+        return True
+    if isinstance(fn, type) or inspect.isroutine(fn):
+        return False
+    return inspect.iscoroutinefunction(getattr(fn, "__call__", None))  # noqa: B004
+
+
+# -- sync driver: async functions on a per-thread event loop ------------------
+
+
+class _ThreadLoop:
+    """Holds one worker thread's event loop and closes it with the thread."""
+
+    __slots__ = ("loop",)
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        loop = self.loop
+        if not loop.is_closed():
+            loop.close()
+
+
+_thread_state = threading.local()
+
+
+def _loop_for_this_thread() -> asyncio.AbstractEventLoop:
+    holder: _ThreadLoop | None = getattr(_thread_state, "holder", None)
+    if holder is None or holder.loop.is_closed():
+        holder = _thread_state.holder = _ThreadLoop()
+    return holder.loop
+
+
+def run_coroutine_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion on this thread's event loop (created once
+    per thread, reused by every call) and return its result."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        coro.close()
+        raise RuntimeError(
+            "An 'async def' function cannot be run synchronously from code already"
+            " running in an event loop. Serve the app over ASGI, or await it."
+        )
+    return _loop_for_this_thread().run_until_complete(coro)
+
+
+def invoke_sync(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``fn`` from sync code: directly when it is sync, on this thread's
+    event loop when it is an ``async def`` function."""
+    if is_async_callable(fn):
+        return run_coroutine_sync(fn(*args, **kwargs))
+    return fn(*args, **kwargs)
+
+
+def as_sync(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Return a sync callable for ``fn``: ``fn`` itself when it is sync."""
+    if not is_async_callable(fn):
+        return fn
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return run_coroutine_sync(fn(*args, **kwargs))
+
+    return functools.update_wrapper(run, fn)
+
+
+# -- async driver: sync functions in a thread pool ----------------------------
+
+_executor_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+
+
+def _thread_pool() -> ThreadPoolExecutor:
+    global _executor
+    pool = _executor
+    if pool is None:
+        with _executor_lock:
+            pool = _executor
+            if pool is None:
+                size = 40
+                app_ctx = _cv_app.get(None)
+                if app_ctx is not None:
+                    size = int(app_ctx.app.config.get("ASGI_THREAD_POOL_SIZE") or size)
+                pool = _executor = ThreadPoolExecutor(size, thread_name_prefix="erlen-sync")
+    return pool
+
+
+async def run_sync_in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run the sync ``fn`` in the worker thread pool (``ASGI_THREAD_POOL_SIZE``
+    threads) with a copy of the current context variables, and await it."""
+    loop = asyncio.get_running_loop()
+    context = contextvars.copy_context()
+    call = functools.partial(context.run, fn, *args, **kwargs)
+    return await loop.run_in_executor(_thread_pool(), call)
+
+
+async def invoke_async(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``fn`` from async code: await it when it is an ``async def``
+    function, run it in the thread pool when it is sync."""
+    if is_async_callable(fn):
+        return await fn(*args, **kwargs)
+    return await run_sync_in_thread(fn, *args, **kwargs)
+
+
+def as_async(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """Return an ``async`` callable for ``fn``: ``fn`` itself when it is async."""
+    if is_async_callable(fn):
+        return fn
+
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        return await run_sync_in_thread(fn, *args, **kwargs)
+
+    return functools.update_wrapper(run, fn)
+
+
+# -- signals -------------------------------------------------------------------
+
+
+def send_sync(signal: Signal, sender: Any, **kwargs: Any) -> None:
+    """Send ``signal`` from the sync driver (``async`` receivers run on the
+    thread's loop). Callers check ``signal.receivers`` first."""
+    signal.send(sender, _async_wrapper=as_sync, **kwargs)
+
+
+async def send_async(signal: Signal, sender: Any, **kwargs: Any) -> None:
+    """Send ``signal`` from the async driver: sync receivers are called
+    directly (they are expected to be quick), async ones awaited."""
+    for receiver in signal.receivers_for(sender):
+        rv = receiver(sender, **kwargs)
+        if inspect.isawaitable(rv):
+            await rv
+
+
+# -- the frozen per-endpoint pipeline -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorHandler:
+    """A registered error handler, adapted to both drivers."""
+
+    func: Callable[..., Any]
+    call_sync: Callable[..., Any]
+    call_async: Callable[..., Awaitable[Any]]
+
+    @classmethod
+    def of(cls, func: Callable[..., Any]) -> ErrorHandler:
+        return cls(func, as_sync(func), as_async(func))
+
+
+@dataclass(slots=True)
+class ErrorLookup:
+    """Finds the handler for an exception: blueprints innermost first, then
+    the app; within a scope the exception's class MRO, first among handlers
+    registered for its HTTP code, then among those registered by class."""
+
+    scopes: tuple[str | None, ...]
+    spec: Any
+    cache: dict[type[BaseException], ErrorHandler | None] = field(default_factory=dict)
+
+    def find(self, exc_type: type[BaseException]) -> ErrorHandler | None:
+        try:
+            return self.cache[exc_type]
+        except KeyError:
+            pass
+        found = self._search(exc_type)
+        self.cache[exc_type] = found
+        return found
+
+    def _search(self, exc_type: type[BaseException]) -> ErrorHandler | None:
+        code = getattr(exc_type, "code", None)
+        codes = (code, None) if isinstance(code, int) else (None,)
+        spec = self.spec
+        for c in codes:
+            for scope in self.scopes:
+                by_code = spec.get(scope)
+                if not by_code:
+                    continue
+                handlers = by_code.get(c)
+                if not handlers:
+                    continue
+                for cls in exc_type.__mro__:
+                    handler = handlers.get(cls)
+                    if handler is not None:
+                        return ErrorHandler.of(handler)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointPipeline:
+    """What a request to one endpoint runs, resolved once on its first
+    dispatch: the view and every hook, already adapted to each driver."""
+
+    endpoint: str | None
+    #: The endpoint's blueprints, innermost first (``request.blueprints``).
+    blueprints: tuple[str, ...]
+    view_sync: Callable[..., Any] | None
+    view_async: Callable[..., Awaitable[Any]] | None
+    is_async: bool
+    #: App first, then each enclosing blueprint, outermost first.
+    url_value_preprocessors: tuple[Callable[..., Any], ...]
+    before_sync: tuple[Callable[[], Any], ...]
+    before_async: tuple[Callable[[], Awaitable[Any]], ...]
+    #: Innermost blueprint first, app last; each scope's in reverse registration order.
+    after_sync: tuple[Callable[[Any], Any], ...]
+    after_async: tuple[Callable[[Any], Awaitable[Any]], ...]
+    teardown_sync: tuple[Callable[[BaseException | None], Any], ...]
+    teardown_async: tuple[Callable[[BaseException | None], Awaitable[Any]], ...]
+    errors: ErrorLookup
+
+
+def find_error_handler(
+    app: Erlen, ctx: RequestContext, ep: EndpointPipeline, e: BaseException
+) -> ErrorHandler | None:
+    """The handler for ``e`` in the request's scopes, or None."""
+    lookup = ep.errors
+    if (
+        ep.endpoint is None
+        and isinstance(e, HTTPException)
+        and e.code in (404, 405)
+        and app._blueprint_prefixes
+    ):
+        # COMPAT(flask): beyond Flask, a URL under a blueprint's url_prefix
+        # that matches no rule is handled by that blueprint's 404/405 handler
+        # (the longest matching prefix wins), then the app's.
+        lookup = app._routing_error_lookup(ctx.request.path)
+    return lookup.find(type(e))
+
+
+def first_request_lock_sync(app: Erlen) -> threading.Lock:
+    """The lock that makes ``before_first_request`` functions run once."""
+    return app._before_first_request_lock
+
+
+def first_request_lock_async(app: Erlen) -> asyncio.Lock:
+    """The asyncio twin of :func:`first_request_lock_sync` (a thread lock
+    would block the event loop while an ``async`` first-request hook awaits)."""
+    lock: asyncio.Lock | None = app._before_first_request_alock
+    if lock is None:
+        lock = app._before_first_request_alock = asyncio.Lock()
+    return lock
+
+
+def blueprint_chain(endpoint: str | None) -> tuple[str, ...]:
+    """The blueprints of ``endpoint``, innermost first: ``"a.b.view"`` gives
+    ``("a.b", "a")``."""
+    if not endpoint or "." not in endpoint:
+        return ()
+    name = endpoint.rpartition(".")[0]
+    out = [name]
+    while "." in name:
+        name = name.rpartition(".")[0]
+        out.append(name)
+    return tuple(out)
+
+
+def _collect(
+    registry: dict[str | None, list[Any]], scopes: Iterable[str | None], reverse: bool = False
+) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for scope in scopes:
+        funcs = registry.get(scope)
+        if funcs:
+            out.extend(reversed(funcs) if reverse else funcs)
+    return tuple(out)
+
+
+def build_pipeline(app: Erlen, endpoint: str | None) -> EndpointPipeline:
+    """Resolve everything a request to ``endpoint`` runs (None: requests
+    that matched no rule)."""
+    blueprints = blueprint_chain(endpoint)
+    outer_first: tuple[str | None, ...] = (None, *reversed(blueprints))
+    inner_first: tuple[str | None, ...] = (*blueprints, None)
+
+    view = app.view_functions.get(endpoint) if endpoint is not None else None
+    before = _collect(app.before_request_funcs, outer_first)
+    after = _collect(app.after_request_funcs, inner_first, reverse=True)
+    teardown = _collect(app.teardown_request_funcs, inner_first, reverse=True)
+    return EndpointPipeline(
+        endpoint=endpoint,
+        blueprints=blueprints,
+        view_sync=None if view is None else as_sync(view),
+        view_async=None if view is None else as_async(view),
+        is_async=view is not None and is_async_callable(view),
+        url_value_preprocessors=_collect(app.url_value_preprocessors, outer_first),
+        before_sync=tuple(as_sync(f) for f in before),
+        before_async=tuple(as_async(f) for f in before),
+        after_sync=tuple(as_sync(f) for f in after),
+        after_async=tuple(as_async(f) for f in after),
+        teardown_sync=tuple(as_sync(f) for f in teardown),
+        teardown_async=tuple(as_async(f) for f in teardown),
+        errors=ErrorLookup(inner_first, app.error_handler_spec),
+    )
+
+
+__all__ = [
+    "EndpointPipeline",
+    "ErrorHandler",
+    "ErrorLookup",
+    "as_async",
+    "as_sync",
+    "blueprint_chain",
+    "build_pipeline",
+    "find_error_handler",
+    "first_request_lock_async",
+    "first_request_lock_sync",
+    "invoke_async",
+    "invoke_sync",
+    "is_async_callable",
+    "run_coroutine_sync",
+    "run_sync_in_thread",
+    "send_async",
+    "send_sync",
+]

@@ -1,0 +1,272 @@
+"""Jinja2 templates: the app's environment and the render functions views call.
+
+Templates are looked up in the app's ``template_folder`` (``templates`` next to
+the app) first, then in each blueprint's ``template_folder`` in the order the
+blueprints were registered, so an app can override a blueprint's template by
+putting one at the same path. Templates named ``*.html``, ``*.htm``, ``*.xml``,
+``*.xhtml`` and ``*.svg``, and every template rendered from a string, escape the
+values they print::
+
+    @app.route("/")
+    def index():
+        return render_template("index.html", user_input="<script>alert(1)</script>")
+"""
+
+from __future__ import annotations
+
+import typing as t
+from collections.abc import Callable, Iterator
+
+from jinja2 import BaseLoader, Template, TemplateNotFound
+from jinja2 import Environment as BaseEnvironment
+
+from erlen.flashing import get_flashed_messages
+from erlen.globals import _cv_app, _cv_request, current_app, g, request, session
+from erlen.helpers import stream_with_context
+from erlen.signals import before_render_template, template_rendered
+
+if t.TYPE_CHECKING:
+    from erlen.app import Erlen
+
+__all__ = [
+    "DispatchingJinjaLoader",
+    "Environment",
+    "create_jinja_environment",
+    "get_template_attribute",
+    "render_template",
+    "render_template_string",
+    "select_jinja_autoescape",
+    "stream_template",
+    "stream_template_string",
+]
+
+_AUTOESCAPE_SUFFIXES = (".html", ".htm", ".xml", ".xhtml", ".svg")
+
+TemplateNames: t.TypeAlias = str | Template | list[str | Template]
+
+
+def select_jinja_autoescape(filename: str | None) -> bool:
+    """Whether a template escapes what it prints: yes for templates from a
+    string (no file name) and for HTML, XML and SVG file names."""
+    if filename is None:
+        return True
+    return filename.endswith(_AUTOESCAPE_SUFFIXES)
+
+
+def _default_template_ctx_processor() -> dict[str, t.Any]:
+    """Put ``g``, ``request`` and ``session`` into every template's context.
+
+    The app registers it as its first context processor. It hands templates
+    the real objects, not proxies, and only those whose context is active.
+    """
+    rv: dict[str, t.Any] = {}
+    app_ctx = _cv_app.get(None)
+    if app_ctx is not None:
+        rv["g"] = app_ctx.g
+    req_ctx = _cv_request.get(None)
+    if req_ctx is not None:
+        rv["request"] = req_ctx.request
+        # PERF: a session not opened yet stays closed; the ``session`` global
+        # (a proxy) opens it if the template really reads it.
+        if req_ctx.session_opened:
+            rv["session"] = req_ctx.session
+    return rv
+
+
+class Environment(BaseEnvironment):
+    """The app's Jinja environment; it knows its app (``env.app``).
+
+    Without a ``loader`` option it uses a :class:`DispatchingJinjaLoader` over
+    the app and its blueprints.
+    """
+
+    def __init__(self, app: Erlen, **options: t.Any) -> None:
+        if "loader" not in options:
+            options["loader"] = DispatchingJinjaLoader(app)
+        super().__init__(**options)
+        self.app = app
+
+
+class DispatchingJinjaLoader(BaseLoader):
+    """Find a template in the app's folder, then in each blueprint's folder.
+
+    Blueprints are searched in registration order; the first folder that has
+    the template wins. With ``EXPLAIN_TEMPLATE_LOADING`` set, every lookup is
+    logged to ``app.logger`` with the folders tried.
+    """
+
+    def __init__(self, app: Erlen) -> None:
+        self.app = app
+
+    def _loaders(self) -> Iterator[tuple[t.Any, BaseLoader]]:
+        app = self.app
+        loader = app.jinja_loader
+        if loader is not None:
+            yield app, loader
+        for blueprint in app.blueprints.values():
+            loader = blueprint.jinja_loader
+            if loader is not None:
+                yield blueprint, loader
+
+    def get_source(
+        self, environment: BaseEnvironment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        if self.app.config.get("EXPLAIN_TEMPLATE_LOADING"):
+            return self._get_source_explained(environment, template)
+        for _, loader in self._loaders():
+            try:
+                return loader.get_source(environment, template)
+            except TemplateNotFound:
+                continue
+        raise TemplateNotFound(template)
+
+    def _get_source_explained(
+        self, environment: BaseEnvironment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        lines = [f"Locating template {template!r}:"]
+        found: tuple[str, str | None, Callable[[], bool] | None] | None = None
+        for owner, loader in self._loaders():
+            where = f"{type(owner).__name__} {getattr(owner, 'name', owner)!r}"
+            searchpath = getattr(loader, "searchpath", None)
+            try:
+                source = loader.get_source(environment, template)
+            except TemplateNotFound:
+                lines.append(f"  {where} ({searchpath}): no match")
+                continue
+            lines.append(f"  {where} ({searchpath}): found at {source[1]!r}")
+            if found is None:
+                found = source
+        if found is None:
+            lines.append("  Error: the template was not found.")
+        self.app.logger.info("\n".join(lines))
+        if found is None:
+            raise TemplateNotFound(template)
+        return found
+
+    def list_templates(self) -> list[str]:
+        names: set[str] = set()
+        for _, loader in self._loaders():
+            names.update(loader.list_templates())
+        return sorted(names)
+
+
+def create_jinja_environment(app: Erlen) -> Environment:
+    """Build the app's Jinja environment from ``app.jinja_options`` and config.
+
+    Autoescaping follows :func:`select_jinja_autoescape` (or the app's method of
+    that name), templates reload when changed if ``TEMPLATES_AUTO_RELOAD`` is
+    set (by default in debug mode), and ``url_for``, ``get_flashed_messages``,
+    ``config``, ``request``, ``session`` and ``g`` are globals. The ``tojson``
+    filter dumps with ``app.json``.
+    """
+    options = dict(getattr(app, "jinja_options", None) or {})
+    if "autoescape" not in options:
+        options["autoescape"] = getattr(app, "select_jinja_autoescape", select_jinja_autoescape)
+    if "auto_reload" not in options:
+        auto_reload = app.config.get("TEMPLATES_AUTO_RELOAD")
+        if auto_reload is None:
+            auto_reload = app.debug
+        options["auto_reload"] = bool(auto_reload)
+    env = Environment(app, **options)
+    env.globals.update(
+        url_for=app.url_for,
+        get_flashed_messages=get_flashed_messages,
+        config=app.config,
+        # COMPAT(flask): the proxies are globals so that imported macros and
+        # templates rendered without a context processor still see them.
+        request=request,
+        session=session,
+        g=g,
+    )
+    env.policies["json.dumps_function"] = app.json.dumps
+    return env
+
+
+def _current_app() -> Erlen:
+    return current_app._get_current_object()  # type: ignore[attr-defined, no-any-return]
+
+
+def _send(signal: t.Any, app: Erlen, template: Template, context: dict[str, t.Any]) -> None:
+    # PERF: a signal with no receivers costs one attribute check.
+    if signal.receivers:
+        signal.send(app, _async_wrapper=app.ensure_sync, template=template, context=context)
+
+
+def _render(app: Erlen, template: Template, context: dict[str, t.Any]) -> str:
+    app.update_template_context(context)
+    _send(before_render_template, app, template, context)
+    rv = template.render(context)
+    _send(template_rendered, app, template, context)
+    return rv
+
+
+def render_template(template_name_or_list: TemplateNames, **context: t.Any) -> str:
+    """Render a template from the template folders with ``context`` as its
+    variables.
+
+    :param template_name_or_list: a template name, a loaded template, or a list
+        of them: the first one that exists is rendered.
+    :param context: the variables the template sees, on top of the context
+        processors' (the view's values win).
+    """
+    app = _current_app()
+    template = app.jinja_env.get_or_select_template(template_name_or_list)
+    return _render(app, template, context)
+
+
+def render_template_string(source: str, **context: t.Any) -> str:
+    """Render a template given as source text; it always autoescapes.
+
+    :param source: the Jinja source.
+    :param context: the variables the template sees.
+    """
+    app = _current_app()
+    template = app.jinja_env.from_string(source)
+    return _render(app, template, context)
+
+
+def _stream(app: Erlen, template: Template, context: dict[str, t.Any]) -> Iterator[str]:
+    app.update_template_context(context)
+    _send(before_render_template, app, template, context)
+
+    def generate() -> Iterator[str]:
+        yield from template.generate(context)
+        _send(template_rendered, app, template, context)
+
+    stream = generate()
+    if _cv_request.get(None) is not None:
+        # The response body is read after the view returns; keep the request
+        # context (request, session, url_for) alive while the template runs.
+        stream = stream_with_context(stream)
+    return stream
+
+
+def stream_template(template_name_or_list: TemplateNames, **context: t.Any) -> Iterator[str]:
+    """Render a template piece by piece as an iterator of strings.
+
+    Return it from a view (``return stream_template("feed.html", rows=rows)``)
+    to send the page while it renders. Inside a request the iterator keeps the
+    request context, so the template can use ``request`` and ``url_for``.
+    """
+    app = _current_app()
+    template = app.jinja_env.get_or_select_template(template_name_or_list)
+    return _stream(app, template, context)
+
+
+def stream_template_string(source: str, **context: t.Any) -> Iterator[str]:
+    """Render template source piece by piece as an iterator of strings; see
+    :func:`stream_template`."""
+    app = _current_app()
+    template = app.jinja_env.from_string(source)
+    return _stream(app, template, context)
+
+
+def get_template_attribute(template_name: str, attribute: str) -> t.Any:
+    """Return a macro or variable defined in a template, to call from Python.
+
+    With a template ``_cider.html`` defining ``{% macro hello(name) %}``::
+
+        hello = get_template_attribute("_cider.html", "hello")
+        return hello("World")
+    """
+    return getattr(_current_app().jinja_env.get_template(template_name).module, attribute)

@@ -1,0 +1,637 @@
+"""erlen.adapters.wsgi: environ -> Request, Response -> WSGI body."""
+
+from __future__ import annotations
+
+import io
+import json
+import wsgiref.util
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from erlen.adapters.wsgi import EnvironHeaders, request_from_environ, start_response_and_body
+from erlen.http.datastructures import Headers
+from erlen.http.exceptions import BadRequest
+from erlen.http.request import Request
+from erlen.http.response import FileWrapper, Response
+
+
+def make_environ(**overrides: Any) -> dict[str, Any]:
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": "/",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "localhost",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    environ.update(overrides)
+    return environ
+
+
+class StartResponse:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        self.calls.append((status, headers))
+        return lambda data: None
+
+    @property
+    def status(self) -> str:
+        return self.calls[-1][0]
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        return self.calls[-1][1]
+
+
+# -- EnvironHeaders -------------------------------------------------------------
+
+
+def test_environ_headers_lookup_is_case_insensitive() -> None:
+    headers = EnvironHeaders(make_environ(HTTP_X_REQUEST_ID="abc"))
+    assert headers["X-Request-Id"] == "abc"
+    assert headers["x-request-id"] == "abc"
+    assert headers.get("X-REQUEST-ID") == "abc"
+    assert "x-request-id" in headers
+    assert "X-Missing" not in headers
+    assert 42 not in headers
+
+
+def test_environ_headers_missing_key_is_a_400_key_error() -> None:
+    headers = EnvironHeaders(make_environ())
+    with pytest.raises(KeyError) as info:
+        headers["X-Missing"]
+    assert isinstance(info.value, BadRequest)
+    assert headers.get("X-Missing") is None
+    assert headers.get("X-Missing", "dflt") == "dflt"
+    assert headers.getlist("X-Missing") == []
+
+
+def test_environ_headers_content_keys() -> None:
+    environ = make_environ(
+        CONTENT_TYPE="text/plain", CONTENT_LENGTH="12", HTTP_CONTENT_TYPE="image/png"
+    )
+    headers = EnvironHeaders(environ)
+    assert headers["Content-Type"] == "text/plain"
+    assert headers.get("content-length", type=int) == 12
+    names = [name for name, _ in headers]
+    assert names.count("Content-Type") == 1
+    assert ("Content-Length", "12") in list(headers)
+
+
+def test_environ_headers_empty_content_type_is_absent() -> None:
+    headers = EnvironHeaders(make_environ(CONTENT_TYPE="", CONTENT_LENGTH=""))
+    assert "Content-Type" not in headers
+    assert headers.get("Content-Length") is None
+    assert all(name not in ("Content-Type", "Content-Length") for name, _ in headers)
+
+
+def test_environ_headers_iteration_and_len() -> None:
+    environ = {
+        "HTTP_HOST": "example.com",
+        "HTTP_X_FORWARDED_FOR": "1.2.3.4",
+        "CONTENT_TYPE": "application/json",
+        "PATH_INFO": "/",
+        "wsgi.input": io.BytesIO(),
+    }
+    headers = EnvironHeaders(environ)
+    assert list(headers) == [
+        ("Host", "example.com"),
+        ("X-Forwarded-For", "1.2.3.4"),
+        ("Content-Type", "application/json"),
+    ]
+    assert len(headers) == 3
+    assert bool(headers)
+    assert not EnvironHeaders({"PATH_INFO": "/"})
+    assert list(headers.keys(lower=True)) == ["host", "x-forwarded-for", "content-type"]
+    assert list(headers.values()) == ["example.com", "1.2.3.4", "application/json"]
+    assert headers.to_wsgi_list() == list(headers.items())
+
+
+def test_environ_headers_reads_the_environ_live() -> None:
+    environ = make_environ()
+    headers = EnvironHeaders(environ)
+    assert "Cookie" not in headers
+    environ["HTTP_COOKIE"] = "a=1"
+    assert headers["Cookie"] == "a=1"
+
+
+def test_environ_headers_get_with_failing_type_gives_default() -> None:
+    headers = EnvironHeaders(make_environ(HTTP_X_NUM="abc"))
+    assert headers.get("X-Num", -1, type=int) == -1
+    assert headers.getlist("X-Num", type=int) == []
+    assert headers.getlist("X-Num") == ["abc"]
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda h: h.add("X-A", "1"),
+        lambda h: h.set("X-A", "1"),
+        lambda h: h.setdefault("X-A", "1"),
+        lambda h: h.extend([("X-A", "1")]),
+        lambda h: h.update({"X-A": "1"}),
+        lambda h: h.remove("Host"),
+        lambda h: h.pop("Host"),
+        lambda h: h.clear(),
+        lambda h: h.__setitem__("X-A", "1"),
+        lambda h: h.__delitem__("Host"),
+    ],
+)
+def test_environ_headers_are_read_only(mutate: Any) -> None:
+    environ = make_environ()
+    headers = EnvironHeaders(environ)
+    with pytest.raises(TypeError, match="read-only"):
+        mutate(headers)
+    assert environ["HTTP_HOST"] == "localhost"
+
+
+def test_environ_headers_copy_is_mutable_headers() -> None:
+    headers = EnvironHeaders(make_environ(HTTP_X_A="1"))
+    copy = headers.copy()
+    assert isinstance(copy, Headers)
+    copy.set("X-A", "2")
+    assert copy["X-A"] == "2"
+    assert headers["X-A"] == "1"
+    assert headers == Headers([("Host", "localhost"), ("X-A", "1")])
+    assert Headers([("x-a", "1"), ("host", "localhost")]) == headers
+    assert headers != Headers([("Host", "localhost")])
+
+
+# -- request_from_environ ---------------------------------------------------------
+
+
+def test_request_from_environ_basic_fields() -> None:
+    body = io.BytesIO(b"hello")
+    environ = make_environ(
+        REQUEST_METHOD="post",
+        PATH_INFO="/items/1",
+        QUERY_STRING="a=1&b=%20",
+        SERVER_NAME="example.com",
+        SERVER_PORT="8080",
+        HTTP_HOST="example.com:8080",
+        REMOTE_ADDR="10.1.2.3",
+        CONTENT_LENGTH="5",
+        CONTENT_TYPE="text/plain",
+        **{"wsgi.input": body, "wsgi.url_scheme": "https"},
+    )
+    request = request_from_environ(environ, Request)
+    assert type(request) is Request
+    assert request.method == "POST"
+    assert request.path == "/items/1"
+    assert request.root_path == ""
+    assert request.query_string == b"a=1&b=%20"
+    assert request.args["b"] == " "
+    assert request.scheme == "https"
+    assert request.server == ("example.com", 8080)
+    assert request.remote_addr == "10.1.2.3"
+    assert request.host == "example.com:8080"
+    assert request.get_data() == b"hello"
+    assert request.environ is environ
+    assert request.headers["Content-Type"] == "text/plain"
+
+
+def test_request_from_environ_uses_the_given_subclass() -> None:
+    class MyRequest(Request):
+        __slots__ = ()
+
+    assert type(request_from_environ(make_environ(), MyRequest)) is MyRequest
+
+
+def test_paths_are_decoded_from_latin1_as_utf8() -> None:
+    environ = make_environ(
+        SCRIPT_NAME="/m\xc3\xbcnchen/",
+        PATH_INFO="/caf\xc3\xa9/a b",
+    )
+    request = request_from_environ(environ, Request)
+    assert request.root_path == "/münchen"
+    assert request.path == "/café/a b"
+
+
+def test_empty_path_info_is_root() -> None:
+    assert request_from_environ(make_environ(PATH_INFO=""), Request).path == "/"
+    assert request_from_environ(make_environ(PATH_INFO="x"), Request).path == "/x"
+    environ = make_environ()
+    del environ["PATH_INFO"]
+    assert request_from_environ(environ, Request).path == "/"
+
+
+@pytest.mark.parametrize("key", ["PATH_INFO", "SCRIPT_NAME"])
+def test_invalid_utf8_path_is_a_bad_request(key: str) -> None:
+    with pytest.raises(BadRequest) as info:
+        request_from_environ(make_environ(**{key: "/\xff\xfe"}), Request)
+    assert info.value.code == 400
+    assert info.value.description == "The request path is not valid UTF-8"
+
+
+def test_already_decoded_path_is_kept() -> None:
+    # A server that (wrongly) hands over real text instead of latin-1 bytes.
+    request = request_from_environ(make_environ(PATH_INFO="/\u20ac"), Request)
+    assert request.path == "/\u20ac"
+
+
+def test_query_string_keeps_raw_bytes() -> None:
+    environ = make_environ(QUERY_STRING="q=caf\xc3\xa9&x=%C3%A9")
+    request = request_from_environ(environ, Request)
+    assert request.query_string == b"q=caf\xc3\xa9&x=%C3%A9"
+    assert request.args["q"] == "café"
+    assert request.args["x"] == "é"
+
+
+def test_missing_server_and_bad_port() -> None:
+    environ = make_environ(SERVER_PORT="abc")
+    assert request_from_environ(environ, Request).server == ("localhost", None)
+    environ = make_environ()
+    del environ["SERVER_NAME"]
+    del environ["REMOTE_ADDR"]
+    request = request_from_environ(environ, Request)
+    assert request.server is None
+    assert request.remote_addr is None
+
+
+def test_input_terminated_reads_body_without_length() -> None:
+    environ = make_environ(
+        REQUEST_METHOD="POST",
+        **{"wsgi.input": io.BytesIO(b"chunked"), "wsgi.input_terminated": True},
+    )
+    request = request_from_environ(environ, Request)
+    assert request.input_terminated is True
+    assert request.get_data() == b"chunked"
+
+
+def test_body_without_length_and_not_terminated_is_empty() -> None:
+    environ = make_environ(REQUEST_METHOD="POST", **{"wsgi.input": io.BytesIO(b"ignored")})
+    request = request_from_environ(environ, Request)
+    assert request.input_terminated is False
+    assert request.get_data() == b""
+
+
+def test_proxy_applies_forwarded_headers() -> None:
+    environ = make_environ(
+        SERVER_NAME="internal",
+        SERVER_PORT="8000",
+        HTTP_HOST="internal:8000",
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.1",
+        HTTP_X_FORWARDED_PROTO="https",
+        HTTP_X_FORWARDED_HOST="example.com",
+        HTTP_X_FORWARDED_PORT="8443",
+        HTTP_X_FORWARDED_PREFIX="/shop",
+        PATH_INFO="/cart",
+    )
+    proxy = {"x_for": 2, "x_proto": 1, "x_host": 1, "x_port": 1, "x_prefix": 1}
+    request = request_from_environ(environ, Request, proxy=proxy)
+    assert request.remote_addr == "203.0.113.9"
+    assert request.scheme == "https"
+    assert request.host == "example.com:8443"
+    assert request.server == ("example.com", 8443)
+    assert request.root_path == "/shop"
+    assert request.url == "https://example.com:8443/shop/cart"
+    assert environ["erlen.proxy_fix.orig"] == {
+        "REMOTE_ADDR": "10.0.0.1",
+        "wsgi.url_scheme": "http",
+        "HTTP_HOST": "internal:8000",
+        "SERVER_NAME": "internal",
+        "SERVER_PORT": "8000",
+        "SCRIPT_NAME": "",
+    }
+    assert environ["REMOTE_ADDR"] == "203.0.113.9"
+    assert environ["SCRIPT_NAME"] == "/shop"
+
+
+def test_proxy_ignores_untrusted_headers() -> None:
+    environ = make_environ(
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="6.6.6.6",
+        HTTP_X_FORWARDED_HOST="evil.example",
+    )
+    request = request_from_environ(environ, Request, proxy={"x_for": 2, "x_host": 0})
+    assert request.remote_addr == "10.0.0.1"
+    assert request.host == "localhost"
+
+
+def test_no_proxy_ignores_forwarded_headers() -> None:
+    environ = make_environ(HTTP_X_FORWARDED_FOR="6.6.6.6", HTTP_X_FORWARDED_PROTO="https")
+    request = request_from_environ(environ, Request)
+    assert request.remote_addr == "127.0.0.1"
+    assert request.scheme == "http"
+    assert "erlen.proxy_fix.orig" not in environ
+
+
+# -- start_response_and_body --------------------------------------------------------
+
+
+class TrackedBody:
+    """A body iterable that counts close() calls."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+        self.closed = 0
+        self.iterated = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.iterated = True
+        return iter(self.chunks)
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_status_headers_and_body() -> None:
+    response = Response("hi", status=201, headers={"X-A": "1"})
+    start = StartResponse()
+    body = start_response_and_body(response, make_environ(), start)
+    assert start.status == "201 CREATED"
+    assert ("X-A", "1") in start.headers
+    assert ("Content-Type", "text/plain; charset=utf-8") in start.headers
+    assert b"".join(body) == b"hi"
+
+
+def test_close_runs_once_for_body_and_call_on_close() -> None:
+    tracked = TrackedBody([b"a", b"b"])
+    response = Response(tracked)
+    calls: list[str] = []
+    response.call_on_close(lambda: calls.append("closed"))
+    start = StartResponse()
+    body = start_response_and_body(response, make_environ(), start)
+    assert b"".join(body) == b"ab"
+    assert tracked.closed == 0
+    body.close()  # type: ignore[attr-defined]
+    body.close()  # type: ignore[attr-defined]
+    assert tracked.closed == 1
+    assert calls == ["closed"]
+
+
+def test_generator_body_is_closed() -> None:
+    state: list[str] = []
+
+    def gen() -> Iterator[bytes]:
+        try:
+            yield b"one"
+            yield b"two"
+        finally:
+            state.append("finally")
+
+    body = start_response_and_body(Response(gen()), make_environ(), StartResponse())
+    iterator = iter(body)
+    assert next(iterator) == b"one"
+    body.close()  # type: ignore[attr-defined]
+    assert state == ["finally"]
+
+
+def test_head_drops_body_but_keeps_headers() -> None:
+    tracked = TrackedBody([b"hello"])
+    response = Response(tracked, headers={"Content-Length": "5"})
+    start = StartResponse()
+    body = start_response_and_body(response, make_environ(REQUEST_METHOD="HEAD"), start)
+    assert list(body) == []
+    assert ("Content-Length", "5") in start.headers
+    assert tracked.iterated is False
+    body.close()  # type: ignore[attr-defined]
+    assert tracked.closed == 1
+
+
+@pytest.mark.parametrize("status", [204, 304, 101, 103])
+def test_bodyless_statuses(status: int) -> None:
+    response = Response(
+        b"should not be sent",
+        status=status,
+        headers={"ETag": '"v1"', "Cache-Control": "max-age=60", "X-Custom": "kept"},
+    )
+    response.headers["Last-Modified"] = "Wed, 21 Oct 2015 07:28:00 GMT"
+    calls: list[int] = []
+    response.call_on_close(lambda: calls.append(1))
+    start = StartResponse()
+    body = start_response_and_body(response, make_environ(), start)
+    assert b"".join(body) == b""
+    body.close()  # type: ignore[attr-defined]
+    assert calls == [1]
+    names = [k.lower() for k, _ in start.headers]
+    assert "content-length" not in names
+    assert "content-type" not in names
+    assert {"etag", "cache-control", "x-custom"} <= set(names)
+    assert ("last-modified" in names) is (status != 304)
+
+
+class RecordingFileWrapper:
+    instances: list[RecordingFileWrapper] = []
+
+    def __init__(self, filelike: Any, block_size: int = 8192) -> None:
+        self.filelike = filelike
+        self.block_size = block_size
+        RecordingFileWrapper.instances.append(self)
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            data = self.filelike.read(self.block_size)
+            if not data:
+                return
+            yield data
+
+    def close(self) -> None:
+        self.filelike.close()
+
+
+def test_file_wrapper_is_used_for_whole_files() -> None:
+    RecordingFileWrapper.instances.clear()
+    f = io.BytesIO(b"x" * 100)
+    response = Response(FileWrapper(f, buffer_size=30))
+    calls: list[int] = []
+    response.call_on_close(lambda: calls.append(1))
+    environ = make_environ(**{"wsgi.file_wrapper": RecordingFileWrapper})
+    body = start_response_and_body(response, environ, StartResponse())
+    assert isinstance(body, RecordingFileWrapper)
+    assert body.block_size == 30
+    assert b"".join(body) == b"x" * 100
+    body.close()
+    body.close()
+    assert f.closed
+    assert calls == [1]
+
+
+def test_file_wrapper_proxy_exposes_fileno(tmp_path: Any) -> None:
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"0123456789")
+    with open(path, "rb") as f:
+        response = Response(FileWrapper(f))
+        environ = make_environ(**{"wsgi.file_wrapper": wsgiref.util.FileWrapper})
+        body = start_response_and_body(response, environ, StartResponse())
+        assert isinstance(body, wsgiref.util.FileWrapper)
+        assert body.filelike.fileno() == f.fileno()  # type: ignore[attr-defined]
+        assert b"".join(body) == b"0123456789"
+        body.close()
+        assert f.closed
+
+
+@pytest.mark.parametrize(("offset", "length"), [(2, None), (0, 3), (2, 3)])
+def test_partial_file_is_iterated_not_wrapped(offset: int, length: int | None) -> None:
+    RecordingFileWrapper.instances.clear()
+    f = io.BytesIO(b"0123456789")
+    response = Response(FileWrapper(f, offset=offset, length=length))
+    environ = make_environ(**{"wsgi.file_wrapper": RecordingFileWrapper})
+    body = start_response_and_body(response, environ, StartResponse())
+    assert RecordingFileWrapper.instances == []
+    end = None if length is None else offset + length
+    assert b"".join(body) == b"0123456789"[offset:end]
+    body.close()  # type: ignore[attr-defined]
+    assert f.closed
+
+
+def test_file_without_server_file_wrapper_is_iterated() -> None:
+    f = io.BytesIO(b"abc" * 5000)
+    response = Response(FileWrapper(f, buffer_size=4096))
+    body = start_response_and_body(response, make_environ(), StartResponse())
+    chunks = list(body)
+    assert b"".join(chunks) == b"abc" * 5000
+    assert len(chunks) == 4
+    body.close()  # type: ignore[attr-defined]
+    assert f.closed
+
+
+def test_head_with_file_does_not_use_file_wrapper() -> None:
+    RecordingFileWrapper.instances.clear()
+    f = io.BytesIO(b"data")
+    response = Response(FileWrapper(f))
+    environ = make_environ(REQUEST_METHOD="HEAD", **{"wsgi.file_wrapper": RecordingFileWrapper})
+    body = start_response_and_body(response, environ, StartResponse())
+    assert list(body) == []
+    assert RecordingFileWrapper.instances == []
+    body.close()  # type: ignore[attr-defined]
+    assert f.closed
+
+
+# -- through the framework ------------------------------------------------------------
+
+from wsgiref.validate import validator  # noqa: E402
+
+from erlen import Erlen, request, url_for  # noqa: E402
+
+
+def run_app(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    start = StartResponse()
+    body = app(environ, start)
+    try:
+        data = b"".join(body)
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+    return start.status, start.headers, data
+
+
+@pytest.fixture
+def app() -> Erlen:
+    app = Erlen(__name__)
+
+    @app.route("/")
+    def index() -> str:
+        return "index body"
+
+    @app.route("/where/<name>")
+    def where(name: str) -> Any:
+        return {
+            "path": request.path,
+            "root": request.root_path,
+            "url": url_for("where", name=name),
+            "external": url_for("where", name=name, _external=True),
+            "remote": request.remote_addr,
+        }
+
+    @app.route("/empty")
+    def empty() -> Any:
+        return "", 204
+
+    @app.route("/file")
+    def file() -> Any:
+        from erlen.files import send_file
+
+        return send_file(io.BytesIO(b"file body"), mimetype="text/plain")
+
+    return app
+
+
+def test_app_under_script_name_builds_urls_under_it(app: Erlen) -> None:
+    environ = make_environ(SCRIPT_NAME="/m\xc3\xbcnchen", PATH_INFO="/where/caf\xc3\xa9")
+    status, _, body = run_app(app, environ)
+    assert status == "200 OK"
+    data = json.loads(body)
+    assert data["path"] == "/where/café"
+    assert data["root"] == "/münchen"
+    assert data["url"] == "/m%C3%BCnchen/where/caf%C3%A9"
+    assert data["external"] == "http://localhost/m%C3%BCnchen/where/caf%C3%A9"
+
+
+def test_app_non_utf8_path_is_400(app: Erlen) -> None:
+    status, headers, body = run_app(app, make_environ(PATH_INFO="/where/\xff"))
+    assert status.startswith("400 ")
+    assert b"not valid UTF-8" in body
+    assert ("Content-Type", "text/html; charset=utf-8") in headers
+
+
+def test_app_head_has_no_body_but_keeps_length(app: Erlen) -> None:
+    status, headers, body = run_app(app, make_environ(REQUEST_METHOD="HEAD"))
+    assert status == "200 OK"
+    assert body == b""
+    assert ("Content-Length", "10") in headers
+
+
+def test_app_204_has_no_body(app: Erlen) -> None:
+    status, headers, body = run_app(app, make_environ(PATH_INFO="/empty"))
+    assert status == "204 NO CONTENT"
+    assert body == b""
+    assert all(k.lower() != "content-length" for k, _ in headers)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/"), ("HEAD", "/"), ("GET", "/empty"), ("GET", "/missing"), ("GET", "/file")],
+)
+def test_app_is_pep3333_valid(app: Erlen, method: str, path: str) -> None:
+    environ = make_environ(REQUEST_METHOD=method, PATH_INFO=path)
+    environ["wsgi.input"] = io.BytesIO()
+    environ["wsgi.errors"] = io.StringIO()
+    # wsgiref's validator asserts on any PEP 3333 violation and warns if the
+    # body iterable is not closed (warnings are errors here).
+    status, _, body = run_app(validator(app), environ)
+    assert status[:3] in ("200", "204", "404")
+    if method == "HEAD" or status.startswith("204"):
+        assert body == b""
+
+
+def test_app_send_file_uses_file_wrapper(app: Erlen) -> None:
+    RecordingFileWrapper.instances.clear()
+    environ = make_environ(PATH_INFO="/file", **{"wsgi.file_wrapper": RecordingFileWrapper})
+    status, _, body = run_app(app, environ)
+    assert status == "200 OK"
+    assert body == b"file body"
+    assert len(RecordingFileWrapper.instances) == 1
+
+
+def test_app_proxy_fix_config(app: Erlen) -> None:
+    app.config["PROXY_FIX"] = {"x_for": 1, "x_proto": 1, "x_host": 1, "x_prefix": 1}
+    environ = make_environ(
+        PATH_INFO="/where/x",
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.5",
+        HTTP_X_FORWARDED_PROTO="https",
+        HTTP_X_FORWARDED_HOST="example.com",
+        HTTP_X_FORWARDED_PREFIX="/api",
+    )
+    status, _, body = run_app(app, environ)
+    assert status == "200 OK"
+    data = json.loads(body)
+    assert data["remote"] == "203.0.113.5"
+    assert data["external"] == "https://example.com/api/where/x"

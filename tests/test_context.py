@@ -1,0 +1,411 @@
+"""Application and request contexts, the proxies, ``g`` and lazy sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from erlen import (
+    Erlen,
+    Response,
+    after_this_request,
+    copy_current_request_context,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    request,
+    session,
+    stream_with_context,
+)
+from erlen.ctx import AppContext, RequestContext
+from erlen.globals import _cv_app, _cv_request, app_ctx, request_ctx
+
+
+@pytest.fixture
+def app() -> Erlen:
+    app = Erlen(__name__)
+    app.secret_key = "test secret"
+    app.testing = True
+    return app
+
+
+def test_proxies_outside_context_explain_what_to_do() -> None:
+    with pytest.raises(RuntimeError, match="Working outside of request context") as info:
+        request.path  # noqa: B018
+    assert "test_request_context" in str(info.value)
+    with pytest.raises(RuntimeError, match="Working outside of request context"):
+        session.get("x")
+    with pytest.raises(RuntimeError, match="Working outside of application context") as info:
+        current_app.name  # noqa: B018
+    assert "app.app_context()" in str(info.value)
+    with pytest.raises(RuntimeError, match="Working outside of application context"):
+        g.x = 1
+
+
+def test_has_context_functions(app: Erlen) -> None:
+    assert not has_app_context()
+    assert not has_request_context()
+    with app.app_context():
+        assert has_app_context()
+        assert not has_request_context()
+    with app.test_request_context():
+        assert has_app_context()
+        assert has_request_context()
+    assert not has_app_context()
+
+
+def test_app_context_binds_current_app_and_g(app: Erlen) -> None:
+    with app.app_context() as ctx:
+        assert isinstance(ctx, AppContext)
+        assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+        assert current_app.name == app.name
+        assert app_ctx._get_current_object() is ctx  # type: ignore[attr-defined]
+        g.user = "alice"
+        assert g.user == "alice"
+        assert ctx.g.user == "alice"
+    with app.app_context():
+        assert "user" not in g
+
+
+def test_g_api(app: Erlen) -> None:
+    with app.app_context():
+        assert g.get("missing") is None
+        assert g.get("missing", 5) == 5
+        assert g.setdefault("a", 1) == 1
+        assert g.setdefault("a", 2) == 1
+        g.b = 2
+        assert "a" in g
+        assert "zzz" not in g
+        assert sorted(g) == ["a", "b"]
+        assert g.pop("a") == 1
+        assert g.pop("a", "gone") == "gone"
+        with pytest.raises(KeyError):
+            g.pop("a")
+        with pytest.raises(AttributeError):
+            g.nothing  # noqa: B018
+        del g.b
+        with pytest.raises(AttributeError):
+            del g.b
+        assert repr(g) == "<erlen.g of 'test_context'>"
+
+
+def test_request_context_binds_request(app: Erlen) -> None:
+    with app.test_request_context("/path?x=1", method="POST") as ctx:
+        assert isinstance(ctx, RequestContext)
+        assert request.path == "/path"
+        assert request.method == "POST"
+        assert request.args["x"] == "1"
+        assert request_ctx._get_current_object() is ctx  # type: ignore[attr-defined]
+        assert _cv_request.get() is ctx
+        assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+    assert _cv_request.get(None) is None
+    assert _cv_app.get(None) is None
+
+
+def test_request_context_reuses_active_app_context(app: Erlen) -> None:
+    with app.app_context():
+        g.outer = True
+        with app.test_request_context():
+            assert g.outer is True
+        assert g.outer is True
+
+
+def test_request_context_pushes_own_app_context_for_other_app(app: Erlen) -> None:
+    other = Erlen("other")
+    with other.app_context():
+        with app.test_request_context():
+            assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+        assert current_app._get_current_object() is other  # type: ignore[attr-defined]
+
+
+def test_nested_request_contexts(app: Erlen) -> None:
+    with app.test_request_context("/outer"):
+        with app.test_request_context("/inner"):
+            assert request.path == "/inner"
+        assert request.path == "/outer"
+
+
+def test_test_request_context_matches_the_url(app: Erlen) -> None:
+    @app.route("/user/<int:user_id>")
+    def user(user_id: int) -> str:
+        return str(user_id)
+
+    with app.test_request_context("/user/7"):
+        assert request.endpoint == "user"
+        assert request.view_args == {"user_id": 7}
+        assert request.url_rule is not None
+        assert request.url_rule.rule == "/user/<int:user_id>"
+        assert request.routing_exception is None
+    with app.test_request_context("/nope"):
+        assert request.endpoint is None
+        assert request.routing_exception is not None
+        assert request.routing_exception.code == 404
+
+
+def test_view_callable_inside_test_request_context(app: Erlen) -> None:
+    @app.route("/logout")
+    def logout() -> str:
+        session.pop("user_id", None)
+        session.clear()
+        return "Logged out!"
+
+    with app.test_request_context("/logout"):
+        assert logout() == "Logged out!"
+
+
+def test_pop_wrong_context_raises(app: Erlen) -> None:
+    def scenario() -> None:
+        first = app.test_request_context("/a")
+        second = app.test_request_context("/b")
+        first.push()
+        second.push()
+        with pytest.raises(AssertionError, match="Popped the wrong request context"):
+            first.pop()
+
+    # A private copy of the context variables keeps the mess out of this thread.
+    contextvars.copy_context().run(scenario)
+    assert not has_request_context()
+
+
+def test_teardown_runs_on_pop_with_exception(app: Erlen) -> None:
+    seen: list[object] = []
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        seen.append(exc)
+
+    @app.teardown_appcontext
+    def teardown_app(exc: BaseException | None) -> None:
+        seen.append(("app", exc))
+
+    error = ValueError("boom")
+    with pytest.raises(ValueError), app.test_request_context():
+        raise error
+    assert seen == [error, ("app", error)]
+    seen.clear()
+    with app.test_request_context():
+        pass
+    assert seen == [None, ("app", None)]
+
+
+def test_session_is_opened_lazily(app: Erlen) -> None:
+    opened: list[str] = []
+    interface = app.session_interface
+    original = interface.open_session
+
+    def counting_open(app_: Erlen, request_: object) -> object:
+        opened.append("open")
+        return original(app_, request_)  # type: ignore[arg-type]
+
+    interface.open_session = counting_open  # type: ignore[method-assign,assignment]
+    try:
+
+        @app.route("/untouched")
+        def untouched() -> str:
+            return "no session"
+
+        @app.route("/touched")
+        def touched() -> str:
+            session["a"] = 1
+            return "session"
+
+        client = app.test_client()
+        rv = client.get("/untouched")
+        assert opened == []
+        assert "Set-Cookie" not in rv.headers
+        assert "Vary" not in rv.headers
+        rv = client.get("/touched")
+        assert opened == ["open"]
+        assert "Set-Cookie" in rv.headers
+        assert "Cookie" in rv.headers["Vary"]
+    finally:
+        del interface.open_session  # type: ignore[method-assign]
+
+
+def test_session_read_adds_vary_but_no_cookie(app: Erlen) -> None:
+    @app.route("/read")
+    def read() -> str:
+        return str(session.get("x"))
+
+    rv = app.test_client().get("/read")
+    assert rv.data == b"None"
+    assert "Set-Cookie" not in rv.headers
+    assert "Cookie" in rv.headers.get("Vary", "")
+
+
+def test_after_this_request(app: Erlen) -> None:
+    order: list[str] = []
+
+    @app.after_request
+    def app_after(response: Response) -> Response:
+        order.append("app")
+        return response
+
+    @app.route("/")
+    def index() -> str:
+        @after_this_request
+        def first(response: Response) -> Response:
+            order.append("first")
+            response.headers["X-Foo"] = "Parachute"
+            return response
+
+        @after_this_request
+        def second(response: Response) -> Response:
+            order.append("second")
+            return response
+
+        return "Hello"
+
+    rv = app.test_client().get("/")
+    assert rv.headers["X-Foo"] == "Parachute"
+    assert order == ["first", "second", "app"]
+
+
+def test_after_this_request_outside_request() -> None:
+    with pytest.raises(RuntimeError, match="after_this_request"):
+        after_this_request(lambda r: r)
+
+
+def test_copy_current_request_context_in_thread(app: Erlen) -> None:
+    results: list[object] = []
+
+    @app.route("/")
+    def index() -> str:
+        g.marker = "copied"
+
+        @copy_current_request_context
+        def work() -> None:
+            results.append((request.path, request.args["q"], has_app_context()))
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+        return "ok"
+
+    assert app.test_client().get("/?q=1").data == b"ok"
+    assert results == [("/", "1", True)]
+
+
+def test_copy_current_request_context_async(app: Erlen) -> None:
+    results: list[str] = []
+
+    @app.route("/")
+    def index() -> str:
+        @copy_current_request_context
+        async def work() -> str:
+            return request.path
+
+        results.append(work())
+        return "ok"
+
+    app.test_client().get("/x-not-here")
+    app.test_client().get("/")
+    assert results == ["/"]
+
+
+def test_copy_current_request_context_outside_request() -> None:
+    with pytest.raises(RuntimeError, match="copy_current_request_context"):
+        copy_current_request_context(lambda: None)
+
+
+def test_stream_with_context(app: Erlen) -> None:
+    @app.route("/stream")
+    def stream() -> Response:
+        @stream_with_context
+        def generate() -> Iterator[str]:
+            yield "Hello "
+            yield request.args["name"]
+            yield "!"
+
+        return Response(generate())
+
+    @app.route("/wrapped")
+    def wrapped() -> Response:
+        def generate() -> Iterator[str]:
+            yield request.path
+
+        return Response(stream_with_context(generate()))
+
+    client = app.test_client()
+    assert client.get("/stream?name=erlen").data == b"Hello erlen!"
+    assert client.get("/wrapped").data == b"/wrapped"
+
+
+def test_stream_without_context_fails_after_the_request(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> Response:
+        def generate() -> Iterator[str]:
+            yield request.path
+
+        return Response(generate())
+
+    with pytest.raises(RuntimeError, match="Working outside of request context"):
+        app.test_client().get("/", buffered=True).get_data()
+
+
+def test_stream_with_context_needs_a_request() -> None:
+    with pytest.raises(RuntimeError, match="stream_with_context"):
+        stream_with_context(iter(["a"]))
+
+
+def test_contexts_are_isolated_between_threads(app: Erlen) -> None:
+    seen: dict[str, str] = {}
+    barrier = threading.Barrier(2)
+
+    def worker(path: str) -> None:
+        with app.test_request_context(path):
+            barrier.wait()
+            g.path = request.path
+            barrier.wait()
+            seen[path] = f"{request.path}|{g.path}"
+
+    threads = [threading.Thread(target=worker, args=(p,)) for p in ("/one", "/two")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == {"/one": "/one|/one", "/two": "/two|/two"}
+
+
+def test_contexts_are_isolated_between_tasks(app: Erlen) -> None:
+    async def handle(path: str, other_done: asyncio.Event, done: asyncio.Event) -> str:
+        with app.test_request_context(path):
+            g.path = path
+            done.set()
+            await other_done.wait()
+            return f"{request.path}|{g.path}"
+
+    async def main() -> list[str]:
+        a, b = asyncio.Event(), asyncio.Event()
+        return list(await asyncio.gather(handle("/a", b, a), handle("/b", a, b)))
+
+    assert asyncio.run(main()) == ["/a|/a", "/b|/b"]
+
+
+def test_with_client_preserves_the_request_context(app: Erlen) -> None:
+    torn_down: list[str] = []
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        torn_down.append(request.path)
+
+    @app.route("/keep")
+    def keep() -> str:
+        g.kept = "yes"
+        return "ok"
+
+    client = app.test_client()
+    with client:
+        client.get("/keep?a=b")
+        assert request.path == "/keep"
+        assert request.args["a"] == "b"
+        assert g.kept == "yes"
+        assert torn_down == []
+    assert torn_down == ["/keep"]
+    assert not has_request_context()
+    assert not has_app_context()

@@ -1,0 +1,366 @@
+"""Request hooks (§2.8): before_first_request, before/after/teardown, URL
+processors, context processors, and the end of setup."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from erlen import Erlen, Response, g, render_template_string, request, url_for
+
+
+@pytest.fixture
+def app() -> Erlen:
+    app = Erlen(__name__)
+    app.testing = True
+    return app
+
+
+def test_before_first_request_runs_once(app: Erlen) -> None:
+    calls: list[str] = []
+
+    @app.before_first_request
+    def init() -> None:
+        calls.append("init")
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/").data == b"ok"
+    assert calls == ["init"]
+    assert app.got_first_request
+
+
+def test_before_first_request_runs_once_under_concurrency(app: Erlen) -> None:
+    calls: list[int] = []
+    started = threading.Event()
+
+    @app.before_first_request
+    def slow_init() -> None:
+        started.set()
+        calls.append(threading.get_ident())
+        # Keep the lock held while the other threads arrive.
+        time.sleep(0.05)
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    results: list[bytes] = []
+
+    def worker() -> None:
+        results.append(app.test_client().get("/").data)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert started.is_set()
+    assert len(calls) == 1
+    assert results == [b"ok"] * 8
+
+
+def test_before_first_request_retried_after_failure(app: Erlen) -> None:
+    attempts: list[int] = []
+
+    @app.before_first_request
+    def flaky() -> None:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("database not ready")
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    client = app.test_client()
+    with pytest.raises(RuntimeError, match="database not ready"):
+        client.get("/")
+    assert client.get("/").data == b"ok"
+    assert client.get("/").data == b"ok"
+    assert len(attempts) == 2
+
+
+def test_async_before_first_request(app: Erlen) -> None:
+    calls: list[str] = []
+
+    @app.before_first_request
+    async def init() -> None:
+        calls.append("async init")
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    app.test_client().get("/")
+    assert calls == ["async init"]
+
+
+def test_before_request_short_circuits_the_view(app: Erlen) -> None:
+    calls: list[str] = []
+
+    @app.before_request
+    def check_login() -> Any:
+        calls.append("first")
+        if "user_id" not in request.args and request.endpoint != "login":
+            return "Please log in", 401
+        return None
+
+    @app.before_request
+    def second() -> None:
+        calls.append("second")
+
+    @app.route("/secret")
+    def secret() -> str:
+        calls.append("view")
+        return "secret"
+
+    @app.route("/login")
+    def login() -> str:
+        return "login page"
+
+    client = app.test_client()
+    rv = client.get("/secret")
+    assert rv.status_code == 401
+    assert rv.data == b"Please log in"
+    assert calls == ["first"]
+    calls.clear()
+    assert client.get("/secret?user_id=1").data == b"secret"
+    assert calls == ["first", "second", "view"]
+    assert client.get("/login").data == b"login page"
+
+
+def test_after_request_reverse_order_and_replacement(app: Erlen) -> None:
+    order: list[str] = []
+
+    @app.after_request
+    def registered_first(response: Response) -> Response:
+        order.append("registered_first")
+        response.headers["X-Seen"] = response.headers.get("X-Seen", "") + "1"
+        return response
+
+    @app.after_request
+    def registered_second(response: Response) -> Response:
+        order.append("registered_second")
+        return Response("replaced", status=299, headers={"X-Seen": "2"})
+
+    @app.route("/")
+    def index() -> str:
+        return "original"
+
+    rv = app.test_client().get("/")
+    assert order == ["registered_second", "registered_first"]
+    assert rv.status_code == 299
+    assert rv.data == b"replaced"
+    assert rv.headers["X-Seen"] == "21"
+
+
+def test_after_request_skipped_on_unhandled_exception(app: Erlen) -> None:
+    app.testing = False
+    calls: list[str] = []
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        calls.append("after")
+        response.headers["X-After"] = "yes"
+        return response
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        calls.append(f"teardown:{type(exc).__name__}")
+
+    @app.route("/")
+    def index() -> str:
+        raise RuntimeError("oops")
+
+    rv = app.test_client().get("/")
+    assert rv.status_code == 500
+    assert "X-After" not in rv.headers
+    assert calls == ["teardown:RuntimeError"]
+
+
+def test_after_request_runs_for_http_errors(app: Erlen) -> None:
+    calls: list[int] = []
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        calls.append(response.status_code)
+        return response
+
+    assert app.test_client().get("/missing").status_code == 404
+    assert calls == [404]
+
+
+def test_teardown_errors_are_logged_and_others_run(
+    app: Erlen, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls: list[str] = []
+
+    @app.teardown_request
+    def registered_first(exc: BaseException | None) -> None:
+        calls.append("request first")
+
+    @app.teardown_request
+    def broken(exc: BaseException | None) -> None:
+        calls.append("request broken")
+        raise ValueError("teardown failed")
+
+    @app.teardown_appcontext
+    def app_first(exc: BaseException | None) -> None:
+        calls.append("app first")
+
+    @app.teardown_appcontext
+    def app_broken(exc: BaseException | None) -> None:
+        calls.append("app broken")
+        raise KeyError("app teardown failed")
+
+    @app.route("/")
+    def index() -> str:
+        return "fine"
+
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        rv = app.test_client().get("/")
+    assert rv.data == b"fine"
+    assert calls == ["request broken", "request first", "app broken", "app first"]
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("teardown_request" in m for m in messages)
+    assert any("teardown_appcontext" in m for m in messages)
+    assert any(r.exc_info and r.exc_info[0] is ValueError for r in caplog.records)
+
+
+def test_teardown_appcontext_for_app_context_alone(app: Erlen) -> None:
+    seen: list[object] = []
+
+    @app.teardown_appcontext
+    def close_db(exc: BaseException | None) -> None:
+        seen.append(exc)
+
+    with app.app_context():
+        pass
+    assert seen == [None]
+
+
+def test_async_hooks_under_wsgi(app: Erlen) -> None:
+    order: list[str] = []
+
+    @app.before_request
+    async def before() -> None:
+        order.append("before")
+
+    @app.after_request
+    async def after(response: Response) -> Response:
+        order.append("after")
+        response.headers["X-Async"] = "1"
+        return response
+
+    @app.teardown_request
+    async def teardown(exc: BaseException | None) -> None:
+        order.append("teardown")
+
+    @app.route("/")
+    async def index() -> str:
+        order.append("view")
+        return "async"
+
+    rv = app.test_client().get("/")
+    assert rv.data == b"async"
+    assert rv.headers["X-Async"] == "1"
+    assert order == ["before", "view", "after", "teardown"]
+
+
+def test_url_value_preprocessor_and_url_defaults(app: Erlen) -> None:
+    @app.url_defaults
+    def add_language(endpoint: str, values: dict[str, Any]) -> None:
+        if "lang_code" in values or not app.url_map.is_endpoint_expecting(endpoint, "lang_code"):
+            return
+        values["lang_code"] = g.lang_code
+
+    @app.url_value_preprocessor
+    def pull_language(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        assert values is not None
+        g.lang_code = values.pop("lang_code")
+
+    @app.route("/<lang_code>/")
+    def index() -> str:
+        return url_for("about")
+
+    @app.route("/<lang_code>/about")
+    def about() -> str:
+        return f"about in {g.lang_code}"
+
+    client = app.test_client()
+    assert client.get("/de/").data == b"/de/about"
+    assert client.get("/fr/about").data == b"about in fr"
+
+
+def test_context_processor(app: Erlen) -> None:
+    @app.context_processor
+    def inject_user() -> dict[str, str]:
+        return {"user": "alice", "title": "from processor"}
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ user }}|{{ title }}", title="explicit")
+
+    assert app.test_client().get("/").data == b"alice|explicit"
+
+
+def test_template_filter_global_test(app: Erlen) -> None:
+    @app.template_filter("shout")
+    def shout(value: str) -> str:
+        return value.upper() + "!"
+
+    @app.template_global()
+    def answer() -> int:
+        return 42
+
+    @app.template_test("even")
+    def is_even(n: int) -> bool:
+        return n % 2 == 0
+
+    with app.test_request_context():
+        out = render_template_string("{{ 'hi'|shout }} {{ answer() }} {{ 4 is even }}")
+    assert out == "HI! 42 True"
+
+
+def test_setup_after_first_request_is_refused(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    app.test_client().get("/")
+    with pytest.raises(AssertionError, match="The setup method 'route' can no longer be called"):
+
+        @app.route("/late")
+        def late() -> str:
+            return "late"
+
+    with pytest.raises(AssertionError, match="'before_request' can no longer be called"):
+        app.before_request(lambda: None)
+    with pytest.raises(AssertionError, match="'errorhandler' can no longer"):
+        app.errorhandler(404)
+    with pytest.raises(AssertionError, match="already handled its first request"):
+        app.add_url_rule("/x", "x", lambda: "x")
+
+
+def test_registration_before_first_request_is_seen(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    with app.test_request_context("/"):
+        assert app.preprocess_request() is None
+
+    @app.before_request
+    def late_but_before_first_request() -> str:
+        return "hooked"
+
+    assert app.test_client().get("/").data == b"hooked"

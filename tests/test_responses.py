@@ -1,0 +1,362 @@
+"""How view return values become responses (Flask's conversion rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from erlen import Erlen, Response, abort, jsonify, make_response, redirect, request
+from erlen.http.datastructures import Headers
+from erlen.http.exceptions import NotFound
+from erlen.http.response import Response as BaseResponse
+
+
+@pytest.fixture
+def app() -> Erlen:
+    app = Erlen(__name__)
+    app.testing = True
+    return app
+
+
+def test_str_is_html(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "Hello"
+
+    rv = app.test_client().get("/")
+    assert rv.status_code == 200
+    assert rv.data == b"Hello"
+    assert rv.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert rv.headers["Content-Length"] == "5"
+
+
+def test_non_ascii_str_is_utf8(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "操作成功"
+
+    rv = app.test_client().get("/")
+    assert rv.data == "操作成功".encode()
+    assert rv.headers["Content-Length"] == str(len("操作成功".encode()))
+
+
+def test_bytes(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> bytes:
+        return b"\x00\xffraw"
+
+    rv = app.test_client().get("/")
+    assert rv.data == b"\x00\xffraw"
+    assert rv.mimetype == "text/html"
+
+
+def test_dict_and_list_are_json(app: Erlen) -> None:
+    @app.route("/dict")
+    def as_dict() -> dict[str, int]:
+        return {"key": 1}
+
+    @app.route("/list")
+    def as_list() -> list[int]:
+        return [1, 2, 3]
+
+    client = app.test_client()
+    rv = client.get("/dict")
+    assert rv.mimetype == "application/json"
+    assert rv.json == {"key": 1}
+    rv = client.get("/list")
+    assert rv.mimetype == "application/json"
+    assert rv.json == [1, 2, 3]
+
+
+def test_jsonify(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> Response:
+        return jsonify({"key": "value"})
+
+    rv = app.test_client().get("/")
+    assert rv.mimetype == "application/json"
+    assert rv.json == {"key": "value"}
+
+
+def test_generator_is_streamed(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> Iterator[str]:
+        def generate() -> Iterator[str]:
+            yield "a"
+            yield "b"
+            yield "c"
+
+        return generate()
+
+    rv = app.test_client().get("/")
+    assert rv.data == b"abc"
+    assert "Content-Length" not in rv.headers
+
+
+def test_response_with_generator_and_mimetype(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> Response:
+        def generate() -> Iterator[str]:
+            yield "1,2\n"
+            yield "3,4\n"
+
+        return Response(generate(), mimetype="text/plain")
+
+    rv = app.test_client().get("/")
+    assert rv.data == b"1,2\n3,4\n"
+    assert rv.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_response_object_is_used_as_is(app: Erlen) -> None:
+    created: list[Response] = []
+
+    @app.route("/")
+    def index() -> Response:
+        rv = Response("made", status=201, headers={"X-A": "b"})
+        created.append(rv)
+        return rv
+
+    @app.after_request
+    def check(response: Response) -> Response:
+        assert response is created[0]
+        return response
+
+    rv = app.test_client().get("/")
+    assert rv.status_code == 201
+    assert rv.headers["X-A"] == "b"
+    assert rv.data == b"made"
+
+
+def test_toolkit_response_is_converted(app: Erlen) -> None:
+    seen: list[type] = []
+
+    @app.route("/")
+    def index() -> BaseResponse:
+        return BaseResponse("plain", 202)
+
+    @app.after_request
+    def check(response: Response) -> Response:
+        seen.append(type(response))
+        return response
+
+    rv = app.test_client().get("/")
+    assert rv.status_code == 202
+    assert rv.data == b"plain"
+    assert seen == [app.response_class]
+
+
+@pytest.mark.parametrize(
+    ("value", "status", "header"),
+    [
+        (("body", 201), 201, None),
+        (("body", "202 ACCEPTED"), 202, None),
+        (("body", {"X-Test": "1"}), 200, "1"),
+        (("body", [("X-Test", "2")]), 200, "2"),
+        (("body", Headers([("X-Test", "3")])), 200, "3"),
+        (("body", 404, {"X-Test": "4"}), 404, "4"),
+        (("body", 418, [("X-Test", "5")]), 418, "5"),
+    ],
+)
+def test_tuples(app: Erlen, value: tuple[object, ...], status: int, header: str | None) -> None:
+    @app.route("/")
+    def index() -> object:
+        return value
+
+    rv = app.test_client().get("/")
+    assert rv.status_code == status
+    assert rv.data == b"body"
+    assert rv.headers.get("X-Test") == header
+
+
+def test_tuple_with_dict_body_and_status(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> object:
+        return {"error": "nope"}, 400
+
+    rv = app.test_client().get("/")
+    assert rv.status_code == 400
+    assert rv.json == {"error": "nope"}
+
+
+def test_tuple_headers_replace_existing(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> object:
+        return Response("x", headers={"X-A": "old"}), {"X-A": "new"}
+
+    rv = app.test_client().get("/")
+    assert rv.headers.getlist("X-A") == ["new"]
+
+
+def test_tuple_status_overrides_response_status(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> object:
+        return Response("x", status=200), 203
+
+    assert app.test_client().get("/").status_code == 203
+
+
+def test_none_is_a_type_error_naming_the_view(app: Erlen) -> None:
+    @app.route("/")
+    def forgot_return() -> None:
+        pass
+
+    with pytest.raises(TypeError, match="'forgot_return' did not return a valid response"):
+        app.test_client().get("/")
+
+
+def test_unsupported_type_names_the_view(app: Erlen) -> None:
+    @app.route("/")
+    def bad() -> object:
+        return 42
+
+    with pytest.raises(TypeError, match=r"'bad'.*but it\s+was a int"):
+        app.test_client().get("/")
+
+
+def test_bad_tuple_length(app: Erlen) -> None:
+    @app.route("/")
+    def bad() -> object:
+        return "a", 200, {}, "extra"
+
+    with pytest.raises(TypeError, match="did not return a valid response tuple"):
+        app.test_client().get("/")
+
+
+def test_type_error_is_a_500_when_not_testing(app: Erlen) -> None:
+    app.testing = False
+
+    @app.route("/")
+    def forgot_return() -> None:
+        pass
+
+    rv = app.test_client().get("/")
+    assert rv.status_code == 500
+
+
+def test_make_response_helper(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> Response:
+        response = make_response("made", 201)
+        response.headers["X-Parachutes"] = "parachutes are cool"
+        return response
+
+    @app.route("/empty")
+    def empty() -> Response:
+        return make_response()
+
+    client = app.test_client()
+    rv = client.get("/")
+    assert rv.status_code == 201
+    assert rv.headers["X-Parachutes"] == "parachutes are cool"
+    rv = client.get("/empty")
+    assert rv.status_code == 200
+    assert rv.data == b""
+
+
+def test_make_response_accepts_dict(app: Erlen) -> None:
+    with app.test_request_context():
+        rv = make_response({"a": 1}, 202, {"X-Y": "z"})
+        assert rv.status_code == 202
+        assert rv.mimetype == "application/json"
+        assert rv.headers["X-Y"] == "z"
+
+
+def test_redirect(app: Erlen) -> None:
+    @app.route("/go")
+    def go() -> Response:
+        return redirect("/there")
+
+    @app.route("/go301")
+    def go301() -> Response:
+        return redirect("https://www.baidu.com", 301)
+
+    client = app.test_client()
+    rv = client.get("/go")
+    assert rv.status_code == 302
+    assert rv.headers["Location"] == "/there"
+    assert b'href="/there"' in rv.data
+    rv = client.get("/go301")
+    assert rv.status_code == 301
+    assert rv.headers["Location"] == "https://www.baidu.com"
+
+
+def test_redirect_escapes_location_in_body(app: Erlen) -> None:
+    with app.app_context():
+        rv = redirect('/x?a=1&b="<script>"')
+    body = rv.get_data(as_text=True)
+    assert "<script>" not in body
+    assert 'href="/x?a=1&amp;b=%22%3Cscript%3E%22"' in body
+    assert rv.headers["Location"] == "/x?a=1&b=%22%3Cscript%3E%22"
+
+
+def test_redirect_outside_app_context() -> None:
+    rv = redirect("/elsewhere", 303)
+    assert rv.status_code == 303
+    assert rv.headers["Location"] == "/elsewhere"
+
+
+def test_abort_with_response(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> str:
+        abort(Response("custom", status=409))
+
+    rv = app.test_client().get("/")
+    assert rv.status_code == 409
+    assert rv.data == b"custom"
+
+
+def test_http_exception_returned_from_view(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> NotFound:
+        return NotFound("gone fishing")
+
+    rv = app.test_client().get("/")
+    assert rv.status_code == 404
+    assert b"gone fishing" in rv.data
+
+
+def test_head_has_no_body(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "content"
+
+    rv = app.test_client().head("/")
+    assert rv.status_code == 200
+    assert rv.data == b""
+    assert rv.headers["Content-Length"] == "7"
+
+
+def test_response_class_default_mimetype() -> None:
+    assert Response("x").mimetype == "text/html"
+    assert Response("x", mimetype="text/plain").mimetype == "text/plain"
+
+
+def test_custom_response_class() -> None:
+    class MyResponse(Response):
+        default_mimetype = "text/plain"
+
+    app = Erlen(__name__)
+    app.response_class = MyResponse
+
+    @app.route("/")
+    def index() -> str:
+        return "hi"
+
+    rv = app.test_client().get("/")
+    assert rv.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_max_cookie_size_from_config(app: Erlen) -> None:
+    app.config["MAX_COOKIE_SIZE"] = 123
+    with app.app_context():
+        assert Response().max_cookie_size == 123
+    assert Response().max_cookie_size == 4093
+
+
+def test_request_args_in_view(app: Erlen) -> None:
+    @app.route("/query")
+    def query() -> str:
+        return request.args.get("q", "none")
+
+    assert app.test_client().get("/query?q=x+y").data == b"x y"

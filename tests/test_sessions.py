@@ -1,0 +1,946 @@
+"""Sessions: tagged JSON, the encrypted cookie format, and the cookie through an app."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from markupsafe import Markup
+
+from erlen import Erlen, session
+from erlen.json.tag import JSONTag, TaggedJSONSerializer
+from erlen.sessions import (
+    NullSession,
+    SecureCookieSession,
+    SecureCookieSessionInterface,
+    SessionInterface,
+    SessionMixin,
+)
+
+NOW = 1_700_000_000.0
+
+# -- tagged JSON --------------------------------------------------------------
+
+
+SAMPLES: list[Any] = [
+    {"a": (1, 2, [3, (4,)])},
+    {"b": b"\x00\xff raw"},
+    {"m": Markup("<b>bold</b>")},
+    {"u": uuid.UUID("12345678-1234-5678-1234-567812345678")},
+    {"d": datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)},
+    {"x": {" t": [1]}},
+    {"x": {" di": "nested tag-like key"}},
+    {"n": None, "s": "é ☃", "f": 1.5, "l": [True, False]},
+    (1, "two", b"three"),
+    [],
+    {},
+]
+
+
+@pytest.mark.parametrize("value", SAMPLES)
+def test_tagged_json_round_trip(value: Any) -> None:
+    s = TaggedJSONSerializer()
+    assert s.loads(s.dumps(value)) == value
+    assert type(s.loads(s.dumps(value))) is type(value)
+
+
+@pytest.mark.parametrize("value", SAMPLES)
+def test_tagged_json_is_flasks_format(value: Any) -> None:
+    from flask.json.tag import TaggedJSONSerializer as FlaskSerializer
+
+    ours, flask = TaggedJSONSerializer(), FlaskSerializer()
+    assert flask.loads(ours.dumps(value)) == value
+    assert ours.loads(flask.dumps(value)) == value
+
+
+def test_tagged_json_exact_text() -> None:
+    s = TaggedJSONSerializer()
+    assert s.dumps({"a": (1, b"\x01")}) == '{"a":{" t":[1,{" b":"AQ=="}]}}'
+    assert s.dumps({" t": 1}) == '{" di":{" t__":1}}'
+    assert s.dumps(datetime(2024, 1, 2, 3, 4, 5)) == '{" d":"Tue, 02 Jan 2024 03:04:05 GMT"}'
+
+
+def test_tagged_json_markup_from_html_object() -> None:
+    class Html:
+        def __html__(self) -> str:
+            return "<i>x</i>"
+
+    s = TaggedJSONSerializer()
+    loaded = s.loads(s.dumps(Html()))
+    assert isinstance(loaded, Markup)
+    assert loaded == Markup("<i>x</i>")
+
+
+def test_tagged_json_naive_datetime_loads_as_utc() -> None:
+    s = TaggedJSONSerializer()
+    loaded = s.loads(s.dumps(datetime(2024, 5, 6, 7, 8, 9)))
+    assert loaded == datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+    assert loaded.tzinfo is not None
+
+
+def test_tagged_json_register_custom_tag() -> None:
+    class Point:
+        def __init__(self, x: int, y: int) -> None:
+            self.x, self.y = x, y
+
+    class TagPoint(JSONTag):
+        __slots__ = ()
+        key = " p"
+
+        def check(self, value: Any) -> bool:
+            return isinstance(value, Point)
+
+        def to_json(self, value: Any) -> Any:
+            return [value.x, value.y]
+
+        def to_python(self, value: Any) -> Any:
+            return Point(*value)
+
+    s = TaggedJSONSerializer()
+    s.register(TagPoint)
+    p = s.loads(s.dumps({"p": Point(1, 2)}))["p"]
+    assert (p.x, p.y) == (1, 2)
+    with pytest.raises(KeyError, match="already registered"):
+        s.register(TagPoint)
+    s.register(TagPoint, force=True)
+    assert len([tag for tag in s.order if isinstance(tag, TagPoint)]) == 2
+
+
+def test_tagged_json_register_index_wins_over_default() -> None:
+    class TagTupleAsStr(JSONTag):
+        __slots__ = ()
+        key = " ts"
+
+        def check(self, value: Any) -> bool:
+            return isinstance(value, tuple)
+
+        def to_json(self, value: Any) -> Any:
+            return ",".join(map(str, value))
+
+        def to_python(self, value: Any) -> Any:
+            return tuple(value.split(","))
+
+    s = TaggedJSONSerializer()
+    s.register(TagTupleAsStr, index=0)
+    assert s.dumps((1, 2)) == '{" ts":"1,2"}'
+
+
+def test_tagged_json_untagged_dicts_pass_through() -> None:
+    s = TaggedJSONSerializer()
+    assert s.loads('{" zz":1}') == {" zz": 1}
+    assert s.loads('{"a":1,"b":2}') == {"a": 1, "b": 2}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{" b":"not base64!"}', '{" u":"xyz"}', '{" d":"yesterday"}', "{", '{" di":"ab"}'],
+)
+def test_tagged_json_bad_payloads_raise_value_or_type_error(text: str) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        TaggedJSONSerializer().loads(text)
+
+
+def test_tagged_json_unknown_type_is_type_error() -> None:
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        TaggedJSONSerializer().dumps({"o": object()})
+
+
+# -- session objects ----------------------------------------------------------
+
+
+def test_session_tracks_reads_and_writes() -> None:
+    s = SecureCookieSession({"a": 1})
+    assert (s.modified, s.accessed, s.new) == (False, False, False)
+    assert s["a"] == 1
+    assert (s.modified, s.accessed) == (False, True)
+    s["b"] = 2
+    assert (s.modified, s.accessed) == (True, True)
+    assert isinstance(s, SessionMixin)
+    assert repr(s) == "<SecureCookieSession {'a': 1, 'b': 2}>"
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda s: s.get("a"),
+        lambda s: "a" in s,
+        lambda s: list(s),
+        lambda s: len(s),
+        lambda s: list(s.items()),
+        lambda s: list(s.keys()),
+        lambda s: list(s.values()),
+    ],
+)
+def test_session_reads_mark_accessed_only(read: Any) -> None:
+    s = SecureCookieSession({"a": 1})
+    read(s)
+    assert s.accessed is True
+    assert s.modified is False
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda s: s.__delitem__("a"),
+        lambda s: s.pop("a"),
+        lambda s: s.pop("zz", None),
+        lambda s: s.popitem(),
+        lambda s: s.clear(),
+        lambda s: s.update(b=1),
+        lambda s: s.setdefault("c", 3),
+        lambda s: s.__ior__({"d": 4}),
+    ],
+)
+def test_session_writes_mark_modified(write: Any) -> None:
+    s = SecureCookieSession({"a": 1})
+    write(s)
+    assert s.modified is True
+    assert s.accessed is True
+
+
+def test_nested_mutation_is_not_seen() -> None:
+    s = SecureCookieSession({"cart": []})
+    s["cart"].append(1)
+    assert s.modified is False
+
+
+def test_permanent_flag_lives_in_session() -> None:
+    s = SecureCookieSession()
+    assert s.permanent is False
+    s.permanent = True
+    assert s["_permanent"] is True
+    assert s.modified is True
+
+
+NULL_MESSAGE = (
+    "The session is unavailable because no secret key was set. Set the secret_key on the"
+    " application to something unique and secret."
+)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda s: s.__setitem__("a", 1),
+        lambda s: s.__delitem__("a"),
+        lambda s: s.pop("a", None),
+        lambda s: s.popitem(),
+        lambda s: s.clear(),
+        lambda s: s.update(a=1),
+        lambda s: s.setdefault("a", 1),
+        lambda s: s.__ior__({"a": 1}),
+    ],
+)
+def test_null_session_refuses_writes(write: Any) -> None:
+    s = NullSession()
+    with pytest.raises(RuntimeError) as info:
+        write(s)
+    assert str(info.value) == NULL_MESSAGE
+    assert s.get("a") is None
+    assert len(s) == 0
+
+
+def test_null_session_permanent_setter_fails() -> None:
+    s = NullSession()
+    with pytest.raises(RuntimeError, match="no secret key"):
+        s.permanent = True
+
+
+def test_base_interface_is_abstract() -> None:
+    app = fake_app()
+    iface = SessionInterface()
+    with pytest.raises(NotImplementedError):
+        iface.open_session(app, None)  # type: ignore[arg-type]
+    with pytest.raises(NotImplementedError):
+        iface.save_session(app, SecureCookieSession(), None)  # type: ignore[arg-type]
+    assert iface.is_null_session(iface.make_null_session(app))
+    assert not iface.is_null_session(SecureCookieSession())
+    assert iface.pickle_based is False
+
+
+# -- the cookie format, with a stand-in app ------------------------------------
+
+
+def fake_app(**config: Any) -> Any:
+    base = {"SECRET_KEY": "secret", "PERMANENT_SESSION_LIFETIME": timedelta(days=31)}
+    base.update(config)
+    return SimpleNamespace(config=base)
+
+
+def interface(now: float = NOW) -> SecureCookieSessionInterface:
+    iface = SecureCookieSessionInterface()
+    iface.clock = lambda: now
+    return iface
+
+
+def flask_cookie(secret: str, data: dict[str, Any], now: float = NOW) -> str:
+    """A cookie exactly as Flask writes it (its serializer, stamped at ``now``)."""
+    from flask.json.tag import TaggedJSONSerializer as FlaskSerializer
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    class Signer(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(now)
+
+    s = URLSafeTimedSerializer(
+        secret,
+        salt="cookie-session",
+        serializer=FlaskSerializer(),
+        signer=Signer,
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+    )
+    return s.dumps(data)
+
+
+def test_encrypted_round_trip_and_opacity() -> None:
+    app, iface = fake_app(), interface()
+    value = iface.dump_cookie(app, {"user": "alice-the-admin", "t": (1, 2)})
+    assert iface.load_cookie(app, value) == ({"user": "alice-the-admin", "t": (1, 2)}, False)
+    raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    assert raw[0] == 1
+    assert b"alice" not in raw
+    assert b"user" not in raw
+    assert "." not in value
+
+
+def test_each_write_uses_a_fresh_nonce() -> None:
+    app, iface = fake_app(), interface()
+    assert iface.dump_cookie(app, {"a": 1}) != iface.dump_cookie(app, {"a": 1})
+
+
+def test_every_single_byte_change_is_rejected() -> None:
+    app, iface = fake_app(), interface()
+    value = iface.dump_cookie(app, {"a": 1})
+    raw = bytearray(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+    for i in range(len(raw)):
+        bad = bytearray(raw)
+        bad[i] ^= 0x01
+        token = base64.urlsafe_b64encode(bytes(bad)).rstrip(b"=").decode()
+        assert iface.load_cookie(app, token) is None, i
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "A", "garbage", "AAAA", "!!!!", "a.b.c", "e30.AAAA.BBBB", "€uro", "A" * 10_000],
+)
+def test_garbage_is_rejected(value: str) -> None:
+    assert interface().load_cookie(fake_app(), value) is None
+
+
+def test_other_secret_cannot_read() -> None:
+    iface = interface()
+    value = iface.dump_cookie(fake_app(SECRET_KEY="one"), {"a": 1})
+    assert iface.load_cookie(fake_app(SECRET_KEY="two"), value) is None
+
+
+def test_other_salt_cannot_read() -> None:
+    app = fake_app()
+    value = interface().dump_cookie(app, {"a": 1})
+    other = interface()
+    other.salt = "another-purpose"
+    assert other.load_cookie(app, value) is None
+
+
+def test_bytes_and_str_secret_keys_agree() -> None:
+    iface = interface()
+    value = iface.dump_cookie(fake_app(SECRET_KEY="clé"), {"a": 1})
+    assert iface.load_cookie(fake_app(SECRET_KEY="clé".encode()), value) == ({"a": 1}, False)
+
+
+def test_max_age_is_enforced_with_the_clock() -> None:
+    app = fake_app(PERMANENT_SESSION_LIFETIME=3600)
+    value = interface(NOW).dump_cookie(app, {"a": 1})
+    assert interface(NOW + 3600).load_cookie(app, value) == ({"a": 1}, False)
+    assert interface(NOW + 3601).load_cookie(app, value) is None
+
+
+def test_future_stamped_cookie_is_rejected() -> None:
+    app = fake_app()
+    value = interface(NOW + 3600).dump_cookie(app, {"a": 1})
+    assert interface(NOW).load_cookie(app, value) is None
+    # A peer server a few seconds ahead is tolerated.
+    value = interface(NOW + 5).dump_cookie(app, {"a": 1})
+    assert interface(NOW).load_cookie(app, value) == ({"a": 1}, False)
+
+
+def test_fallback_key_reads_and_asks_for_rewrite() -> None:
+    old = interface().dump_cookie(fake_app(SECRET_KEY="old"), {"a": 1})
+    rotated = fake_app(SECRET_KEY="new", SECRET_KEY_FALLBACKS=["older", "old"])
+    assert interface().load_cookie(rotated, old) == ({"a": 1}, True)
+    assert interface().load_cookie(fake_app(SECRET_KEY="new"), old) is None
+
+
+def test_flask_signed_cookie_reads_and_asks_for_rewrite() -> None:
+    value = flask_cookie("secret", {"user_id": 123, "t": (1, 2)})
+    assert interface().load_cookie(fake_app(), value) == ({"user_id": 123, "t": (1, 2)}, True)
+
+
+def test_flask_signed_cookie_with_fallback_key() -> None:
+    value = flask_cookie("old", {"a": 1})
+    app = fake_app(SECRET_KEY="new", SECRET_KEY_FALLBACKS=["old"])
+    assert interface().load_cookie(app, value) == ({"a": 1}, True)
+    assert interface().load_cookie(fake_app(SECRET_KEY="new"), value) is None
+
+
+def test_flask_signed_cookie_expires() -> None:
+    app = fake_app(PERMANENT_SESSION_LIFETIME=60)
+    value = flask_cookie("secret", {"a": 1}, now=NOW)
+    assert interface(NOW + 60).load_cookie(app, value) == ({"a": 1}, True)
+    assert interface(NOW + 61).load_cookie(app, value) is None
+
+
+def test_flask_signed_cookie_tampered() -> None:
+    value = flask_cookie("secret", {"a": 1})
+    payload, rest = value.split(".", 1)
+    forged = base64.urlsafe_b64encode(b'{"a":2}').rstrip(b"=").decode() + "." + rest
+    assert interface().load_cookie(fake_app(), forged) is None
+    assert interface().load_cookie(fake_app(), payload + "." + rest[:-1] + "x") is None
+
+
+def test_signed_format_writes_what_flask_reads() -> None:
+    import flask
+
+    app = fake_app(SESSION_COOKIE_FORMAT="signed", SECRET_KEY_FALLBACKS=["old"])
+    iface = SecureCookieSessionInterface()  # the real clock, as Flask's check uses it
+    value = iface.dump_cookie(app, {"a": (1, 2)})
+    assert value.count(".") == 2
+    # Signed with the current key only, and not asking for a rewrite.
+    assert iface.load_cookie(app, value) == ({"a": (1, 2)}, False)
+    # An encrypted cookie read by a "signed" app is rewritten signed.
+    encrypted = SecureCookieSessionInterface().dump_cookie(fake_app(), {"a": 1})
+    assert iface.load_cookie(app, encrypted) == ({"a": 1}, True)
+
+    flask_app = flask.Flask(__name__)
+    flask_app.secret_key = "secret"
+    with flask_app.test_request_context(headers={"Cookie": f"session={value}"}):
+        flask_session = flask_app.session_interface.open_session(
+            flask_app, flask.request._get_current_object()
+        )
+    assert flask_session is not None
+    assert dict(flask_session) == {"a": (1, 2)}
+
+
+def test_unknown_format_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="SESSION_COOKIE_FORMAT"):
+        interface().dump_cookie(fake_app(SESSION_COOKIE_FORMAT="rot13"), {"a": 1})
+
+
+def test_dump_without_secret_key_raises() -> None:
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        interface().dump_cookie(fake_app(SECRET_KEY=None), {"a": 1})
+
+
+def test_non_dict_payload_is_rejected() -> None:
+    app, iface = fake_app(), interface()
+    value = iface.encrypt("secret", {"a": 1})
+    assert iface.decrypt("secret", value) == {"a": 1}
+    # Build a well-encrypted list payload by hand: authentic but not a session.
+    from erlen import sessions as mod
+
+    nonce = b"\x00" * 12
+    plain = mod._TIMESTAMP.pack(int(NOW)) + json.dumps([1, 2]).encode()
+    sealed = mod._cipher(b"secret", iface.salt).encrypt(nonce, plain, b"\x01")
+    token = base64.urlsafe_b64encode(b"\x01" + nonce + sealed).rstrip(b"=").decode()
+    assert iface.load_cookie(app, token) is None
+    deep = mod._TIMESTAMP.pack(int(NOW)) + b"[" * 5000 + b"]" * 5000
+    sealed = mod._cipher(b"secret", iface.salt).encrypt(nonce, deep, b"\x01")
+    token = base64.urlsafe_b64encode(b"\x01" + nonce + sealed).rstrip(b"=").decode()
+    assert iface.decrypt("secret", token) is None
+
+
+def test_cookie_attribute_getters_defaults_and_config() -> None:
+    iface = interface()
+    app = fake_app()
+    assert iface.get_cookie_name(app) == "session"
+    assert iface.get_cookie_domain(app) is None
+    assert iface.get_cookie_path(app) == "/"
+    assert iface.get_cookie_httponly(app) is True
+    assert iface.get_cookie_secure(app) is False
+    assert iface.get_cookie_samesite(app) == "Lax"
+    assert iface.get_cookie_partitioned(app) is False
+    app = fake_app(
+        SESSION_COOKIE_NAME="sid",
+        SESSION_COOKIE_DOMAIN="example.com",
+        APPLICATION_ROOT="/app",
+        SESSION_COOKIE_HTTPONLY=False,
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_PARTITIONED=True,
+    )
+    assert iface.get_cookie_name(app) == "sid"
+    assert iface.get_cookie_domain(app) == "example.com"
+    assert iface.get_cookie_path(app) == "/app"
+    assert iface.get_cookie_httponly(app) is False
+    assert iface.get_cookie_secure(app) is True
+    assert iface.get_cookie_samesite(app) == "Strict"
+    assert iface.get_cookie_partitioned(app) is True
+    assert iface.get_cookie_path(fake_app(SESSION_COOKIE_PATH="/p", APPLICATION_ROOT="/a")) == "/p"
+    assert iface.get_cookie_samesite(fake_app(SESSION_COOKIE_SAMESITE=None)) is None
+
+
+def test_expiration_time_and_should_set_cookie() -> None:
+    iface = interface()
+    app = fake_app(PERMANENT_SESSION_LIFETIME=timedelta(days=7))
+    s = SecureCookieSession()
+    assert iface.get_expiration_time(app, s) is None
+    assert iface.should_set_cookie(app, s) is False
+    s = SecureCookieSession({"_permanent": True})
+    expected = datetime.fromtimestamp(NOW, UTC) + timedelta(days=7)
+    assert iface.get_expiration_time(app, s) == expected
+    assert iface.get_expiration_time(fake_app(PERMANENT_SESSION_LIFETIME=60), s) == (
+        datetime.fromtimestamp(NOW + 60, UTC)
+    )
+    assert iface.should_set_cookie(app, s) is True
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    assert iface.should_set_cookie(app, s) is False
+    s["x"] = 1
+    assert iface.should_set_cookie(app, s) is True
+
+
+# -- through an app and the test client ---------------------------------------
+
+
+def decode(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def set_cookie_headers(rv: Any) -> list[str]:
+    return list(rv.headers.getlist("Set-Cookie"))
+
+
+@pytest.fixture
+def app() -> Erlen:
+    app = Erlen(__name__)
+    app.config.update(TESTING=True)
+    app.secret_key = "slsdaljdljdlj"
+
+    # The notes' example (§2.4.2).
+    @app.route("/login")
+    def login() -> str:
+        session["user_id"] = 123
+        session["username"] = "john_doe"
+        return "Logged in!"
+
+    @app.route("/profile")
+    def profile() -> Any:
+        user_id = session.get("user_id")
+        if user_id:
+            return f"Welcome, user {user_id}!"
+        return "Not logged in.", 403
+
+    @app.route("/logout")
+    def logout() -> str:
+        session.pop("user_id", None)
+        session.clear()
+        return "Logged out!"
+
+    @app.route("/untouched")
+    def untouched() -> str:
+        return "nothing"
+
+    @app.route("/dump")
+    def dump() -> Any:
+        return {"data": dict(session), "new": session.new}
+
+    return app
+
+
+def test_notes_login_profile_logout(app: Erlen) -> None:
+    client = app.test_client()
+    assert client.get("/profile").status_code == 403
+
+    rv = client.get("/login")
+    assert rv.text == "Logged in!"
+    (header,) = set_cookie_headers(rv)
+    assert header.startswith("session=")
+    attrs = [part.strip() for part in header.split(";")[1:]]
+    assert "HttpOnly" in attrs
+    assert "SameSite=Lax" in attrs
+    assert "Path=/" in attrs
+    assert not any(a.lower().startswith(("expires", "max-age", "domain", "secure")) for a in attrs)
+    assert rv.headers["Vary"] == "Cookie"
+
+    rv = client.get("/profile")
+    assert rv.status_code == 200
+    assert rv.text == "Welcome, user 123!"
+    assert set_cookie_headers(rv) == []
+    assert rv.headers["Vary"] == "Cookie"
+
+    rv = client.get("/logout")
+    (header,) = set_cookie_headers(rv)
+    assert header.startswith("session=;")
+    lowered = header.lower()
+    assert "expires=thu, 01 jan 1970 00:00:00 gmt" in lowered or "max-age=0" in lowered
+    assert "path=/" in lowered
+    assert client.get_cookie("session") is None
+    assert client.get("/profile").status_code == 403
+
+
+def test_cookie_is_encrypted_not_just_signed(app: Erlen) -> None:
+    client = app.test_client()
+    client.get("/login")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    raw = decode(cookie.value)
+    for secret in (b"john_doe", b"user_id", b"123", b"username"):
+        assert secret not in raw
+    assert "." not in cookie.value
+    # What Flask would have written is readable by anyone: erlen's is not.
+    iface = app.session_interface
+    assert isinstance(iface, SecureCookieSessionInterface)
+    assert iface.decrypt(app.secret_key, cookie.value) == {  # type: ignore[arg-type]
+        "user_id": 123,
+        "username": "john_doe",
+    }
+
+
+def test_untouched_session_sets_nothing(app: Erlen) -> None:
+    client = app.test_client()
+    client.get("/login")
+    rv = client.get("/untouched")
+    assert rv.text == "nothing"
+    assert set_cookie_headers(rv) == []
+    assert "Vary" not in rv.headers
+
+
+def test_vary_only_when_accessed(app: Erlen) -> None:
+    client = app.test_client()
+    assert "Vary" not in client.get("/untouched").headers
+    rv = client.get("/profile")
+    assert rv.headers["Vary"] == "Cookie"
+    assert set_cookie_headers(rv) == []
+
+
+def test_vary_is_merged_with_existing_values(app: Erlen) -> None:
+    @app.route("/negotiated")
+    def negotiated() -> Any:
+        session.get("x")
+        return "ok", 200, {"Vary": "Accept-Encoding"}
+
+    rv = app.test_client().get("/negotiated")
+    assert rv.headers.getlist("Vary") == ["Accept-Encoding, Cookie"]
+
+
+@pytest.mark.parametrize("position", [0, 5, 20, -1])
+def test_tampered_cookie_reads_as_empty(app: Erlen, position: int) -> None:
+    client = app.test_client()
+    client.get("/login")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    value = cookie.value
+    flipped = "B" if value[position] != "B" else "C"
+    index = position % len(value)
+    client.set_cookie("session", value[:index] + flipped + value[index + 1 :], domain="localhost")
+    rv = client.get("/profile")
+    assert rv.status_code == 403
+    assert rv.text == "Not logged in."
+
+
+@pytest.mark.parametrize("value", ["garbage", "", "e30.e30.e30", "%%%", "A" * 4000, "a" * 4])
+def test_garbage_cookie_reads_as_empty_and_new(app: Erlen, value: str) -> None:
+    client = app.test_client()
+    client.set_cookie("session", value, domain="localhost")
+    rv = client.get("/dump")
+    assert rv.status_code == 200
+    assert rv.json == {"data": {}, "new": True}
+    assert set_cookie_headers(rv) == []
+
+
+def test_valid_cookie_is_not_new(app: Erlen) -> None:
+    client = app.test_client()
+    client.get("/login")
+    assert client.get("/dump").json == {
+        "data": {"user_id": 123, "username": "john_doe"},
+        "new": False,
+    }
+
+
+class Clock:
+    """A settable clock for the session interface (the default one is shared
+    by every app, so tests install it with monkeypatch)."""
+
+    def __init__(self, app: Erlen, monkeypatch: pytest.MonkeyPatch) -> None:
+        import time
+
+        self.now = float(int(time.time()))
+        monkeypatch.setattr(app.session_interface, "clock", lambda: self.now)
+
+
+def test_expired_cookie_reads_as_empty(app: Erlen, monkeypatch: pytest.MonkeyPatch) -> None:
+    app.config["PERMANENT_SESSION_LIFETIME"] = 60
+    clock = Clock(app, monkeypatch)
+    start = clock.now
+    client = app.test_client()
+    client.get("/login")
+    clock.now = start + 60
+    assert client.get("/profile").status_code == 200
+    clock.now = start + 61
+    assert client.get("/profile").status_code == 403
+
+
+def test_permanent_session_expires_and_refreshes(
+    app: Erlen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.permanent_session_lifetime = timedelta(days=7)
+    clock = Clock(app, monkeypatch)
+    start = clock.now
+
+    @app.route("/remember")
+    def remember() -> str:
+        session.permanent = True
+        session["user_id"] = 1
+        return ""
+
+    client = app.test_client()
+    (header,) = set_cookie_headers(client.get("/remember"))
+    expected = datetime.fromtimestamp(int(start), UTC) + timedelta(days=7)
+    assert f"Expires={format_http(expected)}" in header
+
+    # A permanent session is re-sent on each request that opens it, pushing
+    # its expiry forward.
+    clock.now = start + 3600
+    (header,) = set_cookie_headers(client.get("/profile"))
+    assert f"Expires={format_http(expected + timedelta(hours=1))}" in header
+    assert set_cookie_headers(client.get("/untouched")) == []
+
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    assert set_cookie_headers(client.get("/profile")) == []
+    # Past the lifetime the cookie is refused, whatever the browser does.
+    clock.now = start + 8 * 86400
+    assert client.get("/profile").status_code == 403
+
+
+def format_http(dt: datetime) -> str:
+    from email.utils import format_datetime
+
+    return format_datetime(dt.astimezone(UTC), usegmt=True)
+
+
+def test_key_rotation_with_fallback(app: Erlen) -> None:
+    client = app.test_client()
+    client.get("/login")
+    old_cookie = client.get_cookie("session")
+    assert old_cookie is not None
+
+    app.secret_key = "a brand new key"
+    app.config["SECRET_KEY_FALLBACKS"] = ["something older", "slsdaljdljdlj"]
+    rv = client.get("/profile")
+    assert rv.text == "Welcome, user 123!"
+    # Read with a fallback key: rewritten with the current one.
+    assert len(set_cookie_headers(rv)) == 1
+    new_cookie = client.get_cookie("session")
+    assert new_cookie is not None
+    assert new_cookie.value != old_cookie.value
+    iface = app.session_interface
+    assert iface.decrypt("a brand new key", new_cookie.value) == {  # type: ignore[attr-defined]
+        "user_id": 123,
+        "username": "john_doe",
+    }
+    assert iface.decrypt("slsdaljdljdlj", new_cookie.value) is None  # type: ignore[attr-defined]
+    # Now current: not rewritten again.
+    assert set_cookie_headers(client.get("/profile")) == []
+
+    # Without the fallback the old cookie is just an invalid one.
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    client.set_cookie("session", old_cookie.value, domain="localhost")
+    assert client.get("/profile").status_code == 403
+
+
+def flask_app_cookie(secret: str, data: dict[str, Any], **config: Any) -> str:
+    """Let a real Flask app write its session cookie."""
+    import flask
+
+    flask_app = flask.Flask(__name__)
+    flask_app.secret_key = secret
+    flask_app.config.update(config)
+
+    @flask_app.route("/set")
+    def set_() -> str:
+        flask.session.update(data)
+        return ""
+
+    flask_client = flask_app.test_client()
+    flask_client.get("/set")
+    cookie = flask_client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def test_flask_cookie_is_read_and_rewritten_encrypted(app: Erlen) -> None:
+    value = flask_app_cookie("slsdaljdljdlj", {"user_id": 7, "cart": (1, 2)})
+    assert value.count(".") == 2
+    client = app.test_client()
+    client.set_cookie("session", value, domain="localhost")
+    rv = client.get("/profile")
+    assert rv.text == "Welcome, user 7!"
+    assert len(set_cookie_headers(rv)) == 1
+    new = client.get_cookie("session")
+    assert new is not None
+    assert "." not in new.value
+    assert b"user_id" not in decode(new.value)
+    assert client.get("/dump").json["data"] == {"user_id": 7, "cart": [1, 2]}
+    assert set_cookie_headers(client.get("/profile")) == []
+
+
+def test_flask_cookie_signed_with_a_fallback_key(app: Erlen) -> None:
+    value = flask_app_cookie("the old flask key", {"user_id": 9})
+    app.config["SECRET_KEY_FALLBACKS"] = ["the old flask key"]
+    client = app.test_client()
+    client.set_cookie("session", value, domain="localhost")
+    assert client.get("/profile").text == "Welcome, user 9!"
+    assert client.get_cookie("session").value.count(".") == 0  # type: ignore[union-attr]
+
+
+def test_signed_format_is_shared_with_flask(app: Erlen) -> None:
+    import flask
+
+    app.config["SESSION_COOKIE_FORMAT"] = "signed"
+    client = app.test_client()
+    client.get("/login")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    assert cookie.value.count(".") == 2
+
+    flask_app = flask.Flask(__name__)
+    flask_app.secret_key = "slsdaljdljdlj"
+
+    @flask_app.route("/whoami")
+    def whoami() -> str:
+        return str(flask.session.get("user_id"))
+
+    flask_client = flask_app.test_client()
+    flask_client.set_cookie("session", cookie.value)
+    assert flask_client.get("/whoami").text == "123"
+
+    # And erlen reads what Flask writes, without rewriting it.
+    value = flask_app_cookie("slsdaljdljdlj", {"user_id": 5})
+    client.set_cookie("session", value, domain="localhost")
+    rv = client.get("/profile")
+    assert rv.text == "Welcome, user 5!"
+    assert set_cookie_headers(rv) == []
+
+
+def test_cookie_attributes_from_config(app: Erlen) -> None:
+    app.config.update(
+        SESSION_COOKIE_NAME="sid",
+        SESSION_COOKIE_DOMAIN="example.test",
+        SESSION_COOKIE_PATH="/app",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_HTTPONLY=False,
+        SESSION_COOKIE_PARTITIONED=True,
+    )
+    client = app.test_client()
+    (header,) = set_cookie_headers(client.get("/login"))
+    name, _, rest = header.partition("=")
+    attrs = {a.strip().split("=")[0].lower(): a.strip() for a in rest.split(";")[1:]}
+    assert name == "sid"
+    assert attrs["domain"].lower() in ("domain=example.test", "domain=.example.test")
+    assert attrs["path"] == "Path=/app"
+    assert attrs["samesite"] == "SameSite=Strict"
+    assert "secure" in attrs
+    assert "partitioned" in attrs
+    assert "httponly" not in attrs
+
+    (deleted,) = set_cookie_headers(client.get("/logout", headers={"Cookie": rest_cookie(header)}))
+    lowered = deleted.lower()
+    assert lowered.startswith("sid=;")
+    assert "path=/app" in lowered
+    assert "example.test" in lowered
+
+
+def rest_cookie(set_cookie: str) -> str:
+    return set_cookie.split(";", 1)[0]
+
+
+def test_application_root_is_the_default_path(app: Erlen) -> None:
+    app.config["APPLICATION_ROOT"] = "/prefix"
+    (header,) = set_cookie_headers(app.test_client().get("/login"))
+    assert "Path=/prefix" in header
+
+
+def test_nested_mutation_needs_modified_flag(app: Erlen) -> None:
+    @app.route("/add/<int:item>")
+    def add(item: int) -> str:
+        session.setdefault("cart", []).append(item)
+        return ""
+
+    @app.route("/add-silently/<int:item>")
+    def add_silently(item: int) -> str:
+        session["cart"].append(item)
+        return ""
+
+    @app.route("/add-flagged/<int:item>")
+    def add_flagged(item: int) -> str:
+        session["cart"].append(item)
+        session.modified = True
+        return ""
+
+    @app.route("/cart")
+    def cart() -> Any:
+        return {"cart": session.get("cart")}
+
+    client = app.test_client()
+    client.get("/add/1")
+    client.get("/add-silently/2")
+    assert client.get("/cart").json == {"cart": [1]}
+    client.get("/add-flagged/3")
+    assert client.get("/cart").json == {"cart": [1, 3]}
+
+
+def test_write_without_secret_key_raises(app: Erlen) -> None:
+    app.secret_key = None
+    client = app.test_client()
+    # Reading works: a null session.
+    rv = client.get("/profile")
+    assert rv.status_code == 403
+    with pytest.raises(RuntimeError, match="no secret key was set"):
+        client.get("/login")
+
+
+def test_null_session_is_not_saved(app: Erlen) -> None:
+    app.secret_key = None
+    with app.test_request_context():
+        assert isinstance(session._get_current_object(), NullSession)  # type: ignore[attr-defined]
+    rv = app.test_client().get("/dump")
+    assert rv.json == {"data": {}, "new": False}
+    assert set_cookie_headers(rv) == []
+
+
+def test_custom_session_interface_is_used(app: Erlen) -> None:
+    class MemoryInterface(SessionInterface):
+        store: dict[str, dict[str, Any]] = {}
+
+        def open_session(self, app: Any, request: Any) -> SecureCookieSession:
+            sid = request.cookies.get("sid", "")
+            return SecureCookieSession(self.store.get(sid, {}))
+
+        def save_session(self, app: Any, session: Any, response: Any) -> None:
+            if session.modified:
+                self.store["fixed-id"] = dict(session)
+                response.set_cookie("sid", "fixed-id")
+
+    app.session_interface = MemoryInterface()
+    client = app.test_client()
+    client.get("/login")
+    assert MemoryInterface.store == {"fixed-id": {"user_id": 123, "username": "john_doe"}}
+    assert client.get("/profile").text == "Welcome, user 123!"
+
+
+@pytest.mark.parametrize("payload", [b"!!not-base64", b"bm90IGpzb24", b"WzEsMl0"])
+def test_validly_signed_but_unloadable_payload_is_rejected(payload: bytes) -> None:
+    # Signed with the right key, but not base64 / not JSON / not a dict.
+    from itsdangerous import TimestampSigner
+
+    signer = TimestampSigner(
+        "secret", salt="cookie-session", key_derivation="hmac", digest_method=hashlib.sha1
+    )
+    signer.get_timestamp = lambda: int(NOW)  # type: ignore[method-assign]
+    value = signer.sign(payload).decode()
+    assert interface().load_cookie(fake_app(), value) is None

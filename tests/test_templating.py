@@ -1,0 +1,351 @@
+"""Templates: autoescaping, the context, blueprint folders, signals and streaming."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jinja2 import TemplateNotFound
+from markupsafe import Markup
+
+from erlen import Blueprint, Erlen, g, request, session
+from erlen.signals import before_render_template, template_rendered
+from erlen.templating import (
+    DispatchingJinjaLoader,
+    Environment,
+    _default_template_ctx_processor,
+    create_jinja_environment,
+    get_template_attribute,
+    render_template,
+    render_template_string,
+    select_jinja_autoescape,
+    stream_template,
+    stream_template_string,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def app() -> Erlen:
+    app = Erlen(__name__, root_path=str(FIXTURES))
+    app.config.update(TESTING=True, SECRET_KEY="templating tests")
+    return app
+
+
+def test_notes_xss_example_escapes_user_input(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> str:
+        user_input = "<script>alert('XSS')</script>"
+        return render_template("index.html", user_input=user_input)
+
+    rv = app.test_client().get("/")
+    assert rv.status_code == 200
+    assert rv.mimetype == "text/html"
+    assert rv.text == (
+        "<!-- Jinja2 会自动转义 HTML 标签 --> &lt;script&gt;alert(&#39;XSS&#39;)&lt;/script&gt;"
+    )
+    assert "<script>" not in rv.text
+
+
+def test_notes_markup_example_is_not_escaped(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> str:
+        user_input = "<strong>Safe content</strong>"
+        return render_template("index.html", user_input=Markup(user_input))
+
+    assert app.test_client().get("/").text.endswith("--> <strong>Safe content</strong>")
+
+
+def test_render_template_string_autoescapes(app: Erlen) -> None:
+    with app.test_request_context():
+        assert render_template_string("{{ v }}", v="<b>&") == "&lt;b&gt;&amp;"
+        assert render_template_string("{{ v|safe }}", v="<b>") == "<b>"
+        assert render_template_string("{{ v }}", v=Markup("<b>")) == "<b>"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("plain.txt", "<b>"), ("image.svg", "&lt;b&gt;"), ("index.html", "&lt;b&gt;")],
+)
+def test_autoescape_follows_file_extension(app: Erlen, name: str, expected: str) -> None:
+    with app.app_context():
+        rendered = render_template(name, text="<b>", user_input="<b>")
+    assert expected in rendered
+
+
+@pytest.mark.parametrize(
+    ("filename", "escaped"),
+    [
+        (None, True),
+        ("a.html", True),
+        ("a.htm", True),
+        ("a.xml", True),
+        ("a.xhtml", True),
+        ("a.svg", True),
+        ("a.txt", False),
+        ("a.js", False),
+        ("a.html.txt", False),
+    ],
+)
+def test_select_jinja_autoescape(filename: str | None, escaped: bool) -> None:
+    assert select_jinja_autoescape(filename) is escaped
+
+
+def test_request_session_g_config_url_for_in_templates(app: Erlen) -> None:
+    app.config["APP_NAME"] = "Erlen Test"
+
+    @app.route("/page")
+    def page() -> str:
+        session["name"] = "<ada>"
+        g.user = "grace"
+        return render_template("globals.html")
+
+    rv = app.test_client().get("/page")
+    assert rv.text == "/page|&lt;ada&gt;|grace|Erlen Test|/page"
+
+
+def test_untouched_session_is_not_opened_by_rendering(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ 1 + 1 }}")
+
+    rv = app.test_client().get("/", headers={"Cookie": "session=garbage"})
+    assert rv.text == "2"
+    assert "Vary" not in rv.headers
+    assert rv.headers.getlist("Set-Cookie") == []
+
+
+def test_session_global_in_template_opens_session_lazily(app: Erlen) -> None:
+    @app.route("/set")
+    def set_() -> str:
+        session["name"] = "lin"
+        return ""
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ session.name }}")
+
+    client = app.test_client()
+    client.get("/set")
+    rv = client.get("/")
+    assert rv.text == "lin"
+    assert rv.headers["Vary"] == "Cookie"
+
+
+def test_default_context_processor_outside_request(app: Erlen) -> None:
+    assert _default_template_ctx_processor() == {}
+    with app.app_context():
+        rv = _default_template_ctx_processor()
+        assert set(rv) == {"g"}
+        assert rv["g"] is g._get_current_object()  # type: ignore[attr-defined]
+        assert render_template_string("{{ config.SECRET_KEY }}") == "templating tests"
+    with app.test_request_context("/x"):
+        rv = _default_template_ctx_processor()
+        assert set(rv) == {"g", "request"}
+        assert rv["request"] is request._get_current_object()  # type: ignore[attr-defined]
+        session.get("anything")
+        assert set(_default_template_ctx_processor()) == {"g", "request", "session"}
+
+
+def test_context_processors_app_and_blueprint(app: Erlen) -> None:
+    bp = Blueprint("bp", __name__)
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {"injected": "app", "shadow": "processor"}
+
+    @bp.context_processor
+    def inject_bp() -> dict[str, Any]:
+        return {"bp_value": "<bp>"}
+
+    @app.route("/app")
+    def app_view() -> str:
+        return render_template("ctx.html")
+
+    @bp.route("/bp")
+    def bp_view() -> str:
+        # The view's own values win over the processors'.
+        return render_template("ctx.html", shadow="view")
+
+    app.register_blueprint(bp)
+    client = app.test_client()
+    assert client.get("/app").text == "app|none|processor"
+    assert client.get("/bp").text == "app|&lt;bp&gt;|view"
+
+
+def test_template_rendered_and_before_render_signals(app: Erlen) -> None:
+    events: list[tuple[str, Any, str | None, dict[str, Any]]] = []
+
+    def before(sender: Any, template: Any, context: dict[str, Any], **extra: Any) -> None:
+        events.append(("before", sender, template.name, dict(context)))
+        context["late"] = "added by signal"
+
+    def after(sender: Any, template: Any, context: dict[str, Any], **extra: Any) -> None:
+        events.append(("after", sender, template.name, dict(context)))
+
+    @app.route("/")
+    def index() -> str:
+        return render_template("shared.html", x=1)
+
+    with (
+        before_render_template.connected_to(before, app),
+        template_rendered.connected_to(after, app),
+    ):
+        assert app.test_client().get("/").text == "app shared"
+        with app.test_request_context():
+            assert render_template_string("{{ late }}") == "added by signal"
+
+    assert [(e[0], e[1], e[2]) for e in events[:2]] == [
+        ("before", app, "shared.html"),
+        ("after", app, "shared.html"),
+    ]
+    assert events[0][3]["x"] == 1
+    assert events[1][3]["late"] == "added by signal"
+    assert {"g", "request", "x"} <= set(events[1][3])
+    assert [e[0] for e in events] == ["before", "after", "before", "after"]
+
+
+def test_blueprint_template_folders_and_app_override(app: Erlen) -> None:
+    bp_a = Blueprint("bp_a", __name__, template_folder="fixtures/bp_a/templates")
+    bp_b = Blueprint("bp_b", __name__, template_folder="fixtures/bp_b/templates")
+    app.register_blueprint(bp_a)
+    app.register_blueprint(bp_b)
+    with app.app_context():
+        # The app's folder comes first, then blueprints in registration order.
+        assert render_template("shared.html") == "app shared"
+        assert render_template("both.html") == "a wins"
+        assert render_template("bp_a_only.html") == "from bp_a"
+        assert render_template("bp_b_only.html") == "from bp_b"
+        with pytest.raises(TemplateNotFound):
+            render_template("nowhere.html")
+        assert render_template(["nowhere.html", "bp_b_only.html"]) == "from bp_b"
+    loader = app.jinja_env.loader
+    assert isinstance(loader, DispatchingJinjaLoader)
+    names = loader.list_templates()
+    assert {"both.html", "bp_a_only.html", "bp_b_only.html", "shared.html"} <= set(names)
+    assert names == sorted(names)
+
+
+def test_blueprint_registration_order_decides(app: Erlen) -> None:
+    bp_a = Blueprint("bp_a", __name__, template_folder="fixtures/bp_a/templates")
+    bp_b = Blueprint("bp_b", __name__, template_folder="fixtures/bp_b/templates")
+    app.register_blueprint(bp_b)
+    app.register_blueprint(bp_a)
+    with app.app_context():
+        assert render_template("both.html") == "b loses"
+
+
+def test_explain_template_loading_logs_attempts(
+    app: Erlen, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["EXPLAIN_TEMPLATE_LOADING"] = True
+    app.register_blueprint(Blueprint("bp_a", __name__, template_folder="fixtures/bp_a/templates"))
+    with app.app_context(), caplog.at_level(logging.INFO):
+        assert render_template("shared.html") == "app shared"
+        with pytest.raises(TemplateNotFound):
+            render_template("missing.html")
+    text = caplog.text
+    assert "Locating template 'shared.html'" in text
+    assert "found at" in text
+    assert "Locating template 'missing.html'" in text
+    assert "the template was not found" in text
+
+
+def test_stream_template_keeps_request_context(app: Erlen) -> None:
+    rendered: list[str] = []
+
+    def record(sender: Any, template: Any, **extra: Any) -> None:
+        rendered.append(template.name)
+
+    @app.route("/feed")
+    def feed() -> Any:
+        return app.response_class(stream_template("stream.html", items=["<a>", "b"]))
+
+    with template_rendered.connected_to(record, app):
+        rv = app.test_client().get("/feed")
+        assert rv.status_code == 200
+        assert rv.text == "<li>&lt;a&gt;</li><li>b</li>/feed|/feed"
+    assert rendered == ["stream.html"]
+
+
+def test_stream_template_string_is_lazy_and_escapes(app: Erlen) -> None:
+    with app.test_request_context("/s"):
+        stream = stream_template_string("{% for i in items %}{{ i }},{% endfor %}", items="<>")
+        assert not isinstance(stream, str)
+        assert "".join(stream) == "&lt;,&gt;,"
+    with app.app_context():
+        # Without a request the plain generator is returned.
+        assert "".join(stream_template_string("{{ x }}", x=1)) == "1"
+
+
+def test_get_template_attribute(app: Erlen) -> None:
+    with app.app_context():
+        hello = get_template_attribute("macros.html", "hello")
+        assert hello("<World>") == "Hello &lt;World&gt;!"
+        assert get_template_attribute("macros.html", "answer") == 42
+
+
+def test_tojson_filter_uses_app_json(app: Erlen) -> None:
+    assert app.jinja_env.policies["json.dumps_function"] == app.json.dumps
+    with app.app_context():
+        out = render_template("json.html", data={"b": "</script>", "a": 1})
+    prefix, suffix = "<script>var data = ", ";</script>"
+    assert out.startswith(prefix) and out.endswith(suffix)
+    inner = out[len(prefix) : -len(suffix)]
+    assert "</script>" not in inner
+    assert "\\u003c/script\\u003e" in inner
+    assert json.loads(inner) == {"a": 1, "b": "</script>"}
+
+
+def test_environment_shape(app: Erlen) -> None:
+    env = app.jinja_env
+    assert isinstance(env, Environment)
+    assert env.app is app
+    assert env.globals["config"] is app.config
+    for name in ("url_for", "get_flashed_messages", "request", "session", "g"):
+        assert name in env.globals
+
+
+@pytest.mark.parametrize(
+    ("setting", "debug", "expected"),
+    [(None, False, False), (None, True, True), (True, False, True), (False, True, False)],
+)
+def test_auto_reload(app: Erlen, setting: bool | None, debug: bool, expected: bool) -> None:
+    app.config["TEMPLATES_AUTO_RELOAD"] = setting
+    app.debug = debug
+    assert create_jinja_environment(app).auto_reload is expected
+
+
+def test_auto_reload_picks_up_changed_template(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("one")
+    app = Erlen(__name__, root_path=str(tmp_path))
+    app.config["TEMPLATES_AUTO_RELOAD"] = True
+    with app.app_context():
+        assert render_template("page.html") == "one"
+        page.write_text("two, longer")
+        os.utime(page, (page.stat().st_atime, page.stat().st_mtime + 5))
+        assert render_template("page.html") == "two, longer"
+
+
+def test_jinja_options_are_honoured() -> None:
+    class MyApp(Erlen):
+        jinja_options = {"autoescape": False, "trim_blocks": True}
+
+    app = MyApp(__name__, root_path=str(FIXTURES))
+    with app.app_context():
+        assert render_template_string("{{ v }}", v="<b>") == "<b>"
+    assert app.jinja_env.trim_blocks is True
+
+
+def test_rendering_outside_app_context_is_a_clear_error() -> None:
+    with pytest.raises(RuntimeError, match="application context"):
+        render_template_string("x")
+    with pytest.raises(RuntimeError, match="application context"):
+        render_template("index.html")
