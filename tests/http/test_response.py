@@ -883,6 +883,11 @@ def test_range_on_empty_body_ignored() -> None:
 @pytest.mark.parametrize("code", [*range(100, 600), 999])
 def test_status_line_matches_werkzeug(code: int) -> None:
     werkzeug_wrappers = pytest.importorskip("werkzeug.wrappers")
+    if code == 511:
+        # COMPAT(werkzeug): Werkzeug spells 511 "Network Authentication Failed";
+        # erlen uses the IANA registry's phrase.
+        assert Response(status=code).status == "511 NETWORK AUTHENTICATION REQUIRED"
+        return
     assert Response(status=code).status == werkzeug_wrappers.Response(status=code).status
 
 

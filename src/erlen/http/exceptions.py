@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from .status import HTTP_STATUS_CODES
+
 if TYPE_CHECKING:
     from .request import Request
     from .response import Response
@@ -86,7 +88,7 @@ class HTTPException(Exception):
         """The status's reason phrase, such as ``"Not Found"``."""
         if self.code is None:
             return "Unknown Error"
-        return _REASONS.get(self.code, "Unknown Error")
+        return HTTP_STATUS_CODES.get(self.code, "Unknown Error")
 
     def get_description(self, request: Request | None = None) -> str:
         """The description as HTML, one paragraph, escaped."""
@@ -527,41 +529,6 @@ class HTTPVersionNotSupported(HTTPException):
 
     code = 505
     description = "The server does not support the HTTP protocol version used in the request."
-
-
-_REASONS: dict[int, str] = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    406: "Not Acceptable",
-    408: "Request Timeout",
-    409: "Conflict",
-    410: "Gone",
-    411: "Length Required",
-    412: "Precondition Failed",
-    413: "Request Entity Too Large",
-    414: "Request URI Too Long",
-    415: "Unsupported Media Type",
-    416: "Requested Range Not Satisfiable",
-    417: "Expectation Failed",
-    418: "I'm a teapot",
-    421: "Misdirected Request",
-    422: "Unprocessable Entity",
-    423: "Locked",
-    424: "Failed Dependency",
-    428: "Precondition Required",
-    429: "Too Many Requests",
-    431: "Request Header Fields Too Large",
-    451: "Unavailable For Legal Reasons",
-    500: "Internal Server Error",
-    501: "Not Implemented",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-    505: "HTTP Version Not Supported",
-}
 
 
 def _collect_defaults() -> dict[int, type[HTTPException]]:

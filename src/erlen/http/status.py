@@ -75,7 +75,7 @@ HTTP_STATUS_CODES: dict[int, str] = {
     507: "Insufficient Storage",
     508: "Loop Detected",
     510: "Not Extended",
-    511: "Network Authentication Failed",
+    511: "Network Authentication Required",
 }
 
 # PERF: the status line of common codes is built once, not on every response.
