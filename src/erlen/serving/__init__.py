@@ -1,0 +1,39 @@
+"""The development server: ``run_simple``, the WSGI server, the reloader and
+the debug traceback page.
+
+This package serves any WSGI callable and imports nothing from the framework;
+``app.run()`` and ``erlen run`` hand it the app. Never use it in production:
+use gunicorn, uWSGI or granian (WSGI), or uvicorn, hypercorn or granian (ASGI).
+"""
+
+from __future__ import annotations
+
+from .debug import DebugMiddleware, is_local_request, render_traceback
+from .http11 import Limits
+from .reloader import is_running_from_reloader, run_with_reloader
+from .run import PRODUCTION_WARNING, run_simple
+from .server import (
+    BaseWSGIServer,
+    ForkingWSGIServer,
+    ThreadedWSGIServer,
+    WSGIRequestHandler,
+    load_ssl_context,
+    make_server,
+)
+
+__all__ = [
+    "PRODUCTION_WARNING",
+    "BaseWSGIServer",
+    "DebugMiddleware",
+    "ForkingWSGIServer",
+    "Limits",
+    "ThreadedWSGIServer",
+    "WSGIRequestHandler",
+    "is_local_request",
+    "is_running_from_reloader",
+    "load_ssl_context",
+    "make_server",
+    "render_traceback",
+    "run_simple",
+    "run_with_reloader",
+]

@@ -1,0 +1,5 @@
+"""``python -m erlen``: the ``erlen`` command line."""
+
+from erlen.cli import main
+
+main()
