@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,10 @@ import pytest
 
 from erlen import Config, Erlen, Request, Response, request
 from erlen.routing import BaseConverter
+from erlen.testing import ErlenClient
+
+#: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
+MakeClient = Callable[..., ErlenClient]
 
 
 @pytest.fixture
@@ -98,12 +103,12 @@ def test_open_resource(tmp_path: Path) -> None:
         app.open_resource("schema.sql", "w")
 
 
-def test_static_files(tmp_path: Path) -> None:
+def test_static_files(tmp_path: Path, make_client: MakeClient) -> None:
     static = tmp_path / "static"
     static.mkdir()
     (static / "app.js").write_text("console.log(1)")
     app = Erlen(__name__, root_path=str(tmp_path))
-    client = app.test_client()
+    client = make_client(app)
     rv = client.get("/static/app.js")
     assert rv.status_code == 200
     assert rv.data == b"console.log(1)"
@@ -112,11 +117,11 @@ def test_static_files(tmp_path: Path) -> None:
     assert client.get("/static/../secret").status_code == 404
 
 
-def test_custom_static_url_path_and_no_static(tmp_path: Path) -> None:
+def test_custom_static_url_path_and_no_static(tmp_path: Path, make_client: MakeClient) -> None:
     (tmp_path / "assets").mkdir()
     (tmp_path / "assets" / "a.txt").write_text("A")
     app = Erlen(__name__, root_path=str(tmp_path), static_folder="assets", static_url_path="/s")
-    rv = app.test_client().get("/s/a.txt")
+    rv = make_client(app).get("/s/a.txt")
     assert rv.data == b"A"
     rv.close()
     bare = Erlen(__name__, static_folder=None)
@@ -145,7 +150,7 @@ def test_send_file_max_age(app: Erlen) -> None:
 # -- routing API ---------------------------------------------------------------
 
 
-def test_route_variables_and_converters(app: Erlen) -> None:
+def test_route_variables_and_converters(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/user/<username>")
     def show_user_profile(username: str) -> str:
         return f"User {username}"
@@ -166,7 +171,7 @@ def test_route_variables_and_converters(app: Erlen) -> None:
     def obj(ident: Any) -> str:
         return type(ident).__name__
 
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/user/alice").data == b"User alice"
     assert client.get("/post/41").data == b"Post 42"
     assert client.get("/post/abc").status_code == 404
@@ -175,7 +180,7 @@ def test_route_variables_and_converters(app: Erlen) -> None:
     assert client.get("/obj/12345678-1234-5678-1234-567812345678").data == b"UUID"
 
 
-def test_custom_converter(app: Erlen) -> None:
+def test_custom_converter(app: Erlen, make_client: MakeClient) -> None:
     class ListConverter(BaseConverter):
         def to_python(self, value: str) -> list[str]:
             return value.split(",")
@@ -189,17 +194,17 @@ def test_custom_converter(app: Erlen) -> None:
     def tags(tags: list[str]) -> str:
         return "|".join(tags)
 
-    assert app.test_client().get("/tags/a,b,c").data == b"a|b|c"
+    assert make_client(app).get("/tags/a,b,c").data == b"a|b|c"
     with app.test_request_context():
         assert app.url_for("tags", tags=["x", "y"]) == "/tags/x,y"
 
 
-def test_methods(app: Erlen) -> None:
+def test_methods(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/login", methods=["GET", "post"])
     def login() -> str:
         return f"method {request.method}"
 
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/login").data == b"method GET"
     assert client.post("/login").data == b"method POST"
     assert client.put("/login").status_code == 405
@@ -207,7 +212,7 @@ def test_methods(app: Erlen) -> None:
     assert rule.methods == {"GET", "HEAD", "POST", "OPTIONS"}
 
 
-def test_method_shortcuts(app: Erlen) -> None:
+def test_method_shortcuts(app: Erlen, make_client: MakeClient) -> None:
     @app.get("/item")
     def get_item() -> str:
         return "get"
@@ -230,7 +235,7 @@ def test_method_shortcuts(app: Erlen) -> None:
 
     with pytest.raises(TypeError, match="Use the 'route' decorator"):
         app.get("/x", methods=["POST"])
-    client = app.test_client()
+    client = make_client(app)
     for method in ("get", "post", "put", "patch", "delete"):
         assert getattr(client, method)("/item").data == method.encode()
 
@@ -266,53 +271,53 @@ def test_endpoint_overwrite_is_refused(app: Erlen) -> None:
             return "b"
 
 
-def test_endpoint_decorator(app: Erlen) -> None:
+def test_endpoint_decorator(app: Erlen, make_client: MakeClient) -> None:
     app.add_url_rule("/later", "later")
 
     @app.endpoint("later")
     def later() -> str:
         return "registered later"
 
-    assert app.test_client().get("/later").data == b"registered later"
+    assert make_client(app).get("/later").data == b"registered later"
 
 
-def test_automatic_options(app: Erlen) -> None:
+def test_automatic_options(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/", methods=["GET", "POST"])
     def index() -> str:
         return "index"
 
-    rv = app.test_client().options("/")
+    rv = make_client(app).options("/")
     assert rv.status_code == 200
     assert rv.data == b""
     assert set(rv.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
 
 
-def test_automatic_options_disabled(app: Erlen) -> None:
+def test_automatic_options_disabled(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/", methods=["GET", "OPTIONS"], provide_automatic_options=False)
     def index() -> str:
         return f"manual {request.method}"
 
-    assert app.test_client().options("/").data == b"manual OPTIONS"
+    assert make_client(app).options("/").data == b"manual OPTIONS"
     app2 = Erlen(__name__)
     app2.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app2.add_url_rule("/", "index", lambda: "x")
-    assert app2.test_client().options("/").status_code == 405
+    assert make_client(app2).options("/").status_code == 405
 
 
-def test_view_function_methods_and_required_methods(app: Erlen) -> None:
+def test_view_function_methods_and_required_methods(app: Erlen, make_client: MakeClient) -> None:
     def view() -> str:
         return request.method
 
     view.methods = ["PUT"]  # type: ignore[attr-defined]
     view.required_methods = ["PATCH"]  # type: ignore[attr-defined]
     app.add_url_rule("/v", view_func=view)
-    client = app.test_client()
+    client = make_client(app)
     assert client.put("/v").data == b"PUT"
     assert client.patch("/v").data == b"PATCH"
     assert client.get("/v").status_code == 405
 
 
-def test_class_based_views(app: Erlen) -> None:
+def test_class_based_views(app: Erlen, make_client: MakeClient) -> None:
     from erlen.views import MethodView
 
     class Counter(MethodView):
@@ -323,13 +328,13 @@ def test_class_based_views(app: Erlen) -> None:
             return "write"
 
     app.add_url_rule("/counter", view_func=Counter.as_view("counter"))
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/counter").data == b"read"
     assert client.post("/counter").data == b"write"
     assert client.delete("/counter").status_code == 405
 
 
-def test_strict_slashes_redirect(app: Erlen) -> None:
+def test_strict_slashes_redirect(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/projects/")
     def projects() -> str:
         return "projects"
@@ -338,14 +343,14 @@ def test_strict_slashes_redirect(app: Erlen) -> None:
     def about() -> str:
         return "about"
 
-    client = app.test_client()
+    client = make_client(app)
     rv = client.get("/projects")
     assert rv.status_code == 308
     assert rv.headers["Location"].endswith("/projects/")
     assert client.get("/about/").status_code == 404
 
 
-def test_async_view_under_wsgi(app: Erlen) -> None:
+def test_async_view(app: Erlen, make_client: MakeClient) -> None:
     import asyncio
 
     @app.route("/async/<int:n>")
@@ -353,7 +358,7 @@ def test_async_view_under_wsgi(app: Erlen) -> None:
         await asyncio.sleep(0)
         return {"n": n}
 
-    assert app.test_client().get("/async/5").json == {"n": 5}
+    assert make_client(app).get("/async/5").json == {"n": 5}
 
 
 def test_ensure_sync(app: Erlen) -> None:
@@ -399,14 +404,14 @@ def test_cli_group(app: Erlen) -> None:
 # -- request limits and hosts -----------------------------------------------------------
 
 
-def test_max_content_length(app: Erlen) -> None:
+def test_max_content_length(app: Erlen, make_client: MakeClient) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 10
 
     @app.route("/upload", methods=["POST"])
     def upload() -> str:
         return str(len(request.get_data()))
 
-    client = app.test_client()
+    client = make_client(app)
     assert client.post("/upload", data=b"x" * 10).data == b"10"
     assert client.post("/upload", data=b"x" * 11).status_code == 413
 
@@ -421,17 +426,19 @@ def test_request_limits_come_from_config(app: Erlen) -> None:
         assert request.max_content_length == 100
 
 
-def test_trusted_hosts(app: Erlen) -> None:
+def test_trusted_hosts(app: Erlen, make_client: MakeClient) -> None:
     app.config["TRUSTED_HOSTS"] = ["good.example"]
     app.add_url_rule("/", "index", lambda: "ok")
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/", base_url="http://good.example").data == b"ok"
     assert client.get("/", base_url="http://evil.example").status_code == 400
 
 
-def test_server_name_does_not_block_other_hosts_in_testing(app: Erlen) -> None:
+def test_server_name_does_not_block_other_hosts_in_testing(
+    app: Erlen, make_client: MakeClient
+) -> None:
     app.add_url_rule("/", "index", lambda: request.host)
-    assert app.test_client().get("/").data == b"localhost"
+    assert make_client(app).get("/").data == b"localhost"
 
 
 # -- serving ------------------------------------------------------------------------------
@@ -468,6 +475,7 @@ def test_wsgi_call(app: Erlen) -> None:
 
 
 def test_wsgi_middleware_wraps_wsgi_app(app: Erlen) -> None:
+    # WSGI-only: WSGI middleware wraps app.wsgi_app (tests/test_asgi_app.py wraps asgi_app).
     app.add_url_rule("/", "index", lambda: request.environ.get("X_MIDDLEWARE", "none"))
     inner = app.wsgi_app
 
@@ -484,26 +492,30 @@ def test_call_with_wrong_arguments(app: Erlen) -> None:
         app({})
 
 
-def test_asgi_call_reports_missing_support(app: Erlen) -> None:
-    try:
-        import erlen.adapters.asgi  # noqa: F401
-    except ImportError:
-        with pytest.raises(RuntimeError, match="ASGI support is not available"):
-            app({"type": "http"}, None, None)
-    else:
-        pytest.skip("the ASGI adapter exists; covered by its own tests")
+def test_three_argument_call_is_an_asgi_coroutine(app: Erlen) -> None:
+    import inspect
+
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("not awaited in this test")
+
+    async def send(message: dict[str, Any]) -> None:
+        raise AssertionError("not awaited in this test")
+
+    rv = app({"type": "http"}, receive, send)
+    assert inspect.iscoroutine(rv)
+    rv.close()
 
 
-def test_contexts_popped_after_request(app: Erlen) -> None:
+def test_contexts_popped_after_request(app: Erlen, make_client: MakeClient) -> None:
     from erlen.globals import _cv_app, _cv_request
 
     app.add_url_rule("/", "index", lambda: "x")
-    app.test_client().get("/")
+    make_client(app).get("/")
     assert _cv_request.get(None) is None
     assert _cv_app.get(None) is None
 
 
-def test_contexts_popped_after_propagated_exception(app: Erlen) -> None:
+def test_contexts_popped_after_propagated_exception(app: Erlen, make_client: MakeClient) -> None:
     from erlen.globals import _cv_app, _cv_request
 
     def fail() -> str:
@@ -511,7 +523,7 @@ def test_contexts_popped_after_propagated_exception(app: Erlen) -> None:
 
     app.add_url_rule("/", "index", fail)
     with pytest.raises(ValueError):
-        app.test_client().get("/")
+        make_client(app).get("/")
     assert _cv_request.get(None) is None
     assert _cv_app.get(None) is None
 

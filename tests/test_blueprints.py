@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from erlen import Blueprint, Erlen, Response, g, render_template_string, request, url_for
 from erlen.blueprints import BlueprintSetupState
+from erlen.testing import ErlenClient
+
+#: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
+MakeClient = Callable[..., ErlenClient]
 
 
 @pytest.fixture
@@ -18,7 +23,7 @@ def app() -> Erlen:
     return app
 
 
-def test_url_prefix_and_endpoint_names(app: Erlen) -> None:
+def test_url_prefix_and_endpoint_names(app: Erlen, make_client: MakeClient) -> None:
     auth_bp = Blueprint("auth", __name__)
 
     @auth_bp.route("/login")
@@ -30,7 +35,7 @@ def test_url_prefix_and_endpoint_names(app: Erlen) -> None:
         return url_for("auth.login")  # type: ignore[return-value]
 
     app.register_blueprint(auth_bp, url_prefix="/auth")
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/auth/login").data == b"login auth.login auth"
     assert client.get("/auth/logout").data == b"/auth/login"
     assert client.get("/login").status_code == 404
@@ -38,7 +43,7 @@ def test_url_prefix_and_endpoint_names(app: Erlen) -> None:
     assert app.blueprints == {"auth": auth_bp}
 
 
-def test_blueprint_url_prefix_argument(app: Erlen) -> None:
+def test_blueprint_url_prefix_argument(app: Erlen, make_client: MakeClient) -> None:
     bp = Blueprint("api", __name__, url_prefix="/api/v1/")
 
     @bp.route("/items")
@@ -50,12 +55,12 @@ def test_blueprint_url_prefix_argument(app: Erlen) -> None:
         return "root"
 
     app.register_blueprint(bp)
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/api/v1/items").data == b"items"
     assert client.get("/api/v1/").data == b"root"
 
 
-def test_register_options_override_blueprint(app: Erlen) -> None:
+def test_register_options_override_blueprint(app: Erlen, make_client: MakeClient) -> None:
     bp = Blueprint("bp", __name__, url_prefix="/original")
 
     @bp.route("/")
@@ -63,12 +68,12 @@ def test_register_options_override_blueprint(app: Erlen) -> None:
         return "index"
 
     app.register_blueprint(bp, url_prefix="/override")
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/override/").data == b"index"
     assert client.get("/original/").status_code == 404
 
 
-def test_same_blueprint_twice_needs_a_name(app: Erlen) -> None:
+def test_same_blueprint_twice_needs_a_name(app: Erlen, make_client: MakeClient) -> None:
     bp = Blueprint("shop", __name__)
 
     @bp.route("/")
@@ -79,7 +84,7 @@ def test_same_blueprint_twice_needs_a_name(app: Erlen) -> None:
     with pytest.raises(ValueError, match="'shop' is already registered for this blueprint"):
         app.register_blueprint(bp, url_prefix="/store")
     app.register_blueprint(bp, url_prefix="/store", name="store")
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/shop/").data == b"shop: /shop/"
     assert client.get("/store/").data == b"store: /store/"
 
@@ -102,7 +107,7 @@ def test_invalid_names() -> None:
         bp.register_blueprint(bp)
 
 
-def test_nested_blueprints(app: Erlen) -> None:
+def test_nested_blueprints(app: Erlen, make_client: MakeClient) -> None:
     parent = Blueprint("parent", __name__, url_prefix="/parent")
     child = Blueprint("child", __name__, url_prefix="/child")
     grandchild = Blueprint("grandchild", __name__, url_prefix="/gc")
@@ -118,7 +123,7 @@ def test_nested_blueprints(app: Erlen) -> None:
     child.register_blueprint(grandchild)
     parent.register_blueprint(child)
     app.register_blueprint(parent)
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/parent/child/gc/").data == (
         b"parent.child.grandchild,parent.child,parent /parent/child/gc/"
     )
@@ -126,7 +131,7 @@ def test_nested_blueprints(app: Erlen) -> None:
     assert set(app.blueprints) == {"parent", "parent.child", "parent.child.grandchild"}
 
 
-def test_nested_blueprint_prefix_combinations(app: Erlen) -> None:
+def test_nested_blueprint_prefix_combinations(app: Erlen, make_client: MakeClient) -> None:
     parent = Blueprint("parent", __name__)
     child = Blueprint("child", __name__, url_prefix="/child")
 
@@ -136,10 +141,10 @@ def test_nested_blueprint_prefix_combinations(app: Erlen) -> None:
 
     parent.register_blueprint(child, url_prefix="/explicit")
     app.register_blueprint(parent, url_prefix="/p/")
-    assert app.test_client().get("/p/explicit/").data == b"child"
+    assert make_client(app).get("/p/explicit/").data == b"child"
 
 
-def test_blueprint_hooks_only_for_its_requests(app: Erlen) -> None:
+def test_blueprint_hooks_only_for_its_requests(app: Erlen, make_client: MakeClient) -> None:
     calls: list[str] = []
     bp = Blueprint("bp", __name__)
 
@@ -180,7 +185,7 @@ def test_blueprint_hooks_only_for_its_requests(app: Erlen) -> None:
         return "out"
 
     app.register_blueprint(bp, url_prefix="/bp")
-    client = app.test_client()
+    client = make_client(app)
     client.get("/bp/in")
     assert calls == [
         "app before",
@@ -196,7 +201,7 @@ def test_blueprint_hooks_only_for_its_requests(app: Erlen) -> None:
     assert calls == ["app before", "view", "app after", "app teardown"]
 
 
-def test_nested_blueprint_hook_order(app: Erlen) -> None:
+def test_nested_blueprint_hook_order(app: Erlen, make_client: MakeClient) -> None:
     calls: list[str] = []
     parent = Blueprint("parent", __name__)
     child = Blueprint("child", __name__)
@@ -223,7 +228,7 @@ def test_nested_blueprint_hook_order(app: Erlen) -> None:
 
     parent.register_blueprint(child, url_prefix="/c")
     app.register_blueprint(parent, url_prefix="/p")
-    app.test_client().get("/p/c/")
+    make_client(app).get("/p/c/")
     assert calls == [
         "parent url_value",
         "child url_value",
@@ -235,7 +240,7 @@ def test_nested_blueprint_hook_order(app: Erlen) -> None:
     ]
 
 
-def test_app_variants_apply_to_every_request(app: Erlen) -> None:
+def test_app_variants_apply_to_every_request(app: Erlen, make_client: MakeClient) -> None:
     calls: list[str] = []
     bp = Blueprint("bp", __name__)
 
@@ -269,13 +274,15 @@ def test_app_variants_apply_to_every_request(app: Erlen) -> None:
         return render_template_string("{{ site }} {{ 'abc'|reverse }}")
 
     app.register_blueprint(bp)
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/").data == b"erlen cba"
     assert calls == ["before_app_request", "after_app_request", "teardown_app_request"]
     assert client.get("/missing").data == b"bp-provided 404"
 
 
-def test_blueprint_context_processor_only_for_its_views(app: Erlen) -> None:
+def test_blueprint_context_processor_only_for_its_views(
+    app: Erlen, make_client: MakeClient
+) -> None:
     bp = Blueprint("bp", __name__)
 
     @bp.context_processor
@@ -297,12 +304,12 @@ def test_blueprint_context_processor_only_for_its_views(app: Erlen) -> None:
         return render_template_string(template)
 
     app.register_blueprint(bp, url_prefix="/bp")
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/bp/in").data == b"blueprint yes"
     assert client.get("/out").data == b"app yes"
 
 
-def test_blueprint_url_defaults_and_preprocessors(app: Erlen) -> None:
+def test_blueprint_url_defaults_and_preprocessors(app: Erlen, make_client: MakeClient) -> None:
     bp = Blueprint("lang", __name__, url_prefix="/<lang_code>")
 
     @bp.url_defaults
@@ -323,12 +330,12 @@ def test_blueprint_url_defaults_and_preprocessors(app: Erlen) -> None:
         return g.lang_code  # type: ignore[no-any-return]
 
     app.register_blueprint(bp)
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/de/").data == b"/de/about"
     assert client.get("/fr/about").data == b"fr"
 
 
-def test_register_url_defaults(app: Erlen) -> None:
+def test_register_url_defaults(app: Erlen, make_client: MakeClient) -> None:
     bp = Blueprint("pages", __name__, url_defaults={"page": "home"})
 
     @bp.route("/")
@@ -337,12 +344,12 @@ def test_register_url_defaults(app: Erlen) -> None:
 
     app.register_blueprint(bp, url_prefix="/a")
     app.register_blueprint(bp, url_prefix="/b", name="other", url_defaults={"page": "b-home"})
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/a/").data == b"home"
     assert client.get("/b/").data == b"b-home"
 
 
-def test_subdomain_blueprint(app: Erlen) -> None:
+def test_subdomain_blueprint(app: Erlen, make_client: MakeClient) -> None:
     app.config["SERVER_NAME"] = "example.com"
     app.subdomain_matching = True
     bp = Blueprint("api", __name__, subdomain="api")
@@ -352,7 +359,7 @@ def test_subdomain_blueprint(app: Erlen) -> None:
         return "api index"
 
     app.register_blueprint(bp)
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/", base_url="http://api.example.com").data == b"api index"
     assert client.get("/", base_url="http://example.com").status_code == 404
 
@@ -379,7 +386,7 @@ def test_blueprint_setup_after_registration_is_refused(app: Erlen) -> None:
         bp.route("/x")
 
 
-def test_blueprint_errorhandler_from_notes(app: Erlen) -> None:
+def test_blueprint_errorhandler_from_notes(app: Erlen, make_client: MakeClient) -> None:
     auth_bp = Blueprint("auth", __name__)
 
     @auth_bp.errorhandler(404)
@@ -393,12 +400,12 @@ def test_blueprint_errorhandler_from_notes(app: Erlen) -> None:
         abort(404)
 
     app.register_blueprint(auth_bp, url_prefix="/auth")
-    rv = app.test_client().get("/auth/user/1")
+    rv = make_client(app).get("/auth/user/1")
     assert rv.status_code == 404
     assert rv.data == b"auth/404.html"
 
 
-def test_blueprint_static_folder(app: Erlen, tmp_path: Any) -> None:
+def test_blueprint_static_folder(app: Erlen, tmp_path: Any, make_client: MakeClient) -> None:
     static = tmp_path / "bp_static"
     static.mkdir()
     (static / "style.css").write_text("body {}")
@@ -410,7 +417,7 @@ def test_blueprint_static_folder(app: Erlen, tmp_path: Any) -> None:
         url_prefix="/themed",
     )
     app.register_blueprint(bp)
-    client = app.test_client()
+    client = make_client(app)
     rv = client.get("/themed/assets/style.css")
     assert rv.status_code == 200
     assert rv.data == b"body {}"
@@ -420,7 +427,7 @@ def test_blueprint_static_folder(app: Erlen, tmp_path: Any) -> None:
     assert client.get("/themed/assets/../secret").status_code == 404
 
 
-def test_blueprint_template_folder(app: Erlen, tmp_path: Any) -> None:
+def test_blueprint_template_folder(app: Erlen, tmp_path: Any, make_client: MakeClient) -> None:
     folder = tmp_path / "bp_templates"
     folder.mkdir()
     (folder / "bp_page.html").write_text("from blueprint {{ 1 + 1 }}")
@@ -435,10 +442,10 @@ def test_blueprint_template_folder(app: Erlen, tmp_path: Any) -> None:
         return render_template("bp_page.html")
 
     app.register_blueprint(bp)
-    assert app.test_client().get("/").data == b"from blueprint 2"
+    assert make_client(app).get("/").data == b"from blueprint 2"
 
 
-def test_blueprint_endpoint_decorator(app: Erlen) -> None:
+def test_blueprint_endpoint_decorator(app: Erlen, make_client: MakeClient) -> None:
     bp = Blueprint("ep", __name__)
     bp.add_url_rule("/thing", "thing")
     app.register_blueprint(bp)
@@ -447,10 +454,10 @@ def test_blueprint_endpoint_decorator(app: Erlen) -> None:
     def thing() -> str:
         return "thing"
 
-    assert app.test_client().get("/thing").data == b"thing"
+    assert make_client(app).get("/thing").data == b"thing"
 
 
-def test_blueprint_method_shortcuts(app: Erlen) -> None:
+def test_blueprint_method_shortcuts(app: Erlen, make_client: MakeClient) -> None:
     bp = Blueprint("m", __name__)
 
     @bp.get("/r")
@@ -462,7 +469,7 @@ def test_blueprint_method_shortcuts(app: Erlen) -> None:
         return "post"
 
     app.register_blueprint(bp)
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/r").data == b"get"
     assert client.post("/r").data == b"post"
     assert client.put("/r").status_code == 405

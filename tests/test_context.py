@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -24,6 +24,10 @@ from erlen import (
 )
 from erlen.ctx import AppContext, RequestContext
 from erlen.globals import _cv_app, _cv_request, app_ctx, request_ctx
+from erlen.testing import ErlenClient
+
+#: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
+MakeClient = Callable[..., ErlenClient]
 
 
 @pytest.fixture
@@ -193,7 +197,7 @@ def test_teardown_runs_on_pop_with_exception(app: Erlen) -> None:
     assert seen == [None, ("app", None)]
 
 
-def test_session_is_opened_lazily(app: Erlen) -> None:
+def test_session_is_opened_lazily(app: Erlen, make_client: MakeClient) -> None:
     opened: list[str] = []
     interface = app.session_interface
     original = interface.open_session
@@ -214,7 +218,7 @@ def test_session_is_opened_lazily(app: Erlen) -> None:
             session["a"] = 1
             return "session"
 
-        client = app.test_client()
+        client = make_client(app)
         rv = client.get("/untouched")
         assert opened == []
         assert "Set-Cookie" not in rv.headers
@@ -227,18 +231,18 @@ def test_session_is_opened_lazily(app: Erlen) -> None:
         del interface.open_session  # type: ignore[method-assign]
 
 
-def test_session_read_adds_vary_but_no_cookie(app: Erlen) -> None:
+def test_session_read_adds_vary_but_no_cookie(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/read")
     def read() -> str:
         return str(session.get("x"))
 
-    rv = app.test_client().get("/read")
+    rv = make_client(app).get("/read")
     assert rv.data == b"None"
     assert "Set-Cookie" not in rv.headers
     assert "Cookie" in rv.headers.get("Vary", "")
 
 
-def test_after_this_request(app: Erlen) -> None:
+def test_after_this_request(app: Erlen, make_client: MakeClient) -> None:
     order: list[str] = []
 
     @app.after_request
@@ -261,7 +265,7 @@ def test_after_this_request(app: Erlen) -> None:
 
         return "Hello"
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.headers["X-Foo"] == "Parachute"
     assert order == ["first", "second", "app"]
 
@@ -271,7 +275,7 @@ def test_after_this_request_outside_request() -> None:
         after_this_request(lambda r: r)
 
 
-def test_copy_current_request_context_in_thread(app: Erlen) -> None:
+def test_copy_current_request_context_in_thread(app: Erlen, make_client: MakeClient) -> None:
     results: list[object] = []
 
     @app.route("/")
@@ -287,11 +291,11 @@ def test_copy_current_request_context_in_thread(app: Erlen) -> None:
         thread.join()
         return "ok"
 
-    assert app.test_client().get("/?q=1").data == b"ok"
+    assert make_client(app).get("/?q=1").data == b"ok"
     assert results == [("/", "1", True)]
 
 
-def test_copy_current_request_context_async(app: Erlen) -> None:
+def test_copy_current_request_context_async(app: Erlen, make_client: MakeClient) -> None:
     results: list[str] = []
 
     @app.route("/")
@@ -303,8 +307,8 @@ def test_copy_current_request_context_async(app: Erlen) -> None:
         results.append(work())
         return "ok"
 
-    app.test_client().get("/x-not-here")
-    app.test_client().get("/")
+    make_client(app).get("/x-not-here")
+    make_client(app).get("/")
     assert results == ["/"]
 
 
@@ -313,7 +317,7 @@ def test_copy_current_request_context_outside_request() -> None:
         copy_current_request_context(lambda: None)
 
 
-def test_stream_with_context(app: Erlen) -> None:
+def test_stream_with_context(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/stream")
     def stream() -> Response:
         @stream_with_context
@@ -331,12 +335,14 @@ def test_stream_with_context(app: Erlen) -> None:
 
         return Response(stream_with_context(generate()))
 
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/stream?name=erlen").data == b"Hello erlen!"
     assert client.get("/wrapped").data == b"/wrapped"
 
 
-def test_stream_without_context_fails_after_the_request(app: Erlen) -> None:
+def test_stream_without_context_fails_after_the_request(
+    app: Erlen, make_client: MakeClient
+) -> None:
     @app.route("/")
     def index() -> Response:
         def generate() -> Iterator[str]:
@@ -345,7 +351,7 @@ def test_stream_without_context_fails_after_the_request(app: Erlen) -> None:
         return Response(generate())
 
     with pytest.raises(RuntimeError, match="Working outside of request context"):
-        app.test_client().get("/", buffered=True).get_data()
+        make_client(app).get("/", buffered=True).get_data()
 
 
 def test_stream_with_context_needs_a_request() -> None:
@@ -387,7 +393,7 @@ def test_contexts_are_isolated_between_tasks(app: Erlen) -> None:
     assert asyncio.run(main()) == ["/a|/a", "/b|/b"]
 
 
-def test_with_client_preserves_the_request_context(app: Erlen) -> None:
+def test_with_client_preserves_the_request_context(app: Erlen, make_client: MakeClient) -> None:
     torn_down: list[str] = []
 
     @app.teardown_request
@@ -399,7 +405,7 @@ def test_with_client_preserves_the_request_context(app: Erlen) -> None:
         g.kept = "yes"
         return "ok"
 
-    client = app.test_client()
+    client = make_client(app)
     with client:
         client.get("/keep?a=b")
         assert request.path == "/keep"

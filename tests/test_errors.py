@@ -4,6 +4,7 @@ propagation and trapping."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,6 +20,10 @@ from erlen.http.exceptions import (
     NotFound,
     Unauthorized,
 )
+from erlen.testing import ErlenClient
+
+#: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
+MakeClient = Callable[..., ErlenClient]
 
 
 @pytest.fixture
@@ -26,7 +31,7 @@ def app() -> Erlen:
     return Erlen(__name__)
 
 
-def test_abort_gives_the_status_and_description(app: Erlen) -> None:
+def test_abort_gives_the_status_and_description(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/login")
     def login() -> str:
         abort(401)
@@ -35,7 +40,7 @@ def test_abort_gives_the_status_and_description(app: Erlen) -> None:
     def custom() -> str:
         abort(403, "Admins only.")
 
-    client = app.test_client()
+    client = make_client(app)
     rv = client.get("/login")
     assert rv.status_code == 401
     assert b"<title>401 Unauthorized</title>" in rv.data
@@ -44,7 +49,7 @@ def test_abort_gives_the_status_and_description(app: Erlen) -> None:
     assert b"Admins only." in rv.data
 
 
-def test_handler_by_code_and_by_class(app: Erlen) -> None:
+def test_handler_by_code_and_by_class(app: Erlen, make_client: MakeClient) -> None:
     @app.errorhandler(404)
     def not_found(e: NotFound) -> Any:
         return f"custom 404: {type(e).__name__}", 404
@@ -57,7 +62,7 @@ def test_handler_by_code_and_by_class(app: Erlen) -> None:
     def denied() -> str:
         abort(403)
 
-    client = app.test_client()
+    client = make_client(app)
     rv = client.get("/nowhere")
     assert rv.status_code == 404
     assert rv.data == b"custom 404: NotFound"
@@ -65,7 +70,7 @@ def test_handler_by_code_and_by_class(app: Erlen) -> None:
     assert rv.data == b"custom 403"
 
 
-def test_handler_for_exception_class_mro(app: Erlen) -> None:
+def test_handler_for_exception_class_mro(app: Erlen, make_client: MakeClient) -> None:
     class AppError(Exception):
         pass
 
@@ -80,12 +85,12 @@ def test_handler_for_exception_class_mro(app: Erlen) -> None:
     def pay() -> str:
         raise PaymentError()
 
-    rv = app.test_client().get("/pay")
+    rv = make_client(app).get("/pay")
     assert rv.status_code == 402
     assert rv.data == b"app error: PaymentError"
 
 
-def test_most_specific_class_wins(app: Erlen) -> None:
+def test_most_specific_class_wins(app: Erlen, make_client: MakeClient) -> None:
     @app.errorhandler(LookupError)
     def lookup(e: Exception) -> Any:
         return "lookup", 500
@@ -98,10 +103,12 @@ def test_most_specific_class_wins(app: Erlen) -> None:
     def index() -> str:
         raise KeyError("k")
 
-    assert app.test_client().get("/").data == b"key"
+    assert make_client(app).get("/").data == b"key"
 
 
-def test_exception_handler_catches_http_errors_like_flask(app: Erlen) -> None:
+def test_exception_handler_catches_http_errors_like_flask(
+    app: Erlen, make_client: MakeClient
+) -> None:
     # COMPAT(flask): since Flask 1.1 a handler for Exception also receives
     # HTTPExceptions that have no more specific handler.
     @app.errorhandler(Exception)
@@ -112,11 +119,11 @@ def test_exception_handler_catches_http_errors_like_flask(app: Erlen) -> None:
     def index() -> str:
         abort(404)
 
-    assert app.test_client().get("/").data == b"generic: NotFound"
-    assert app.test_client().get("/missing").data == b"generic: NotFound"
+    assert make_client(app).get("/").data == b"generic: NotFound"
+    assert make_client(app).get("/missing").data == b"generic: NotFound"
 
 
-def test_code_handler_beats_exception_handler(app: Erlen) -> None:
+def test_code_handler_beats_exception_handler(app: Erlen, make_client: MakeClient) -> None:
     @app.errorhandler(Exception)
     def everything(e: Exception) -> Any:
         return "generic", 500
@@ -125,11 +132,11 @@ def test_code_handler_beats_exception_handler(app: Erlen) -> None:
     def not_found(e: Exception) -> Any:
         return "404 handler", 404
 
-    rv = app.test_client().get("/missing")
+    rv = make_client(app).get("/missing")
     assert rv.data == b"404 handler"
 
 
-def test_http_exception_handler(app: Erlen) -> None:
+def test_http_exception_handler(app: Erlen, make_client: MakeClient) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Any:
         return f"{e.code} {e.name}", e.code
@@ -138,7 +145,7 @@ def test_http_exception_handler(app: Erlen) -> None:
     def index() -> str:
         abort(418)
 
-    client = app.test_client()
+    client = make_client(app)
     rv = client.get("/")
     assert rv.status_code == 418
     assert rv.data == b"418 I'm a teapot"
@@ -147,26 +154,26 @@ def test_http_exception_handler(app: Erlen) -> None:
     assert rv.data == b"405 Method Not Allowed"
 
 
-def test_405_has_allow_header(app: Erlen) -> None:
+def test_405_has_allow_header(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/only-get")
     def only_get() -> str:
         return "get"
 
-    rv = app.test_client().post("/only-get")
+    rv = make_client(app).post("/only-get")
     assert rv.status_code == 405
     allowed = {m.strip() for m in rv.headers["Allow"].split(",")}
     assert allowed == {"GET", "HEAD", "OPTIONS"}
 
 
 def test_unhandled_exception_is_a_500_without_traceback(
-    app: Erlen, caplog: pytest.LogCaptureFixture
+    app: Erlen, caplog: pytest.LogCaptureFixture, make_client: MakeClient
 ) -> None:
     @app.route("/")
     def index() -> str:
         raise ValueError("secret internals")
 
     with caplog.at_level(logging.ERROR, logger=app.logger.name):
-        rv = app.test_client().get("/")
+        rv = make_client(app).get("/")
     assert rv.status_code == 500
     assert b"Internal Server Error" in rv.data
     assert b"secret internals" not in rv.data
@@ -175,7 +182,7 @@ def test_unhandled_exception_is_a_500_without_traceback(
     assert any("Exception on / [GET]" in r.getMessage() for r in caplog.records)
 
 
-def test_500_handler_gets_original_exception(app: Erlen) -> None:
+def test_500_handler_gets_original_exception(app: Erlen, make_client: MakeClient) -> None:
     @app.errorhandler(500)
     def server_error(e: InternalServerError) -> Any:
         return f"500 for {type(e.original_exception).__name__}", 500
@@ -184,13 +191,13 @@ def test_500_handler_gets_original_exception(app: Erlen) -> None:
     def index() -> str:
         raise ZeroDivisionError()
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.status_code == 500
     assert rv.data == b"500 for ZeroDivisionError"
 
 
 def test_error_in_error_handler_still_gives_500(
-    app: Erlen, caplog: pytest.LogCaptureFixture
+    app: Erlen, caplog: pytest.LogCaptureFixture, make_client: MakeClient
 ) -> None:
     @app.errorhandler(KeyError)
     def broken_handler(e: Exception) -> Any:
@@ -201,11 +208,13 @@ def test_error_in_error_handler_still_gives_500(
         raise KeyError("x")
 
     with caplog.at_level(logging.ERROR):
-        rv = app.test_client().get("/")
+        rv = make_client(app).get("/")
     assert rv.status_code == 500
 
 
-def test_error_in_500_handler_still_gives_500(app: Erlen, caplog: pytest.LogCaptureFixture) -> None:
+def test_error_in_500_handler_still_gives_500(
+    app: Erlen, caplog: pytest.LogCaptureFixture, make_client: MakeClient
+) -> None:
     @app.errorhandler(500)
     def broken_500(e: Exception) -> Any:
         raise RuntimeError("500 handler bug")
@@ -215,13 +224,13 @@ def test_error_in_500_handler_still_gives_500(app: Erlen, caplog: pytest.LogCapt
         raise KeyError("x")
 
     with caplog.at_level(logging.ERROR):
-        rv = app.test_client().get("/")
+        rv = make_client(app).get("/")
     assert rv.status_code == 500
     assert b"Internal Server Error" in rv.data
 
 
 def test_500_handler_returning_none_still_gives_500(
-    app: Erlen, caplog: pytest.LogCaptureFixture
+    app: Erlen, caplog: pytest.LogCaptureFixture, make_client: MakeClient
 ) -> None:
     @app.errorhandler(500)
     def returns_nothing(e: Exception) -> None:
@@ -232,11 +241,11 @@ def test_500_handler_returning_none_still_gives_500(
         raise KeyError("x")
 
     with caplog.at_level(logging.ERROR):
-        rv = app.test_client().get("/")
+        rv = make_client(app).get("/")
     assert rv.status_code == 500
 
 
-def test_testing_propagates_exceptions(app: Erlen) -> None:
+def test_testing_propagates_exceptions(app: Erlen, make_client: MakeClient) -> None:
     app.testing = True
 
     @app.route("/")
@@ -244,10 +253,10 @@ def test_testing_propagates_exceptions(app: Erlen) -> None:
         raise ValueError("raised in test")
 
     with pytest.raises(ValueError, match="raised in test"):
-        app.test_client().get("/")
+        make_client(app).get("/")
 
 
-def test_propagate_exceptions_config(app: Erlen) -> None:
+def test_propagate_exceptions_config(app: Erlen, make_client: MakeClient) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = True
 
     @app.route("/")
@@ -255,7 +264,7 @@ def test_propagate_exceptions_config(app: Erlen) -> None:
         raise ValueError("propagated")
 
     with pytest.raises(ValueError):
-        app.test_client().get("/")
+        make_client(app).get("/")
     app2 = Erlen(__name__)
     app2.testing = True
     app2.config["PROPAGATE_EXCEPTIONS"] = False
@@ -264,15 +273,15 @@ def test_propagate_exceptions_config(app: Erlen) -> None:
     def index2() -> str:
         raise ValueError("contained")
 
-    assert app2.test_client().get("/").status_code == 500
+    assert make_client(app2).get("/").status_code == 500
 
 
-def test_http_errors_are_responses_even_when_testing(app: Erlen) -> None:
+def test_http_errors_are_responses_even_when_testing(app: Erlen, make_client: MakeClient) -> None:
     app.testing = True
-    assert app.test_client().get("/missing").status_code == 404
+    assert make_client(app).get("/missing").status_code == 404
 
 
-def test_trap_http_exceptions(app: Erlen) -> None:
+def test_trap_http_exceptions(app: Erlen, make_client: MakeClient) -> None:
     app.testing = True
     app.config["TRAP_HTTP_EXCEPTIONS"] = True
 
@@ -281,19 +290,19 @@ def test_trap_http_exceptions(app: Erlen) -> None:
         abort(403)
 
     with pytest.raises(Forbidden):
-        app.test_client().get("/")
+        make_client(app).get("/")
 
 
-def test_bad_request_key_error_is_400(app: Erlen) -> None:
+def test_bad_request_key_error_is_400(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> str:
         return request.form["missing"]
 
-    rv = app.test_client().post("/", data={"other": "1"})
+    rv = make_client(app).post("/", data={"other": "1"})
     assert rv.status_code == 400
 
 
-def test_bad_request_key_error_trapped_in_debug(app: Erlen) -> None:
+def test_bad_request_key_error_trapped_in_debug(app: Erlen, make_client: MakeClient) -> None:
     app.debug = True
 
     @app.route("/")
@@ -301,10 +310,10 @@ def test_bad_request_key_error_trapped_in_debug(app: Erlen) -> None:
         return request.args["missing"]
 
     with pytest.raises(BadRequestKeyError):
-        app.test_client().get("/")
+        make_client(app).get("/")
 
 
-def test_trap_bad_request_errors(app: Erlen) -> None:
+def test_trap_bad_request_errors(app: Erlen, make_client: MakeClient) -> None:
     app.testing = True
     app.config["TRAP_BAD_REQUEST_ERRORS"] = True
 
@@ -313,10 +322,10 @@ def test_trap_bad_request_errors(app: Erlen) -> None:
         abort(400)
 
     with pytest.raises(BadRequest):
-        app.test_client().get("/")
+        make_client(app).get("/")
 
 
-def test_trap_bad_request_errors_false_even_in_debug(app: Erlen) -> None:
+def test_trap_bad_request_errors_false_even_in_debug(app: Erlen, make_client: MakeClient) -> None:
     app.debug = True
     app.config["TRAP_BAD_REQUEST_ERRORS"] = False
 
@@ -324,15 +333,15 @@ def test_trap_bad_request_errors_false_even_in_debug(app: Erlen) -> None:
     def index() -> str:
         return request.args["missing"]
 
-    assert app.test_client().get("/").status_code == 400
+    assert make_client(app).get("/").status_code == 400
 
 
-def test_invalid_json_is_400_and_detail_only_in_debug(app: Erlen) -> None:
+def test_invalid_json_is_400_and_detail_only_in_debug(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/api", methods=["POST"])
     def api() -> Any:
         return request.get_json()
 
-    client = app.test_client()
+    client = make_client(app)
     rv = client.post("/api", data=b"{not json", content_type="application/json")
     assert rv.status_code == 400
     assert b"Failed to decode JSON" not in rv.data
@@ -340,17 +349,17 @@ def test_invalid_json_is_400_and_detail_only_in_debug(app: Erlen) -> None:
     app2.debug = True
     app2.config["PROPAGATE_EXCEPTIONS"] = False
     app2.add_url_rule("/api", "api", api, methods=["POST"])
-    rv = app2.test_client().post("/api", data=b"{not json", content_type="application/json")
+    rv = make_client(app2).post("/api", data=b"{not json", content_type="application/json")
     assert rv.status_code == 400
     assert b"Failed to decode JSON" in rv.data
 
 
-def test_wrong_content_type_json_is_415(app: Erlen) -> None:
+def test_wrong_content_type_json_is_415(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/api", methods=["POST"])
     def api() -> Any:
         return request.json
 
-    rv = app.test_client().post("/api", data="a=1", content_type="text/plain")
+    rv = make_client(app).post("/api", data="a=1", content_type="text/plain")
     assert rv.status_code == 415
 
 
@@ -381,7 +390,7 @@ def test_register_error_handler_validation(app: Erlen) -> None:
         app.register_error_handler(int, lambda e: "x")  # type: ignore[arg-type]
 
 
-def test_custom_http_exception_subclass(app: Erlen) -> None:
+def test_custom_http_exception_subclass(app: Erlen, make_client: MakeClient) -> None:
     class InsufficientStorage(HTTPException):
         code = 507
         description = "Not enough storage space."
@@ -392,12 +401,12 @@ def test_custom_http_exception_subclass(app: Erlen) -> None:
     def index() -> str:
         raise InsufficientStorage()
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.status_code == 507
     assert rv.data == b"storage handler"
 
 
-def test_async_error_handler_under_wsgi(app: Erlen) -> None:
+def test_async_error_handler(app: Erlen, make_client: MakeClient) -> None:
     @app.errorhandler(ValueError)
     async def handle(e: ValueError) -> Any:
         return f"async handled {e}", 409
@@ -406,12 +415,12 @@ def test_async_error_handler_under_wsgi(app: Erlen) -> None:
     def index() -> str:
         raise ValueError("v")
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.status_code == 409
     assert rv.data == b"async handled v"
 
 
-def test_blueprint_handler_wins_for_its_views(app: Erlen) -> None:
+def test_blueprint_handler_wins_for_its_views(app: Erlen, make_client: MakeClient) -> None:
     bp = Blueprint("auth", __name__)
 
     @bp.errorhandler(Unauthorized)
@@ -431,12 +440,12 @@ def test_blueprint_handler_wins_for_its_views(app: Erlen) -> None:
         abort(401)
 
     app.register_blueprint(bp, url_prefix="/auth")
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/auth/login").data == b"blueprint 401"
     assert client.get("/private").data == b"app 401"
 
 
-def test_blueprint_class_handler_vs_app_code_handler(app: Erlen) -> None:
+def test_blueprint_class_handler_vs_app_code_handler(app: Erlen, make_client: MakeClient) -> None:
     # Flask: the code lookup runs over every scope before the class lookup.
     bp = Blueprint("bp", __name__)
 
@@ -453,10 +462,12 @@ def test_blueprint_class_handler_vs_app_code_handler(app: Erlen) -> None:
         abort(403)
 
     app.register_blueprint(bp, url_prefix="/bp")
-    assert app.test_client().get("/bp/").data == b"app 403"
+    assert make_client(app).get("/bp/").data == b"app 403"
 
 
-def test_blueprint_404_for_unmatched_urls_under_its_prefix(app: Erlen) -> None:
+def test_blueprint_404_for_unmatched_urls_under_its_prefix(
+    app: Erlen, make_client: MakeClient
+) -> None:
     # COMPAT(flask): beyond Flask, routing errors under a blueprint's prefix
     # reach that blueprint's 404/405 handlers.
     auth = Blueprint("auth", __name__)
@@ -484,7 +495,7 @@ def test_blueprint_404_for_unmatched_urls_under_its_prefix(app: Erlen) -> None:
 
     app.register_blueprint(auth, url_prefix="/auth")
     app.register_blueprint(admin, url_prefix="/auth/admin")
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/auth/nothing").data == b"auth 404"
     assert client.get("/auth").data == b"auth 404"
     assert client.get("/auth/admin/x").data == b"admin 404"
@@ -495,7 +506,7 @@ def test_blueprint_404_for_unmatched_urls_under_its_prefix(app: Erlen) -> None:
     assert rv.data == b"auth 405"
 
 
-def test_nested_blueprint_404_falls_back_to_parent(app: Erlen) -> None:
+def test_nested_blueprint_404_falls_back_to_parent(app: Erlen, make_client: MakeClient) -> None:
     parent = Blueprint("parent", __name__)
     child = Blueprint("child", __name__)
 
@@ -509,12 +520,12 @@ def test_nested_blueprint_404_falls_back_to_parent(app: Erlen) -> None:
 
     parent.register_blueprint(child, url_prefix="/child")
     app.register_blueprint(parent, url_prefix="/parent")
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/parent/child/").data == b"child"
     assert client.get("/parent/child/missing").data == b"parent 404"
 
 
-def test_subclass_overrides_handle_user_exception() -> None:
+def test_subclass_overrides_handle_user_exception(make_client: MakeClient) -> None:
     seen: list[str] = []
 
     class MyApp(Erlen):
@@ -538,7 +549,7 @@ def test_subclass_overrides_handle_user_exception() -> None:
     def key() -> str:
         raise KeyError()
 
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/value").data == b"value error"
     rv = client.get("/key")
     assert rv.status_code == 400
@@ -546,7 +557,9 @@ def test_subclass_overrides_handle_user_exception() -> None:
     assert seen == ["ValueError", "KeyError"]
 
 
-def test_extension_wraps_handle_exception_on_the_instance(app: Erlen) -> None:
+def test_extension_wraps_handle_exception_on_the_instance(
+    app: Erlen, make_client: MakeClient
+) -> None:
     import functools
 
     def error_router(original: Any, e: Exception) -> Any:
@@ -564,7 +577,7 @@ def test_extension_wraps_handle_exception_on_the_instance(app: Erlen) -> None:
     def other() -> str:
         raise RuntimeError()
 
-    client = app.test_client()
+    client = make_client(app)
     rv = client.get("/div")
     assert rv.status_code == 500
     assert rv.json == {"message": "division"}
@@ -573,11 +586,11 @@ def test_extension_wraps_handle_exception_on_the_instance(app: Erlen) -> None:
     assert b"Internal Server Error" in rv.data
 
 
-def test_override_handle_http_exception(app: Erlen) -> None:
+def test_override_handle_http_exception(app: Erlen, make_client: MakeClient) -> None:
     def as_json(e: HTTPException) -> Any:
         return {"code": e.code, "name": e.name}, e.code
 
     app.handle_http_exception = as_json  # type: ignore[assignment]
-    rv = app.test_client().get("/missing")
+    rv = make_client(app).get("/missing")
     assert rv.status_code == 404
     assert rv.json == {"code": 404, "name": "Not Found"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -16,6 +17,10 @@ from erlen.files import send_file, send_from_directory
 from erlen.http.exceptions import NotFound
 from erlen.http.response import FileWrapper
 from erlen.http.utils import secure_filename
+from erlen.testing import ErlenClient
+
+#: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
+MakeClient = Callable[..., ErlenClient]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STATIC = FIXTURES / "static"
@@ -48,8 +53,8 @@ def app() -> Erlen:
 class BufferedClient:
     """A test client that reads and closes every body at once (no leaked files)."""
 
-    def __init__(self, app: Erlen) -> None:
-        self.client = app.test_client()
+    def __init__(self, client: ErlenClient) -> None:
+        self.client = client
 
     def get(self, *args: Any, **kwargs: Any) -> Any:
         return self.client.get(*args, buffered=True, **kwargs)
@@ -65,8 +70,8 @@ def http_date(ts: float) -> str:
     return format_datetime(datetime.fromtimestamp(int(ts), UTC), usegmt=True)
 
 
-def test_send_file_path_headers(app: Erlen) -> None:
-    rv = BufferedClient(app).get("/file")
+def test_send_file_path_headers(app: Erlen, make_client: MakeClient) -> None:
+    rv = BufferedClient(make_client(app)).get("/file")
     assert rv.status_code == 200
     assert rv.data == HELLO_BYTES
     assert rv.headers["Content-Type"] == "text/plain; charset=utf-8"
@@ -91,15 +96,15 @@ def test_send_file_body_is_a_file_wrapper(app: Erlen) -> None:
             rv.close()
 
 
-def test_send_file_etag_is_stable_and_path_dependent(app: Erlen) -> None:
-    client = BufferedClient(app)
+def test_send_file_etag_is_stable_and_path_dependent(app: Erlen, make_client: MakeClient) -> None:
+    client = BufferedClient(make_client(app))
     first = client.get("/file").headers["ETag"]
     assert client.get("/file").headers["ETag"] == first
     assert client.get("/data").headers["ETag"] != first
 
 
-def test_head_sends_headers_without_body(app: Erlen) -> None:
-    rv = BufferedClient(app).head("/file")
+def test_head_sends_headers_without_body(app: Erlen, make_client: MakeClient) -> None:
+    rv = BufferedClient(make_client(app)).head("/file")
     assert rv.status_code == 200
     assert rv.data == b""
     assert rv.headers["Content-Length"] == str(len(HELLO_BYTES))
@@ -138,22 +143,22 @@ def test_file_object_without_name_needs_mimetype(app: Erlen) -> None:
             send_file(io.StringIO("text"), mimetype="text/plain")  # type: ignore[arg-type]
 
 
-def test_named_file_object_guesses_mimetype(app: Erlen) -> None:
+def test_named_file_object_guesses_mimetype(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/obj")
     def obj() -> Any:
         return send_file(open(HELLO, "rb"))
 
-    rv = BufferedClient(app).get("/obj")
+    rv = BufferedClient(make_client(app)).get("/obj")
     assert rv.data == HELLO_BYTES
     assert rv.mimetype == "text/plain"
 
 
-def test_bytesio_supports_ranges(app: Erlen) -> None:
+def test_bytesio_supports_ranges(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/mem")
     def mem() -> Any:
         return send_file(io.BytesIO(b"0123456789"), download_name="digits.txt")
 
-    rv = BufferedClient(app).get("/mem", headers={"Range": "bytes=2-4"})
+    rv = BufferedClient(make_client(app)).get("/mem", headers={"Range": "bytes=2-4"})
     assert rv.status_code == 206
     assert rv.data == b"234"
     assert rv.headers["Content-Range"] == "bytes 2-4/10"
@@ -173,8 +178,8 @@ def test_attachment_with_unicode_name(app: Erlen) -> None:
     assert rv.headers["Content-Disposition"] == 'attachment; filename="report 2024.txt"'
 
 
-def test_range_request_206(app: Erlen) -> None:
-    client = BufferedClient(app)
+def test_range_request_206(app: Erlen, make_client: MakeClient) -> None:
+    client = BufferedClient(make_client(app))
     rv = client.get("/data", headers={"Range": "bytes=10-19"})
     assert rv.status_code == 206
     assert rv.data == DATA_BYTES[10:20]
@@ -192,20 +197,22 @@ def test_range_request_206(app: Erlen) -> None:
     assert rv.data == DATA_BYTES[1000:]
 
 
-def test_range_not_satisfiable_416(app: Erlen) -> None:
-    rv = BufferedClient(app).get("/data", headers={"Range": "bytes=5000-6000"})
+def test_range_not_satisfiable_416(app: Erlen, make_client: MakeClient) -> None:
+    rv = BufferedClient(make_client(app)).get("/data", headers={"Range": "bytes=5000-6000"})
     assert rv.status_code == 416
     assert rv.headers["Content-Range"] == f"bytes */{len(DATA_BYTES)}"
 
 
-def test_if_range_with_stale_etag_sends_whole_file(app: Erlen) -> None:
-    rv = BufferedClient(app).get("/data", headers={"Range": "bytes=0-3", "If-Range": '"stale"'})
+def test_if_range_with_stale_etag_sends_whole_file(app: Erlen, make_client: MakeClient) -> None:
+    rv = BufferedClient(make_client(app)).get(
+        "/data", headers={"Range": "bytes=0-3", "If-Range": '"stale"'}
+    )
     assert rv.status_code == 200
     assert rv.data == DATA_BYTES
 
 
-def test_conditional_304(app: Erlen) -> None:
-    client = BufferedClient(app)
+def test_conditional_304(app: Erlen, make_client: MakeClient) -> None:
+    client = BufferedClient(make_client(app))
     first = client.get("/file")
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
 
@@ -226,12 +233,12 @@ def test_conditional_304(app: Erlen) -> None:
     assert rv.status_code == 200
 
 
-def test_conditional_off(app: Erlen) -> None:
+def test_conditional_off(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/plain")
     def plain() -> Any:
         return send_file(HELLO, conditional=False)
 
-    client = BufferedClient(app)
+    client = BufferedClient(make_client(app))
     etag = client.get("/plain").headers["ETag"]
     rv = client.get("/plain", headers={"If-None-Match": etag, "Range": "bytes=0-1"})
     assert rv.status_code == 200
@@ -275,14 +282,14 @@ def test_max_age(app: Erlen) -> None:
 
 
 def test_relative_path_is_relative_to_root_path(
-    app: Erlen, monkeypatch: pytest.MonkeyPatch
+    app: Erlen, monkeypatch: pytest.MonkeyPatch, make_client: MakeClient
 ) -> None:
     monkeypatch.chdir("/")
-    assert BufferedClient(app).get("/file").data == HELLO_BYTES
+    assert BufferedClient(make_client(app)).get("/file").data == HELLO_BYTES
 
 
-def test_send_from_directory_serves_files(app: Erlen) -> None:
-    client = BufferedClient(app)
+def test_send_from_directory_serves_files(app: Erlen, make_client: MakeClient) -> None:
+    client = BufferedClient(make_client(app))
     assert client.get("/dir/hello.txt").data == HELLO_BYTES
     assert client.get("/dir/sub/data.bin").data == DATA_BYTES
     assert client.get("/dir/odd%20%252e%20name.txt").data == b"x"
@@ -334,16 +341,16 @@ def test_send_from_directory_refuses_escapes(app: Erlen, name: str) -> None:
         "/static/nothing-here.txt",
     ],
 )
-def test_traversal_over_http_is_404(app: Erlen, url: str) -> None:
-    rv = BufferedClient(app).get(url, follow_redirects=True)
+def test_traversal_over_http_is_404(app: Erlen, url: str, make_client: MakeClient) -> None:
+    rv = BufferedClient(make_client(app)).get(url, follow_redirects=True)
     # The router may first redirect "//" to "/"; wherever it ends, no file.
     assert rv.status_code in (404, 400), rv.status_code
     assert b"top secret" not in rv.data
     assert b"root:" not in rv.data
 
 
-def test_static_route_serves_files(app: Erlen) -> None:
-    client = BufferedClient(app)
+def test_static_route_serves_files(app: Erlen, make_client: MakeClient) -> None:
+    client = BufferedClient(make_client(app))
     rv = client.get("/static/hello.txt")
     assert rv.status_code == 200
     assert rv.data == HELLO_BYTES
@@ -378,8 +385,10 @@ def upload_app(tmp_path: Path) -> Erlen:
     return app
 
 
-def test_upload_saves_with_secure_filename(upload_app: Erlen, tmp_path: Path) -> None:
-    client = BufferedClient(upload_app)
+def test_upload_saves_with_secure_filename(
+    upload_app: Erlen, tmp_path: Path, make_client: MakeClient
+) -> None:
+    client = BufferedClient(make_client(upload_app))
     payload = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 100
     rv = client.post("/upload", data={"file": (io.BytesIO(payload), "../../etc/my photo.png")})
     assert rv.text == "File uploaded successfully!"
@@ -389,8 +398,8 @@ def test_upload_saves_with_secure_filename(upload_app: Erlen, tmp_path: Path) ->
     assert not (tmp_path / "etc").exists()
 
 
-def test_upload_missing_and_empty_file(upload_app: Erlen) -> None:
-    client = BufferedClient(upload_app)
+def test_upload_missing_and_empty_file(upload_app: Erlen, make_client: MakeClient) -> None:
+    client = BufferedClient(make_client(upload_app))
     assert client.post("/upload", data={"other": "x"}).text == "No file uploaded."
     rv = client.post("/upload", data={"file": (io.BytesIO(b""), "")})
     assert rv.text == "No file selected."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,10 @@ import pytest
 from erlen import Erlen, redirect, render_template, request, session, url_for
 from erlen.flashing import flash, get_flashed_messages
 from erlen.signals import message_flashed
+from erlen.testing import ErlenClient
+
+#: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
+MakeClient = Callable[..., ErlenClient]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -36,8 +41,8 @@ def app() -> Erlen:
     return app
 
 
-def test_flash_across_redirect_is_shown_once(app: Erlen) -> None:
-    client = app.test_client()
+def test_flash_across_redirect_is_shown_once(app: Erlen, make_client: MakeClient) -> None:
+    client = make_client(app)
     rv = client.post("/submit", data={"ok": "1"}, follow_redirects=True)
     assert rv.status_code == 200
     assert [r.status_code for r in rv.history] == [302]
@@ -49,7 +54,7 @@ def test_flash_across_redirect_is_shown_once(app: Erlen) -> None:
     assert rv.text == "[error:操作失败,请重试。]"
 
 
-def test_messages_keep_their_order_and_categories(app: Erlen) -> None:
+def test_messages_keep_their_order_and_categories(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/many")
     def many() -> Any:
         flash("first")
@@ -70,7 +75,7 @@ def test_messages_keep_their_order_and_categories(app: Erlen) -> None:
         seen["none"] = get_flashed_messages(category_filter=["nope"])
         return ""
 
-    client = app.test_client()
+    client = make_client(app)
     client.get("/many", follow_redirects=True)
     assert seen["all"] == ["first", "second", "third", "fourth"]
     assert seen["pairs"] == [
@@ -89,7 +94,7 @@ def test_messages_keep_their_order_and_categories(app: Erlen) -> None:
     assert seen["all"] == []
 
 
-def test_flashes_survive_until_read(app: Erlen) -> None:
+def test_flashes_survive_until_read(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/flash")
     def flash_view() -> str:
         flash("kept")
@@ -103,7 +108,7 @@ def test_flashes_survive_until_read(app: Erlen) -> None:
     def read() -> str:
         return ",".join(get_flashed_messages())
 
-    client = app.test_client()
+    client = make_client(app)
     client.get("/flash")
     client.get("/flash")
     client.get("/elsewhere")
@@ -111,14 +116,16 @@ def test_flashes_survive_until_read(app: Erlen) -> None:
     assert client.get("/read").text == ""
 
 
-def test_flash_in_same_request_after_reading_is_kept_for_next(app: Erlen) -> None:
+def test_flash_in_same_request_after_reading_is_kept_for_next(
+    app: Erlen, make_client: MakeClient
+) -> None:
     @app.route("/")
     def index() -> str:
         before = get_flashed_messages()
         flash("later")
         return f"{before}|{get_flashed_messages()}"
 
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/").text == "[]|[]"
     assert client.get("/").text == "['later']|['later']"
 

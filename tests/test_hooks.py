@@ -6,11 +6,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from erlen import Erlen, Response, g, render_template_string, request, url_for
+from erlen.testing import ErlenClient
+
+#: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
+MakeClient = Callable[..., ErlenClient]
 
 
 @pytest.fixture
@@ -20,7 +25,7 @@ def app() -> Erlen:
     return app
 
 
-def test_before_first_request_runs_once(app: Erlen) -> None:
+def test_before_first_request_runs_once(app: Erlen, make_client: MakeClient) -> None:
     calls: list[str] = []
 
     @app.before_first_request
@@ -31,14 +36,16 @@ def test_before_first_request_runs_once(app: Erlen) -> None:
     def index() -> str:
         return "ok"
 
-    client = app.test_client()
+    client = make_client(app)
     for _ in range(3):
         assert client.get("/").data == b"ok"
     assert calls == ["init"]
     assert app.got_first_request
 
 
-def test_before_first_request_runs_once_under_concurrency(app: Erlen) -> None:
+def test_before_first_request_runs_once_under_concurrency(
+    app: Erlen, make_client: MakeClient
+) -> None:
     calls: list[int] = []
     started = threading.Event()
 
@@ -56,7 +63,7 @@ def test_before_first_request_runs_once_under_concurrency(app: Erlen) -> None:
     results: list[bytes] = []
 
     def worker() -> None:
-        results.append(app.test_client().get("/").data)
+        results.append(make_client(app).get("/").data)
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for thread in threads:
@@ -68,7 +75,7 @@ def test_before_first_request_runs_once_under_concurrency(app: Erlen) -> None:
     assert results == [b"ok"] * 8
 
 
-def test_before_first_request_retried_after_failure(app: Erlen) -> None:
+def test_before_first_request_retried_after_failure(app: Erlen, make_client: MakeClient) -> None:
     attempts: list[int] = []
 
     @app.before_first_request
@@ -81,7 +88,7 @@ def test_before_first_request_retried_after_failure(app: Erlen) -> None:
     def index() -> str:
         return "ok"
 
-    client = app.test_client()
+    client = make_client(app)
     with pytest.raises(RuntimeError, match="database not ready"):
         client.get("/")
     assert client.get("/").data == b"ok"
@@ -89,7 +96,7 @@ def test_before_first_request_retried_after_failure(app: Erlen) -> None:
     assert len(attempts) == 2
 
 
-def test_async_before_first_request(app: Erlen) -> None:
+def test_async_before_first_request(app: Erlen, make_client: MakeClient) -> None:
     calls: list[str] = []
 
     @app.before_first_request
@@ -100,11 +107,11 @@ def test_async_before_first_request(app: Erlen) -> None:
     def index() -> str:
         return "ok"
 
-    app.test_client().get("/")
+    make_client(app).get("/")
     assert calls == ["async init"]
 
 
-def test_before_request_short_circuits_the_view(app: Erlen) -> None:
+def test_before_request_short_circuits_the_view(app: Erlen, make_client: MakeClient) -> None:
     calls: list[str] = []
 
     @app.before_request
@@ -127,7 +134,7 @@ def test_before_request_short_circuits_the_view(app: Erlen) -> None:
     def login() -> str:
         return "login page"
 
-    client = app.test_client()
+    client = make_client(app)
     rv = client.get("/secret")
     assert rv.status_code == 401
     assert rv.data == b"Please log in"
@@ -138,7 +145,7 @@ def test_before_request_short_circuits_the_view(app: Erlen) -> None:
     assert client.get("/login").data == b"login page"
 
 
-def test_after_request_reverse_order_and_replacement(app: Erlen) -> None:
+def test_after_request_reverse_order_and_replacement(app: Erlen, make_client: MakeClient) -> None:
     order: list[str] = []
 
     @app.after_request
@@ -156,14 +163,14 @@ def test_after_request_reverse_order_and_replacement(app: Erlen) -> None:
     def index() -> str:
         return "original"
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert order == ["registered_second", "registered_first"]
     assert rv.status_code == 299
     assert rv.data == b"replaced"
     assert rv.headers["X-Seen"] == "21"
 
 
-def test_after_request_skipped_on_unhandled_exception(app: Erlen) -> None:
+def test_after_request_skipped_on_unhandled_exception(app: Erlen, make_client: MakeClient) -> None:
     app.testing = False
     calls: list[str] = []
 
@@ -181,13 +188,13 @@ def test_after_request_skipped_on_unhandled_exception(app: Erlen) -> None:
     def index() -> str:
         raise RuntimeError("oops")
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.status_code == 500
     assert "X-After" not in rv.headers
     assert calls == ["teardown:RuntimeError"]
 
 
-def test_after_request_runs_for_http_errors(app: Erlen) -> None:
+def test_after_request_runs_for_http_errors(app: Erlen, make_client: MakeClient) -> None:
     calls: list[int] = []
 
     @app.after_request
@@ -195,12 +202,12 @@ def test_after_request_runs_for_http_errors(app: Erlen) -> None:
         calls.append(response.status_code)
         return response
 
-    assert app.test_client().get("/missing").status_code == 404
+    assert make_client(app).get("/missing").status_code == 404
     assert calls == [404]
 
 
 def test_teardown_errors_are_logged_and_others_run(
-    app: Erlen, caplog: pytest.LogCaptureFixture
+    app: Erlen, caplog: pytest.LogCaptureFixture, make_client: MakeClient
 ) -> None:
     calls: list[str] = []
 
@@ -227,7 +234,7 @@ def test_teardown_errors_are_logged_and_others_run(
         return "fine"
 
     with caplog.at_level(logging.ERROR, logger=app.logger.name):
-        rv = app.test_client().get("/")
+        rv = make_client(app).get("/")
     assert rv.data == b"fine"
     assert calls == ["request broken", "request first", "app broken", "app first"]
     messages = [r.getMessage() for r in caplog.records]
@@ -248,7 +255,7 @@ def test_teardown_appcontext_for_app_context_alone(app: Erlen) -> None:
     assert seen == [None]
 
 
-def test_async_hooks_under_wsgi(app: Erlen) -> None:
+def test_async_hooks(app: Erlen, make_client: MakeClient) -> None:
     order: list[str] = []
 
     @app.before_request
@@ -270,13 +277,13 @@ def test_async_hooks_under_wsgi(app: Erlen) -> None:
         order.append("view")
         return "async"
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.data == b"async"
     assert rv.headers["X-Async"] == "1"
     assert order == ["before", "view", "after", "teardown"]
 
 
-def test_url_value_preprocessor_and_url_defaults(app: Erlen) -> None:
+def test_url_value_preprocessor_and_url_defaults(app: Erlen, make_client: MakeClient) -> None:
     @app.url_defaults
     def add_language(endpoint: str, values: dict[str, Any]) -> None:
         if "lang_code" in values or not app.url_map.is_endpoint_expecting(endpoint, "lang_code"):
@@ -296,12 +303,12 @@ def test_url_value_preprocessor_and_url_defaults(app: Erlen) -> None:
     def about() -> str:
         return f"about in {g.lang_code}"
 
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/de/").data == b"/de/about"
     assert client.get("/fr/about").data == b"about in fr"
 
 
-def test_context_processor(app: Erlen) -> None:
+def test_context_processor(app: Erlen, make_client: MakeClient) -> None:
     @app.context_processor
     def inject_user() -> dict[str, str]:
         return {"user": "alice", "title": "from processor"}
@@ -310,7 +317,7 @@ def test_context_processor(app: Erlen) -> None:
     def index() -> str:
         return render_template_string("{{ user }}|{{ title }}", title="explicit")
 
-    assert app.test_client().get("/").data == b"alice|explicit"
+    assert make_client(app).get("/").data == b"alice|explicit"
 
 
 def test_template_filter_global_test(app: Erlen) -> None:
@@ -331,12 +338,12 @@ def test_template_filter_global_test(app: Erlen) -> None:
     assert out == "HI! 42 True"
 
 
-def test_setup_after_first_request_is_refused(app: Erlen) -> None:
+def test_setup_after_first_request_is_refused(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> str:
         return "ok"
 
-    app.test_client().get("/")
+    make_client(app).get("/")
     with pytest.raises(AssertionError, match="The setup method 'route' can no longer be called"):
 
         @app.route("/late")
@@ -351,7 +358,7 @@ def test_setup_after_first_request_is_refused(app: Erlen) -> None:
         app.add_url_rule("/x", "x", lambda: "x")
 
 
-def test_registration_before_first_request_is_seen(app: Erlen) -> None:
+def test_registration_before_first_request_is_seen(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> str:
         return "ok"
@@ -363,4 +370,4 @@ def test_registration_before_first_request_is_seen(app: Erlen) -> None:
     def late_but_before_first_request() -> str:
         return "hooked"
 
-    assert app.test_client().get("/").data == b"hooked"
+    assert make_client(app).get("/").data == b"hooked"

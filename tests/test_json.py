@@ -10,7 +10,7 @@ import json
 import math
 import uuid
 from collections import OrderedDict, defaultdict, namedtuple
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
@@ -24,7 +24,11 @@ import erlen.json as ejson
 from erlen.globals import _cv_app
 from erlen.json import provider as provider_module
 from erlen.json.provider import DefaultJSONProvider, JSONProvider, _fast_dumps, _fast_loads
+from erlen.testing import ErlenClient
 from erlen.wrappers import Response
+
+#: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
+MakeClient = Callable[..., ErlenClient]
 
 # --- a minimal stand-in app and context -----------------------------------------------------
 
@@ -755,28 +759,28 @@ def test_app_json_is_the_default_provider(real_app: Any) -> None:
     assert isinstance(real_app.json, DefaultJSONProvider)
 
 
-def test_jsonify_in_a_view(real_app: Any) -> None:
-    rv = real_app.test_client().get("/jsonify")
+def test_jsonify_in_a_view(real_app: Any, make_client: MakeClient) -> None:
+    rv = make_client(real_app).get("/jsonify")
     assert rv.status_code == 200
     assert rv.headers["Content-Type"] == "application/json"
     assert rv.data == b'{"key":"value","when":"Wed, 01 May 2024 00:00:00 GMT"}\n'
 
 
-def test_dict_return_value_uses_the_provider(real_app: Any) -> None:
+def test_dict_return_value_uses_the_provider(real_app: Any, make_client: MakeClient) -> None:
     real_app.json.sort_keys = False
-    rv = real_app.test_client().get("/dict")
+    rv = make_client(real_app).get("/dict")
     assert rv.data == b'{"b":1,"a":["1.5"]}\n'
 
 
-def test_debug_mode_indents(real_app: Any) -> None:
+def test_debug_mode_indents(real_app: Any, make_client: MakeClient) -> None:
     real_app.debug = True
-    assert real_app.test_client().get("/dict").data == (
+    assert make_client(real_app).get("/dict").data == (
         b'{\n  "a": [\n    "1.5"\n  ],\n  "b": 1\n}\n'
     )
 
 
-def test_request_json_goes_through_the_provider(real_app: Any) -> None:
-    rv = real_app.test_client().post("/echo", json={"z": [1, 2**70], "a": "é"})
+def test_request_json_goes_through_the_provider(real_app: Any, make_client: MakeClient) -> None:
+    rv = make_client(real_app).post("/echo", json={"z": [1, 2**70], "a": "é"})
     assert rv.status_code == 200
     assert json.loads(rv.data) == {"z": [1, 2**70], "a": "é"}
 
@@ -784,8 +788,8 @@ def test_request_json_goes_through_the_provider(real_app: Any) -> None:
 @pytest.mark.parametrize(
     "body", [b"{not json", b"[1,", b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe\xfa"]
 )
-def test_bad_request_json_is_a_400(real_app: Any, body: bytes) -> None:
-    rv = real_app.test_client().post("/echo", data=body, content_type="application/json")
+def test_bad_request_json_is_a_400(real_app: Any, body: bytes, make_client: MakeClient) -> None:
+    rv = make_client(real_app).post("/echo", data=body, content_type="application/json")
     assert rv.status_code == 400
 
 

@@ -12,6 +12,11 @@ from typing import Any
 
 import pytest
 
+from erlen.testing import ErlenClient
+
+#: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
+MakeClient = Callable[..., ErlenClient]
+
 SIGNALS = [
     "appcontext_pushed",
     "request_started",
@@ -118,10 +123,15 @@ def without_session_save(events: list[str]) -> list[str]:
     return [e for e in events if e != "save_session"]
 
 
-def run(framework: str, url: str) -> tuple[int, list[str]]:
+def run(framework: str, url: str, protocol: str = "wsgi") -> tuple[int, list[str]]:
+    """Request ``url``; erlen over ``protocol`` ("wsgi" or "asgi"), Flask over WSGI."""
     app, events, disconnect = build(framework)
     try:
-        response = app.test_client().get(url)
+        if framework == "flask":
+            client = app.test_client()
+        else:
+            client = app.test_client(asgi=protocol == "asgi")
+        response = client.get(url)
         return response.status_code, events
     finally:
         disconnect()
@@ -195,40 +205,40 @@ SHORT_CIRCUIT = [
 ]
 
 
-def test_normal_request() -> None:
-    status, events = run("erlen", "/view")
+def test_normal_request(protocol: str) -> None:
+    status, events = run("erlen", "/view", protocol)
     assert status == 200
     assert events == NORMAL
 
 
-def test_view_raises_a_handled_error() -> None:
-    status, events = run("erlen", "/view?fail=handled")
+def test_view_raises_a_handled_error(protocol: str) -> None:
+    status, events = run("erlen", "/view?fail=handled", protocol)
     assert status == 400
     assert events == HANDLED
 
 
-def test_view_raises_an_unhandled_error() -> None:
-    status, events = run("erlen", "/view?fail=unhandled")
+def test_view_raises_an_unhandled_error(protocol: str) -> None:
+    status, events = run("erlen", "/view?fail=unhandled", protocol)
     assert status == 500
     assert events == UNHANDLED
 
 
-def test_before_request_short_circuits() -> None:
-    status, events = run("erlen", "/view?short=1")
+def test_before_request_short_circuits(protocol: str) -> None:
+    status, events = run("erlen", "/view?short=1", protocol)
     assert status == 200
     assert events == SHORT_CIRCUIT
 
 
 @pytest.mark.parametrize("url", ["/view", "/view?fail=handled", "/view?short=1"])
-def test_same_order_as_flask(url: str) -> None:
-    erlen_status, erlen_events = run("erlen", url)
+def test_same_order_as_flask(url: str, protocol: str) -> None:
+    erlen_status, erlen_events = run("erlen", url, protocol)
     flask_status, flask_events = run("flask", url)
     assert erlen_status == flask_status
     assert without_session_save(erlen_events) == without_session_save(flask_events)
 
 
-def test_unhandled_differs_from_flask_only_by_after_request() -> None:
-    erlen_status, erlen_events = run("erlen", "/view?fail=unhandled")
+def test_unhandled_differs_from_flask_only_by_after_request(protocol: str) -> None:
+    erlen_status, erlen_events = run("erlen", "/view?fail=unhandled", protocol)
     flask_status, flask_events = run("flask", "/view?fail=unhandled")
     assert erlen_status == flask_status == 500
     without_after = [e for e in flask_events if e not in {"after_request", "after_this_request"}]
@@ -236,8 +246,8 @@ def test_unhandled_differs_from_flask_only_by_after_request() -> None:
     assert "save_session" in erlen_events
 
 
-def test_unmatched_url_runs_app_hooks() -> None:
-    status, events = run("erlen", "/missing")
+def test_unmatched_url_runs_app_hooks(protocol: str) -> None:
+    status, events = run("erlen", "/missing", protocol)
     flask_status, flask_events = run("flask", "/missing")
     assert status == flask_status == 404
     assert events == without_session_save(flask_events)
@@ -256,7 +266,7 @@ def test_unmatched_url_runs_app_hooks() -> None:
     ]
 
 
-def test_before_first_request_runs_before_request_started() -> None:
+def test_before_first_request_runs_before_request_started(make_client: MakeClient) -> None:
     import erlen
     from erlen import signals
 
@@ -277,7 +287,7 @@ def test_before_first_request_runs_before_request_started() -> None:
 
     signals.request_started.connect(started, app)
     try:
-        client = app.test_client()
+        client = make_client(app)
         client.get("/")
         client.get("/")
     finally:
@@ -291,7 +301,9 @@ def test_before_first_request_runs_before_request_started() -> None:
     ]
 
 
-def test_signals_without_receivers_cost_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_signals_without_receivers_cost_nothing(
+    monkeypatch: pytest.MonkeyPatch, make_client: MakeClient
+) -> None:
     import erlen
     from erlen import signals
 
@@ -307,11 +319,11 @@ def test_signals_without_receivers_cost_nothing(monkeypatch: pytest.MonkeyPatch)
         # Receivers other tests connected may linger until collected.
         monkeypatch.setattr(signal, "receivers", {})
         monkeypatch.setattr(signal, "send", lambda *a, _n=name, **k: sent.append(_n))
-    assert app.test_client().get("/").data == b"ok"
+    assert make_client(app).get("/").data == b"ok"
     assert sent == []
 
 
-def test_signal_arguments() -> None:
+def test_signal_arguments(make_client: MakeClient) -> None:
     import erlen
     from erlen import signals
 
@@ -337,13 +349,13 @@ def test_signal_arguments() -> None:
     for signal, receiver in pairs:
         signal.connect(receiver, app)
     try:
-        response = app.test_client().get("/")
+        response = make_client(app).get("/")
         assert got["request_finished"]["response"].status_code == 200
         assert response.status_code == 200
         assert got["request_tearing_down"] == {"exc": None}
         assert got["appcontext_tearing_down"] == {"exc": None}
         assert got["request_started"] == {}
-        app.test_client().get("/fail")
+        make_client(app).get("/fail")
         assert isinstance(got["got_request_exception"]["exception"], ValueError)
         assert isinstance(got["request_tearing_down"]["exc"], ValueError)
     finally:
@@ -351,7 +363,7 @@ def test_signal_arguments() -> None:
             signal.disconnect(receiver)
 
 
-def test_async_signal_receiver_under_wsgi() -> None:
+def test_async_signal_receiver(make_client: MakeClient) -> None:
     import erlen
     from erlen import signals
 
@@ -367,7 +379,7 @@ def test_async_signal_receiver_under_wsgi() -> None:
 
     signals.request_finished.connect(receive, app)
     try:
-        app.test_client().get("/")
+        make_client(app).get("/")
     finally:
         signals.request_finished.disconnect(receive)
     assert seen == [200]

@@ -10,6 +10,7 @@ say it does.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +32,15 @@ from erlen import (
     signals,
     url_for,
 )
+from erlen.testing import ErlenClient
+
+#: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
+MakeClient = Callable[..., ErlenClient]
 
 # -- §2.1 routing ------------------------------------------------------------------------
 
 
-def test_2_1_1_route() -> None:
+def test_2_1_1_route(make_client: MakeClient) -> None:
     app = Erlen(__name__)
 
     @app.route("/")
@@ -46,12 +51,14 @@ def test_2_1_1_route() -> None:
     def hello() -> str:
         return "Hello, World"
 
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/").data == b"Index Page"
     assert client.get("/hello").data == b"Hello, World"
 
 
-def test_2_1_2_blueprint_with_prefix_and_error_handler(tmp_path: Path) -> None:
+def test_2_1_2_blueprint_with_prefix_and_error_handler(
+    tmp_path: Path, make_client: MakeClient
+) -> None:
     (tmp_path / "templates" / "auth").mkdir(parents=True)
     (tmp_path / "templates" / "auth" / "404.html").write_text("auth: page not found")
     (tmp_path / "templates" / "auth" / "login.html").write_text("auth: login form")
@@ -79,7 +86,7 @@ def test_2_1_2_blueprint_with_prefix_and_error_handler(tmp_path: Path) -> None:
     app = Erlen(__name__, root_path=str(tmp_path))
     app.register_blueprint(auth_bp, url_prefix="/auth")
 
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/auth/login").data == b"auth: login form"
     rv = client.get("/auth/logout")
     assert rv.status_code == 302
@@ -95,7 +102,7 @@ def test_2_1_2_blueprint_with_prefix_and_error_handler(tmp_path: Path) -> None:
     assert client.get("/unknown").status_code == 404
 
 
-def test_2_1_3_variable_rules() -> None:
+def test_2_1_3_variable_rules(make_client: MakeClient) -> None:
     app = Erlen(__name__)
 
     @app.route("/user/<username>")
@@ -113,7 +120,7 @@ def test_2_1_3_variable_rules() -> None:
         # show the subpath after /path/
         return "Subpath %s" % escape(subpath)  # noqa: UP031
 
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/user/john").data == b"User john"
     assert client.get("/user/%3Cb%3E").data == b"User &lt;b&gt;"
     assert client.get("/post/42").data == b"Post 42"
@@ -122,14 +129,14 @@ def test_2_1_3_variable_rules() -> None:
     assert client.get("/path/a/b/c.txt").data == b"Subpath a/b/c.txt"
 
 
-def test_2_1_3_converter_table() -> None:
+def test_2_1_3_converter_table(make_client: MakeClient) -> None:
     app = Erlen(__name__)
     app.add_url_rule("/s/<string:v>", "s", lambda v: f"string {v}")
     app.add_url_rule("/i/<int:v>", "i", lambda v: f"int {v!r}")
     app.add_url_rule("/f/<float:v>", "f", lambda v: f"float {v!r}")
     app.add_url_rule("/p/<path:v>", "p", lambda v: f"path {v}")
     app.add_url_rule("/u/<uuid:v>", "u", lambda v: f"uuid {v.hex}")
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/s/abc").data == b"string abc"
     assert client.get("/s/a/b").status_code == 404
     assert client.get("/i/7").data == b"int 7"
@@ -142,7 +149,7 @@ def test_2_1_3_converter_table() -> None:
     assert client.get("/u/not-a-uuid").status_code == 404
 
 
-def test_2_1_4_http_methods() -> None:
+def test_2_1_4_http_methods(make_client: MakeClient) -> None:
     app = Erlen(__name__)
 
     def do_the_login() -> str:
@@ -158,13 +165,13 @@ def test_2_1_4_http_methods() -> None:
         else:
             return show_the_login_form()
 
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/login").data == b"the login form"
     assert client.post("/login").data == b"doing the login"
     assert client.delete("/login").status_code == 405
 
 
-def test_2_1_5_redirects() -> None:
+def test_2_1_5_redirects(make_client: MakeClient) -> None:
     app = Erlen(__name__)
 
     # 外部路由
@@ -193,7 +200,7 @@ def test_2_1_5_redirects() -> None:
     def go_back() -> Any:
         return redirect(request.referrer or url_for("index"))
 
-    client = app.test_client()
+    client = make_client(app)
     rv = client.get("/external")
     assert rv.status_code == 302
     assert rv.headers["Location"] == "https://www.baidu.com"
@@ -206,7 +213,7 @@ def test_2_1_5_redirects() -> None:
     assert client.get("/back").headers["Location"] == "/"
 
 
-def test_2_1_6_abort() -> None:
+def test_2_1_6_abort(make_client: MakeClient) -> None:
     app = Erlen(__name__)
     reached: list[str] = []
 
@@ -222,7 +229,7 @@ def test_2_1_6_abort() -> None:
         abort(401)
         this_is_never_executed()
 
-    client = app.test_client()
+    client = make_client(app)
     rv = client.get("/")
     assert rv.status_code == 302
     assert rv.headers["Location"] == "/login"
@@ -309,8 +316,8 @@ def request_app() -> Erlen:
     return app
 
 
-def test_2_2_2_method_and_query(request_app: Erlen) -> None:
-    client = request_app.test_client()
+def test_2_2_2_method_and_query(request_app: Erlen, make_client: MakeClient) -> None:
+    client = make_client(request_app)
     assert client.get("/method").data == b"This request was made using GET"
     assert client.post("/method").data == b"This request was made using POST"
     assert client.get("/query").data == b"Hello, Anonymous! Your age is 0."
@@ -318,15 +325,15 @@ def test_2_2_2_method_and_query(request_app: Erlen) -> None:
     assert client.get("/query?name=Li%20Lei&age=18").data == b"Hello, Li Lei! Your age is 18."
 
 
-def test_2_2_2_form(request_app: Erlen) -> None:
-    client = request_app.test_client()
+def test_2_2_2_form(request_app: Erlen, make_client: MakeClient) -> None:
+    client = make_client(request_app)
     rv = client.post("/form", data={"username": "john", "password": "s3cret"})
     assert rv.data == b"Username: john, Password: s3cret"
     assert client.post("/form", data={}).data == b"Username: None, Password: None"
 
 
-def test_2_2_2_json(request_app: Erlen) -> None:
-    client = request_app.test_client()
+def test_2_2_2_json(request_app: Erlen, make_client: MakeClient) -> None:
+    client = make_client(request_app)
     rv = client.post("/api/data", json={"name": "Alice", "age": 30})
     assert rv.data == b"Received data: Alice, 30"
     rv = client.post("/api/data", data="{bad", content_type="application/json")
@@ -335,10 +342,12 @@ def test_2_2_2_json(request_app: Erlen) -> None:
     assert rv.status_code == 415
 
 
-def test_2_2_2_upload(request_app: Erlen, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_2_2_2_upload(
+    request_app: Erlen, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_client: MakeClient
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "uploads").mkdir()
-    client = request_app.test_client()
+    client = make_client(request_app)
     assert client.post("/upload", data={}).data == b"No file uploaded."
     rv = client.post("/upload", data={"file": (io.BytesIO(b""), "")})
     assert rv.data == b"No file selected."
@@ -347,8 +356,8 @@ def test_2_2_2_upload(request_app: Erlen, tmp_path: Path, monkeypatch: pytest.Mo
     assert (tmp_path / "uploads" / "report.txt").read_bytes() == b"hello file"
 
 
-def test_2_2_2_headers_and_cookies(request_app: Erlen) -> None:
-    client = request_app.test_client()
+def test_2_2_2_headers_and_cookies(request_app: Erlen, make_client: MakeClient) -> None:
+    client = make_client(request_app)
     rv = client.get("/", headers={"User-Agent": "Mozilla/5.0 (test)"})
     assert rv.data == b"Your User-Agent is Mozilla/5.0 (test)"
     client.set_cookie("username", "alice")
@@ -360,7 +369,7 @@ def test_2_2_2_headers_and_cookies(request_app: Erlen) -> None:
 # -- §2.3 responses ------------------------------------------------------------------------
 
 
-def test_2_3_response_types(tmp_path: Path) -> None:
+def test_2_3_response_types(tmp_path: Path, make_client: MakeClient) -> None:
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "index.html").write_text("<h1>{{ 'index' }}</h1>")
     (tmp_path / "file.txt").write_text("file contents")
@@ -394,7 +403,7 @@ def test_2_3_response_types(tmp_path: Path) -> None:
     def as_file() -> Response:
         return send_file("file.txt")
 
-    client = app.test_client()
+    client = make_client(app)
     expected = {
         "/str": ("text/html", b"Hello"),
         "/dict": ("application/json", None),
@@ -419,6 +428,7 @@ def test_2_3_response_types(tmp_path: Path) -> None:
 
 def test_2_5_request_finished_and_got_request_exception(
     capsys: pytest.CaptureFixture[str],
+    make_client: MakeClient,
 ) -> None:
     from erlen import got_request_exception, request_finished
 
@@ -443,7 +453,7 @@ def test_2_5_request_finished_and_got_request_exception(
         def boom() -> str:
             raise RuntimeError("kaboom")
 
-        client = app.test_client()
+        client = make_client(app)
         client.get("/")
         assert capsys.readouterr().out == "Request finished with status 200\n"
         assert client.get("/boom").status_code == 500
@@ -497,7 +507,9 @@ def test_2_6_1_manual_request_context() -> None:
         assert dict(session) == {}
 
 
-def test_2_6_1_request_and_session_objects(capsys: pytest.CaptureFixture[str]) -> None:
+def test_2_6_1_request_and_session_objects(
+    capsys: pytest.CaptureFixture[str], make_client: MakeClient
+) -> None:
     app = Erlen(__name__)
     app.secret_key = "slsdaljdljdlj"
 
@@ -517,7 +529,7 @@ def test_2_6_1_request_and_session_objects(capsys: pytest.CaptureFixture[str]) -
     def whoami() -> str:
         return str(session.get("user_id"))
 
-    client = app.test_client()
+    client = make_client(app)
     client.get("/login")
     assert client.get("/whoami").data == b"123"
     assert client.get("/logout", headers={"X-Trace": "t1"}).data == b"Logged out!"
@@ -550,7 +562,7 @@ def test_2_6_2_app_context() -> None:
 # -- §2.7 lifecycle and §2.8 hooks ----------------------------------------------------------------
 
 
-def test_2_7_request_lifecycle_simplified() -> None:
+def test_2_7_request_lifecycle_simplified(make_client: MakeClient) -> None:
     # 请求到达 -> before_request -> view -> after_request -> 销毁
     app = Erlen(__name__)
     steps: list[str] = []
@@ -570,11 +582,11 @@ def test_2_7_request_lifecycle_simplified() -> None:
     def destroy(exc: BaseException | None) -> None:
         steps.append("teardown_request")
 
-    app.test_client().get("/")
+    make_client(app).get("/")
     assert steps == ["before_request", "view", "after_request", "teardown_request"]
 
 
-def test_2_8_hooks(capsys: pytest.CaptureFixture[str]) -> None:
+def test_2_8_hooks(capsys: pytest.CaptureFixture[str], make_client: MakeClient) -> None:
     app = Erlen(__name__)
     app.secret_key = "secret"
 
@@ -606,7 +618,7 @@ def test_2_8_hooks(capsys: pytest.CaptureFixture[str]) -> None:
     def dashboard() -> str:
         return "dashboard"
 
-    client = app.test_client()
+    client = make_client(app)
     rv = client.get("/dashboard")
     assert rv.status_code == 302
     assert rv.headers["Location"] == "/login"

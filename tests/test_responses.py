@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -10,6 +10,10 @@ from erlen import Erlen, Response, abort, jsonify, make_response, redirect, requ
 from erlen.http.datastructures import Headers
 from erlen.http.exceptions import NotFound
 from erlen.http.response import Response as BaseResponse
+from erlen.testing import ErlenClient
+
+#: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
+MakeClient = Callable[..., ErlenClient]
 
 
 @pytest.fixture
@@ -19,39 +23,39 @@ def app() -> Erlen:
     return app
 
 
-def test_str_is_html(app: Erlen) -> None:
+def test_str_is_html(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> str:
         return "Hello"
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.status_code == 200
     assert rv.data == b"Hello"
     assert rv.headers["Content-Type"] == "text/html; charset=utf-8"
     assert rv.headers["Content-Length"] == "5"
 
 
-def test_non_ascii_str_is_utf8(app: Erlen) -> None:
+def test_non_ascii_str_is_utf8(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> str:
         return "操作成功"
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.data == "操作成功".encode()
     assert rv.headers["Content-Length"] == str(len("操作成功".encode()))
 
 
-def test_bytes(app: Erlen) -> None:
+def test_bytes(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> bytes:
         return b"\x00\xffraw"
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.data == b"\x00\xffraw"
     assert rv.mimetype == "text/html"
 
 
-def test_dict_and_list_are_json(app: Erlen) -> None:
+def test_dict_and_list_are_json(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/dict")
     def as_dict() -> dict[str, int]:
         return {"key": 1}
@@ -60,7 +64,7 @@ def test_dict_and_list_are_json(app: Erlen) -> None:
     def as_list() -> list[int]:
         return [1, 2, 3]
 
-    client = app.test_client()
+    client = make_client(app)
     rv = client.get("/dict")
     assert rv.mimetype == "application/json"
     assert rv.json == {"key": 1}
@@ -69,17 +73,17 @@ def test_dict_and_list_are_json(app: Erlen) -> None:
     assert rv.json == [1, 2, 3]
 
 
-def test_jsonify(app: Erlen) -> None:
+def test_jsonify(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> Response:
         return jsonify({"key": "value"})
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.mimetype == "application/json"
     assert rv.json == {"key": "value"}
 
 
-def test_generator_is_streamed(app: Erlen) -> None:
+def test_generator_is_streamed(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> Iterator[str]:
         def generate() -> Iterator[str]:
@@ -89,12 +93,12 @@ def test_generator_is_streamed(app: Erlen) -> None:
 
         return generate()
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.data == b"abc"
     assert "Content-Length" not in rv.headers
 
 
-def test_response_with_generator_and_mimetype(app: Erlen) -> None:
+def test_response_with_generator_and_mimetype(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> Response:
         def generate() -> Iterator[str]:
@@ -103,12 +107,12 @@ def test_response_with_generator_and_mimetype(app: Erlen) -> None:
 
         return Response(generate(), mimetype="text/plain")
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.data == b"1,2\n3,4\n"
     assert rv.headers["Content-Type"] == "text/plain; charset=utf-8"
 
 
-def test_response_object_is_used_as_is(app: Erlen) -> None:
+def test_response_object_is_used_as_is(app: Erlen, make_client: MakeClient) -> None:
     created: list[Response] = []
 
     @app.route("/")
@@ -122,13 +126,13 @@ def test_response_object_is_used_as_is(app: Erlen) -> None:
         assert response is created[0]
         return response
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.status_code == 201
     assert rv.headers["X-A"] == "b"
     assert rv.data == b"made"
 
 
-def test_toolkit_response_is_converted(app: Erlen) -> None:
+def test_toolkit_response_is_converted(app: Erlen, make_client: MakeClient) -> None:
     seen: list[type] = []
 
     @app.route("/")
@@ -140,7 +144,7 @@ def test_toolkit_response_is_converted(app: Erlen) -> None:
         seen.append(type(response))
         return response
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.status_code == 202
     assert rv.data == b"plain"
     assert seen == [app.response_class]
@@ -158,83 +162,85 @@ def test_toolkit_response_is_converted(app: Erlen) -> None:
         (("body", 418, [("X-Test", "5")]), 418, "5"),
     ],
 )
-def test_tuples(app: Erlen, value: tuple[object, ...], status: int, header: str | None) -> None:
+def test_tuples(
+    app: Erlen, value: tuple[object, ...], status: int, header: str | None, make_client: MakeClient
+) -> None:
     @app.route("/")
     def index() -> object:
         return value
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.status_code == status
     assert rv.data == b"body"
     assert rv.headers.get("X-Test") == header
 
 
-def test_tuple_with_dict_body_and_status(app: Erlen) -> None:
+def test_tuple_with_dict_body_and_status(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> object:
         return {"error": "nope"}, 400
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.status_code == 400
     assert rv.json == {"error": "nope"}
 
 
-def test_tuple_headers_replace_existing(app: Erlen) -> None:
+def test_tuple_headers_replace_existing(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> object:
         return Response("x", headers={"X-A": "old"}), {"X-A": "new"}
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.headers.getlist("X-A") == ["new"]
 
 
-def test_tuple_status_overrides_response_status(app: Erlen) -> None:
+def test_tuple_status_overrides_response_status(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> object:
         return Response("x", status=200), 203
 
-    assert app.test_client().get("/").status_code == 203
+    assert make_client(app).get("/").status_code == 203
 
 
-def test_none_is_a_type_error_naming_the_view(app: Erlen) -> None:
+def test_none_is_a_type_error_naming_the_view(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def forgot_return() -> None:
         pass
 
     with pytest.raises(TypeError, match="'forgot_return' did not return a valid response"):
-        app.test_client().get("/")
+        make_client(app).get("/")
 
 
-def test_unsupported_type_names_the_view(app: Erlen) -> None:
+def test_unsupported_type_names_the_view(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def bad() -> object:
         return 42
 
     with pytest.raises(TypeError, match=r"'bad'.*but it\s+was a int"):
-        app.test_client().get("/")
+        make_client(app).get("/")
 
 
-def test_bad_tuple_length(app: Erlen) -> None:
+def test_bad_tuple_length(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def bad() -> object:
         return "a", 200, {}, "extra"
 
     with pytest.raises(TypeError, match="did not return a valid response tuple"):
-        app.test_client().get("/")
+        make_client(app).get("/")
 
 
-def test_type_error_is_a_500_when_not_testing(app: Erlen) -> None:
+def test_type_error_is_a_500_when_not_testing(app: Erlen, make_client: MakeClient) -> None:
     app.testing = False
 
     @app.route("/")
     def forgot_return() -> None:
         pass
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.status_code == 500
 
 
-def test_make_response_helper(app: Erlen) -> None:
+def test_make_response_helper(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> Response:
         response = make_response("made", 201)
@@ -245,7 +251,7 @@ def test_make_response_helper(app: Erlen) -> None:
     def empty() -> Response:
         return make_response()
 
-    client = app.test_client()
+    client = make_client(app)
     rv = client.get("/")
     assert rv.status_code == 201
     assert rv.headers["X-Parachutes"] == "parachutes are cool"
@@ -262,7 +268,7 @@ def test_make_response_accepts_dict(app: Erlen) -> None:
         assert rv.headers["X-Y"] == "z"
 
 
-def test_redirect(app: Erlen) -> None:
+def test_redirect(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/go")
     def go() -> Response:
         return redirect("/there")
@@ -271,7 +277,7 @@ def test_redirect(app: Erlen) -> None:
     def go301() -> Response:
         return redirect("https://www.baidu.com", 301)
 
-    client = app.test_client()
+    client = make_client(app)
     rv = client.get("/go")
     assert rv.status_code == 302
     assert rv.headers["Location"] == "/there"
@@ -296,32 +302,32 @@ def test_redirect_outside_app_context() -> None:
     assert rv.headers["Location"] == "/elsewhere"
 
 
-def test_abort_with_response(app: Erlen) -> None:
+def test_abort_with_response(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> str:
         abort(Response("custom", status=409))
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.status_code == 409
     assert rv.data == b"custom"
 
 
-def test_http_exception_returned_from_view(app: Erlen) -> None:
+def test_http_exception_returned_from_view(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> NotFound:
         return NotFound("gone fishing")
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.status_code == 404
     assert b"gone fishing" in rv.data
 
 
-def test_head_has_no_body(app: Erlen) -> None:
+def test_head_has_no_body(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> str:
         return "content"
 
-    rv = app.test_client().head("/")
+    rv = make_client(app).head("/")
     assert rv.status_code == 200
     assert rv.data == b""
     assert rv.headers["Content-Length"] == "7"
@@ -332,7 +338,7 @@ def test_response_class_default_mimetype() -> None:
     assert Response("x", mimetype="text/plain").mimetype == "text/plain"
 
 
-def test_custom_response_class() -> None:
+def test_custom_response_class(make_client: MakeClient) -> None:
     class MyResponse(Response):
         default_mimetype = "text/plain"
 
@@ -343,7 +349,7 @@ def test_custom_response_class() -> None:
     def index() -> str:
         return "hi"
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.headers["Content-Type"] == "text/plain; charset=utf-8"
 
 
@@ -354,9 +360,9 @@ def test_max_cookie_size_from_config(app: Erlen) -> None:
     assert Response().max_cookie_size == 4093
 
 
-def test_request_args_in_view(app: Erlen) -> None:
+def test_request_args_in_view(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/query")
     def query() -> str:
         return request.args.get("q", "none")
 
-    assert app.test_client().get("/query?q=x+y").data == b"x y"
+    assert make_client(app).get("/query?q=x+y").data == b"x y"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,10 @@ from erlen.templating import (
     stream_template,
     stream_template_string,
 )
+from erlen.testing import ErlenClient
+
+#: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
+MakeClient = Callable[..., ErlenClient]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -37,13 +42,13 @@ def app() -> Erlen:
     return app
 
 
-def test_notes_xss_example_escapes_user_input(app: Erlen) -> None:
+def test_notes_xss_example_escapes_user_input(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> str:
         user_input = "<script>alert('XSS')</script>"
         return render_template("index.html", user_input=user_input)
 
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.status_code == 200
     assert rv.mimetype == "text/html"
     assert rv.text == (
@@ -52,13 +57,13 @@ def test_notes_xss_example_escapes_user_input(app: Erlen) -> None:
     assert "<script>" not in rv.text
 
 
-def test_notes_markup_example_is_not_escaped(app: Erlen) -> None:
+def test_notes_markup_example_is_not_escaped(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> str:
         user_input = "<strong>Safe content</strong>"
         return render_template("index.html", user_input=Markup(user_input))
 
-    assert app.test_client().get("/").text.endswith("--> <strong>Safe content</strong>")
+    assert make_client(app).get("/").text.endswith("--> <strong>Safe content</strong>")
 
 
 def test_render_template_string_autoescapes(app: Erlen) -> None:
@@ -96,7 +101,7 @@ def test_select_jinja_autoescape(filename: str | None, escaped: bool) -> None:
     assert select_jinja_autoescape(filename) is escaped
 
 
-def test_request_session_g_config_url_for_in_templates(app: Erlen) -> None:
+def test_request_session_g_config_url_for_in_templates(app: Erlen, make_client: MakeClient) -> None:
     app.config["APP_NAME"] = "Erlen Test"
 
     @app.route("/page")
@@ -105,22 +110,24 @@ def test_request_session_g_config_url_for_in_templates(app: Erlen) -> None:
         g.user = "grace"
         return render_template("globals.html")
 
-    rv = app.test_client().get("/page")
+    rv = make_client(app).get("/page")
     assert rv.text == "/page|&lt;ada&gt;|grace|Erlen Test|/page"
 
 
-def test_untouched_session_is_not_opened_by_rendering(app: Erlen) -> None:
+def test_untouched_session_is_not_opened_by_rendering(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> str:
         return render_template_string("{{ 1 + 1 }}")
 
-    rv = app.test_client().get("/", headers={"Cookie": "session=garbage"})
+    rv = make_client(app).get("/", headers={"Cookie": "session=garbage"})
     assert rv.text == "2"
     assert "Vary" not in rv.headers
     assert rv.headers.getlist("Set-Cookie") == []
 
 
-def test_session_global_in_template_opens_session_lazily(app: Erlen) -> None:
+def test_session_global_in_template_opens_session_lazily(
+    app: Erlen, make_client: MakeClient
+) -> None:
     @app.route("/set")
     def set_() -> str:
         session["name"] = "lin"
@@ -130,7 +137,7 @@ def test_session_global_in_template_opens_session_lazily(app: Erlen) -> None:
     def index() -> str:
         return render_template_string("{{ session.name }}")
 
-    client = app.test_client()
+    client = make_client(app)
     client.get("/set")
     rv = client.get("/")
     assert rv.text == "lin"
@@ -152,7 +159,7 @@ def test_default_context_processor_outside_request(app: Erlen) -> None:
         assert set(_default_template_ctx_processor()) == {"g", "request", "session"}
 
 
-def test_context_processors_app_and_blueprint(app: Erlen) -> None:
+def test_context_processors_app_and_blueprint(app: Erlen, make_client: MakeClient) -> None:
     bp = Blueprint("bp", __name__)
 
     @app.context_processor
@@ -173,12 +180,12 @@ def test_context_processors_app_and_blueprint(app: Erlen) -> None:
         return render_template("ctx.html", shadow="view")
 
     app.register_blueprint(bp)
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/app").text == "app|none|processor"
     assert client.get("/bp").text == "app|&lt;bp&gt;|view"
 
 
-def test_template_rendered_and_before_render_signals(app: Erlen) -> None:
+def test_template_rendered_and_before_render_signals(app: Erlen, make_client: MakeClient) -> None:
     events: list[tuple[str, Any, str | None, dict[str, Any]]] = []
 
     def before(sender: Any, template: Any, context: dict[str, Any], **extra: Any) -> None:
@@ -196,7 +203,7 @@ def test_template_rendered_and_before_render_signals(app: Erlen) -> None:
         before_render_template.connected_to(before, app),
         template_rendered.connected_to(after, app),
     ):
-        assert app.test_client().get("/").text == "app shared"
+        assert make_client(app).get("/").text == "app shared"
         with app.test_request_context():
             assert render_template_string("{{ late }}") == "added by signal"
 
@@ -256,7 +263,7 @@ def test_explain_template_loading_logs_attempts(
     assert "the template was not found" in text
 
 
-def test_stream_template_keeps_request_context(app: Erlen) -> None:
+def test_stream_template_keeps_request_context(app: Erlen, make_client: MakeClient) -> None:
     rendered: list[str] = []
 
     def record(sender: Any, template: Any, **extra: Any) -> None:
@@ -267,7 +274,7 @@ def test_stream_template_keeps_request_context(app: Erlen) -> None:
         return app.response_class(stream_template("stream.html", items=["<a>", "b"]))
 
     with template_rendered.connected_to(record, app):
-        rv = app.test_client().get("/feed")
+        rv = make_client(app).get("/feed")
         assert rv.status_code == 200
         assert rv.text == "<li>&lt;a&gt;</li><li>b</li>/feed|/feed"
     assert rendered == ["stream.html"]

@@ -22,6 +22,8 @@ from erlen.testing import (
 )
 
 Handler = Callable[[Request], Response]
+#: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
+MakeClient = Callable[..., ErlenClient]
 
 
 def wsgi(handler: Handler) -> Callable[..., Any]:
@@ -974,8 +976,8 @@ def app() -> Erlen:
     return app
 
 
-def test_app_client_response_class(app: Erlen) -> None:
-    client = app.test_client()
+def test_app_client_response_class(app: Erlen, make_client: MakeClient) -> None:
+    client = make_client(app)
     response = client.get("/?name=ada")
     assert isinstance(response, app.response_class)
     assert isinstance(response, TestResponse)
@@ -984,13 +986,13 @@ def test_app_client_response_class(app: Erlen) -> None:
     assert response.headers["Content-Length"] == "9"
 
 
-def test_app_json_round_trip(app: Erlen) -> None:
-    response = app.test_client().get("/echo-json", json={"a": [1, "é"]})
+def test_app_json_round_trip(app: Erlen, make_client: MakeClient) -> None:
+    response = make_client(app).get("/echo-json", json={"a": [1, "é"]})
     assert response.json == {"json": {"a": [1, "é"]}}
 
 
-def test_app_login_redirect_with_session_cookie(app: Erlen) -> None:
-    client = app.test_client()
+def test_app_login_redirect_with_session_cookie(app: Erlen, make_client: MakeClient) -> None:
+    client = make_client(app)
     response = client.post("/login", data={"user": "ada"}, follow_redirects=True)
     assert response.status_code == 200
     assert response.json["user"] == "ada"
@@ -1003,14 +1005,14 @@ def test_app_login_redirect_with_session_cookie(app: Erlen) -> None:
     assert cookie.same_site == "Lax"
 
 
-def test_app_config_base_url(app: Erlen) -> None:
+def test_app_config_base_url(app: Erlen, make_client: MakeClient) -> None:
     app.config.update(SERVER_NAME="example.com:8080", PREFERRED_URL_SCHEME="https")
-    response = app.test_client().get("/me")
+    response = make_client(app).get("/me")
     assert response.json["url"] == "https://example.com:8080/me"
 
 
-def test_with_client_keeps_request_context(app: Erlen) -> None:
-    client = app.test_client()
+def test_with_client_keeps_request_context(app: Erlen, make_client: MakeClient) -> None:
+    client = make_client(app)
     torn_down: list[str] = []
 
     @app.teardown_request
@@ -1032,28 +1034,28 @@ def test_with_client_keeps_request_context(app: Erlen) -> None:
     assert not has_app_context()
 
 
-def test_with_client_session_is_readable(app: Erlen) -> None:
-    client = app.test_client()
+def test_with_client_session_is_readable(app: Erlen, make_client: MakeClient) -> None:
+    client = make_client(app)
     with client:
         client.post("/login", data={"user": "bob"})
         assert session["user"] == "bob"
     assert not has_request_context()
 
 
-def test_with_client_cannot_nest(app: Erlen) -> None:
-    client = app.test_client()
+def test_with_client_cannot_nest(app: Erlen, make_client: MakeClient) -> None:
+    client = make_client(app)
     with client:
         with pytest.raises(RuntimeError, match="nest"):
             client.__enter__()
 
 
-def test_without_with_contexts_are_popped(app: Erlen) -> None:
-    app.test_client().get("/")
+def test_without_with_contexts_are_popped(app: Erlen, make_client: MakeClient) -> None:
+    make_client(app).get("/")
     assert not has_request_context()
 
 
-def test_session_transaction_round_trip(app: Erlen) -> None:
-    client = app.test_client()
+def test_session_transaction_round_trip(app: Erlen, make_client: MakeClient) -> None:
+    client = make_client(app)
     with client.session_transaction() as sess:
         assert dict(sess) == {}
         sess["user"] = "carol"
@@ -1063,8 +1065,8 @@ def test_session_transaction_round_trip(app: Erlen) -> None:
         assert sess["user"] == "dave"
 
 
-def test_session_transaction_unchanged_keeps_cookie(app: Erlen) -> None:
-    client = app.test_client()
+def test_session_transaction_unchanged_keeps_cookie(app: Erlen, make_client: MakeClient) -> None:
+    client = make_client(app)
     client.post("/login", data={"user": "erin"})
     before = client.get_cookie("session")
     with client.session_transaction() as sess:
@@ -1075,8 +1077,8 @@ def test_session_transaction_unchanged_keeps_cookie(app: Erlen) -> None:
     assert client.get("/me").json["user"] == "erin"
 
 
-def test_session_transaction_error_does_not_save(app: Erlen) -> None:
-    client = app.test_client()
+def test_session_transaction_error_does_not_save(app: Erlen, make_client: MakeClient) -> None:
+    client = make_client(app)
     with pytest.raises(ZeroDivisionError):
         with client.session_transaction() as sess:
             sess["user"] = "mallory"
@@ -1084,12 +1086,54 @@ def test_session_transaction_error_does_not_save(app: Erlen) -> None:
     assert client.get("/me").json["user"] is None
 
 
-def test_session_transaction_without_secret_key() -> None:
+def test_session_transaction_without_secret_key(make_client: MakeClient) -> None:
     app = Erlen(__name__)
-    client = app.test_client()
+    client = make_client(app)
     with pytest.raises(RuntimeError, match=r"did not open a session.*SECRET_KEY"):
         with client.session_transaction():
             pass
+
+
+def test_test_client_protocol_switch(app: Erlen, protocol: str) -> None:
+    client = app.test_client(asgi=protocol == "asgi")
+    assert client.asgi is (protocol == "asgi")
+    response = client.get("/?name=both")
+    assert response.status_code == 200
+    assert response.text == "hello both"
+    assert response.request.path == "/"
+    client.close()
+
+
+def test_websocket_on_the_wsgi_client_is_a_clear_error(app: Erlen) -> None:
+    with pytest.raises(RuntimeError, match=r"WebSockets need the ASGI test client.*asgi=True"):
+        app.test_client().websocket("/")
+
+
+def test_public_names_of_the_testing_package() -> None:
+    import erlen.testing as testing
+    from erlen.testing.builder import EnvironBuilder as BuilderClass
+    from erlen.testing.cli import ErlenCliRunner
+    from erlen.testing.client import ClientRedirectError as RedirectErrorClass
+    from erlen.testing.cookies import Cookie
+
+    assert set(testing.__all__) >= {
+        "ClientRedirectError",
+        "Cookie",
+        "EnvironBuilder",
+        "ErlenCliRunner",
+        "ErlenClient",
+        "TestResponse",
+        "WebSocketClosed",
+        "WebSocketDenied",
+        "WebSocketTestSession",
+    }
+    for name in testing.__all__:
+        assert getattr(testing, name) is not None
+    assert testing.EnvironBuilder is BuilderClass
+    assert testing.ClientRedirectError is RedirectErrorClass
+    assert testing.ErlenCliRunner is ErlenCliRunner
+    assert testing.Cookie is Cookie
+    assert testing.PRESERVE_CONTEXT_KEY == "erlen.preserve_context"
 
 
 def test_test_request_context_uses_builder(app: Erlen) -> None:
@@ -1099,8 +1143,8 @@ def test_test_request_context_uses_builder(app: Erlen) -> None:
         assert request.get_json() == {"k": "v"}
 
 
-def test_app_under_script_root(app: Erlen) -> None:
-    response = app.test_client().get("/me", base_url="http://localhost/mounted")
+def test_app_under_script_root(app: Erlen, make_client: MakeClient) -> None:
+    response = make_client(app).get("/me", base_url="http://localhost/mounted")
     assert response.json["url"] == "http://localhost/mounted/me"
 
 

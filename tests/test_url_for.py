@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from erlen import Blueprint, Erlen, redirect, request, url_for
 from erlen.routing import BuildError
+from erlen.testing import ErlenClient
+
+#: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
+MakeClient = Callable[..., ErlenClient]
 
 
 @pytest.fixture
@@ -119,16 +124,16 @@ def test_app_url_for_without_context(app: Erlen) -> None:
     assert app.url_for("index") == "http://localhost:8000/"
 
 
-def test_script_name_mount(app: Erlen) -> None:
+def test_script_name_mount(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/where")
     def where() -> str:
         return url_for("user_profile", username="x") + " " + request.script_root
 
-    rv = app.test_client().get("/where", base_url="http://localhost/mounted")
+    rv = make_client(app).get("/where", base_url="http://localhost/mounted")
     assert rv.data == b"/mounted/user/x /mounted"
 
 
-def test_relative_endpoint(app: Erlen) -> None:
+def test_relative_endpoint(app: Erlen, make_client: MakeClient) -> None:
     bp = Blueprint("auth", __name__, url_prefix="/auth")
 
     @bp.route("/login")
@@ -145,17 +150,17 @@ def test_relative_endpoint(app: Erlen) -> None:
     def rel() -> str:
         return url_for(".index")
 
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/auth/login").data == b"/auth/logout"
     assert client.get("/rel").data == b"/"
 
 
-def test_redirect_with_url_for(app: Erlen) -> None:
+def test_redirect_with_url_for(app: Erlen, make_client: MakeClient) -> None:
     @app.route("/redirect-to-user")
     def redirect_to_user() -> Any:
         return redirect(url_for("user_profile", username="Alice"))
 
-    client = app.test_client()
+    client = make_client(app)
     rv = client.get("/redirect-to-user")
     assert rv.status_code == 302
     assert rv.headers["Location"] == "/user/Alice"

@@ -12,7 +12,11 @@ import pytest
 from erlen import Erlen
 from erlen.globals import request
 from erlen.http.exceptions import MethodNotAllowed
+from erlen.testing import ErlenClient
 from erlen.views import MethodView, View, http_method_funcs
+
+#: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
+MakeClient = Callable[..., ErlenClient]
 
 
 @pytest.fixture
@@ -50,9 +54,9 @@ def test_view_as_view_attributes() -> None:
     assert not inspect.iscoroutinefunction(view)
 
 
-def test_view_dispatch_through_the_app(app: Erlen) -> None:
+def test_view_dispatch_through_the_app(app: Erlen, make_client: MakeClient) -> None:
     app.add_url_rule("/hi/<name>", view_func=Greeting.as_view("greet", "hi", punct="!"))
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/hi/ann").data == b"hi ann! (GET)"
     assert client.post("/hi/bob").data == b"hi bob! (POST)"
     assert client.put("/hi/bob").status_code == 405
@@ -79,7 +83,9 @@ def test_view_methods_default_to_none() -> None:
     assert view.methods is None
 
 
-def test_init_every_request_true_builds_an_instance_per_request(app: Erlen) -> None:
+def test_init_every_request_true_builds_an_instance_per_request(
+    app: Erlen, make_client: MakeClient
+) -> None:
     created: list[object] = []
 
     class Counting(View):
@@ -91,14 +97,16 @@ def test_init_every_request_true_builds_an_instance_per_request(app: Erlen) -> N
 
     app.add_url_rule("/", view_func=Counting.as_view("counting"))
     assert created == []
-    client = app.test_client()
+    client = make_client(app)
     first = client.get("/").data
     second = client.get("/").data
     assert len(created) == 2
     assert first != second
 
 
-def test_init_every_request_false_builds_one_instance_up_front(app: Erlen) -> None:
+def test_init_every_request_false_builds_one_instance_up_front(
+    app: Erlen, make_client: MakeClient
+) -> None:
     created: list[object] = []
 
     class Shared(View):
@@ -114,12 +122,14 @@ def test_init_every_request_false_builds_one_instance_up_front(app: Erlen) -> No
     view = Shared.as_view("shared", "L")
     assert len(created) == 1
     app.add_url_rule("/", view_func=view)
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/").data == client.get("/").data == f"L:{id(created[0])}".encode()
     assert len(created) == 1
 
 
-def test_decorators_apply_in_order_and_see_the_final_name(app: Erlen) -> None:
+def test_decorators_apply_in_order_and_see_the_final_name(
+    app: Erlen, make_client: MakeClient
+) -> None:
     calls: list[str] = []
     seen_names: list[str] = []
 
@@ -148,11 +158,11 @@ def test_decorators_apply_in_order_and_see_the_final_name(app: Erlen) -> None:
     assert view.view_class is Decorated
     assert view.__name__ == "decorated"
     app.add_url_rule("/", view_func=view)
-    assert app.test_client().get("/").data == b"ok"
+    assert make_client(app).get("/").data == b"ok"
     assert calls == ["outer", "inner", "view"]
 
 
-def test_decorator_can_short_circuit(app: Erlen) -> None:
+def test_decorator_can_short_circuit(app: Erlen, make_client: MakeClient) -> None:
     def deny(func: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(**kwargs: Any) -> Any:
             return "denied", 403
@@ -166,12 +176,12 @@ def test_decorator_can_short_circuit(app: Erlen) -> None:
             raise AssertionError("not reached")
 
     app.add_url_rule("/", view_func=Secret.as_view("secret"))
-    rv = app.test_client().get("/")
+    rv = make_client(app).get("/")
     assert rv.status_code == 403
     assert rv.data == b"denied"
 
 
-def test_async_dispatch_request_gives_a_coroutine_view(app: Erlen) -> None:
+def test_async_dispatch_request_gives_a_coroutine_view(app: Erlen, make_client: MakeClient) -> None:
     class AsyncView(View):
         async def dispatch_request(self, n: int) -> str:
             return f"async {n * 2}"
@@ -179,10 +189,10 @@ def test_async_dispatch_request_gives_a_coroutine_view(app: Erlen) -> None:
     view = AsyncView.as_view("async_view")
     assert inspect.iscoroutinefunction(view)
     app.add_url_rule("/<int:n>", view_func=view)
-    assert app.test_client().get("/21").data == b"async 42"
+    assert make_client(app).get("/21").data == b"async 42"
 
 
-def test_async_dispatch_request_with_shared_instance(app: Erlen) -> None:
+def test_async_dispatch_request_with_shared_instance(app: Erlen, make_client: MakeClient) -> None:
     class AsyncShared(View):
         init_every_request = False
 
@@ -192,10 +202,10 @@ def test_async_dispatch_request_with_shared_instance(app: Erlen) -> None:
     view = AsyncShared.as_view("async_shared")
     assert inspect.iscoroutinefunction(view)
     app.add_url_rule("/", view_func=view)
-    assert app.test_client().get("/").data == b"shared async"
+    assert make_client(app).get("/").data == b"shared async"
 
 
-def test_provide_automatic_options_false(app: Erlen) -> None:
+def test_provide_automatic_options_false(app: Erlen, make_client: MakeClient) -> None:
     class NoOptions(View):
         methods = ["GET"]
         provide_automatic_options = False
@@ -206,7 +216,7 @@ def test_provide_automatic_options_false(app: Erlen) -> None:
     view: Any = NoOptions.as_view("no_options")
     assert view.provide_automatic_options is False
     app.add_url_rule("/", view_func=view)
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/").data == b"x"
     assert client.options("/").status_code == 405
 
@@ -356,8 +366,8 @@ def users_app(app: Erlen) -> Erlen:
     return app
 
 
-def test_methodview_dispatches_by_method(users_app: Erlen) -> None:
-    client = users_app.test_client()
+def test_methodview_dispatches_by_method(users_app: Erlen, make_client: MakeClient) -> None:
+    client = make_client(users_app)
     assert client.get("/users/").json == {"users": [1, 2]}
     rv = client.post("/users/", json={"name": "ann"})
     assert rv.status_code == 201
@@ -367,15 +377,15 @@ def test_methodview_dispatches_by_method(users_app: Erlen) -> None:
     assert client.delete("/users/").status_code == 405
 
 
-def test_head_falls_back_to_get(users_app: Erlen) -> None:
-    rv = users_app.test_client().head("/users/7")
+def test_head_falls_back_to_get(users_app: Erlen, make_client: MakeClient) -> None:
+    rv = make_client(users_app).head("/users/7")
     assert rv.status_code == 200
     assert rv.data == b""
     assert rv.headers["Content-Type"] == "application/json"
     assert int(rv.headers["Content-Length"]) == len(b'{"id":7,"method":"HEAD"}\n')
 
 
-def test_explicit_head_handler_wins(app: Erlen) -> None:
+def test_explicit_head_handler_wins(app: Erlen, make_client: MakeClient) -> None:
     class WithHead(MethodView):
         def get(self) -> Any:
             return "body"
@@ -384,7 +394,7 @@ def test_explicit_head_handler_wins(app: Erlen) -> None:
             return "", 200, {"X-Head": "yes"}
 
     app.add_url_rule("/", view_func=WithHead.as_view("with_head"))
-    rv = app.test_client().head("/")
+    rv = make_client(app).head("/")
     assert rv.headers["X-Head"] == "yes"
 
 
@@ -392,14 +402,14 @@ def test_sync_methodview_is_a_plain_function() -> None:
     assert not inspect.iscoroutinefunction(Users.as_view("users"))
 
 
-def test_unimplemented_method_is_a_405(app: Erlen) -> None:
+def test_unimplemented_method_is_a_405(app: Erlen, make_client: MakeClient) -> None:
     class OnlyGet(MethodView):
         def get(self) -> str:
             return "get"
 
     # The rule allows POST although the class cannot handle it.
     app.add_url_rule("/", view_func=OnlyGet.as_view("only_get"), methods=["GET", "POST"])
-    rv = app.test_client().post("/")
+    rv = make_client(app).post("/")
     assert rv.status_code == 405
     assert rv.headers["Allow"] == "GET"
 
@@ -430,7 +440,7 @@ def test_custom_method_listed_in_methods(app: Erlen) -> None:
         assert view() == "props"
 
 
-def test_methodview_class_args(app: Erlen) -> None:
+def test_methodview_class_args(app: Erlen, make_client: MakeClient) -> None:
     class Prefixed(MethodView):
         def __init__(self, prefix: str) -> None:
             self.prefix = prefix
@@ -439,7 +449,7 @@ def test_methodview_class_args(app: Erlen) -> None:
             return f"{self.prefix}-get"
 
     app.add_url_rule("/", view_func=Prefixed.as_view("prefixed", "p"))
-    assert app.test_client().get("/").data == b"p-get"
+    assert make_client(app).get("/").data == b"p-get"
 
 
 # --- MethodView: async ----------------------------------------------------------------------
@@ -470,9 +480,9 @@ def test_async_handlers_inherited_count() -> None:
     assert inspect.iscoroutinefunction(Child.as_view("child"))
 
 
-def test_mixed_view_runs_both_kinds_under_wsgi(app: Erlen) -> None:
+def test_mixed_view_runs_both_kinds(app: Erlen, make_client: MakeClient) -> None:
     app.add_url_rule("/", view_func=Mixed.as_view("mixed"))
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/").data == b"sync get"
     assert client.post("/").data == b"async post POST"
     rv = client.put("/", json=[1])
@@ -481,7 +491,7 @@ def test_mixed_view_runs_both_kinds_under_wsgi(app: Erlen) -> None:
     assert client.head("/").status_code == 200
 
 
-def test_async_methodview_with_shared_instance(app: Erlen) -> None:
+def test_async_methodview_with_shared_instance(app: Erlen, make_client: MakeClient) -> None:
     class SharedAsync(MethodView):
         init_every_request = False
 
@@ -491,11 +501,13 @@ def test_async_methodview_with_shared_instance(app: Erlen) -> None:
     view = SharedAsync.as_view("shared_async")
     assert inspect.iscoroutinefunction(view)
     app.add_url_rule("/", view_func=view)
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/").data == client.get("/").data
 
 
-def test_overridden_dispatch_request_gets_results_of_async_handlers(app: Erlen) -> None:
+def test_overridden_dispatch_request_gets_results_of_async_handlers(
+    app: Erlen, make_client: MakeClient
+) -> None:
     class Wrapping(MethodView):
         def dispatch_request(self, **kwargs: Any) -> Any:
             rv = super().dispatch_request(**kwargs)
@@ -507,10 +519,10 @@ def test_overridden_dispatch_request_gets_results_of_async_handlers(app: Erlen) 
     view = Wrapping.as_view("wrapping")
     assert not inspect.iscoroutinefunction(view)
     app.add_url_rule("/", view_func=view)
-    assert app.test_client().get("/").data == b"[async inside]"
+    assert make_client(app).get("/").data == b"[async inside]"
 
 
-def test_async_overridden_dispatch_request(app: Erlen) -> None:
+def test_async_overridden_dispatch_request(app: Erlen, make_client: MakeClient) -> None:
     class AsyncWrapping(MethodView):
         async def dispatch_request(self, **kwargs: Any) -> Any:
             return "custom async dispatch"
@@ -521,10 +533,10 @@ def test_async_overridden_dispatch_request(app: Erlen) -> None:
     view = AsyncWrapping.as_view("async_wrapping")
     assert inspect.iscoroutinefunction(view)
     app.add_url_rule("/", view_func=view)
-    assert app.test_client().get("/").data == b"custom async dispatch"
+    assert make_client(app).get("/").data == b"custom async dispatch"
 
 
-def test_flask_docs_style_user_api(app: Erlen) -> None:
+def test_flask_docs_style_user_api(app: Erlen, make_client: MakeClient) -> None:
     # Flask's documented MethodView pattern: one view, several rules, defaults.
     class UserAPI(MethodView):
         def get(self, user_id: int | None) -> Any:
@@ -539,7 +551,7 @@ def test_flask_docs_style_user_api(app: Erlen) -> None:
     app.add_url_rule("/users/", defaults={"user_id": None}, view_func=user_view, methods=["GET"])
     app.add_url_rule("/users/", view_func=user_view, methods=["POST"])
     app.add_url_rule("/users/<int:user_id>", view_func=user_view, methods=["GET"])
-    client = app.test_client()
+    client = make_client(app)
     assert client.get("/users/").data == b"list of users"
     assert client.get("/users/5").data == b"user 5"
     rv = client.post("/users/")

@@ -29,6 +29,7 @@ from .ctx import after_this_request as after_this_request
 from .ctx import copy_current_request_context as copy_current_request_context
 from .ctx import has_app_context as has_app_context
 from .ctx import has_request_context as has_request_context
+from .ctx import stream_with_context as stream_with_context
 from .globals import current_app as current_app
 from .globals import g as g
 from .globals import request as request
@@ -36,7 +37,6 @@ from .globals import session as session
 from .helpers import abort as abort
 from .helpers import make_response as make_response
 from .helpers import redirect as redirect
-from .helpers import stream_with_context as stream_with_context
 from .helpers import url_for as url_for
 from .http.exceptions import BadGateway as BadGateway
 from .http.exceptions import BadHost as BadHost
@@ -87,6 +87,7 @@ from .signals import request_tearing_down as request_tearing_down
 from .signals import template_rendered as template_rendered
 from .signals import websocket_finished as websocket_finished
 from .signals import websocket_started as websocket_started
+from .websocket import websocket as websocket
 from .wrappers import Request as Request
 from .wrappers import Response as Response
 
@@ -205,6 +206,7 @@ __all__ = [
     "stream_with_context",
     "template_rendered",
     "url_for",
+    "websocket",
     "websocket_finished",
     "websocket_started",
 ]

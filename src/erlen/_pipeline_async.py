@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .ctx import AppContext
 from .http.exceptions import BadRequestKeyError, HTTPException, InternalServerError
 from .pipeline import (
     EndpointPipeline,
@@ -30,6 +31,7 @@ from .pipeline import (
     first_request_lock_async,
     invoke_async,
     send_async,
+    serving_lock_async,
 )
 from .routing import RoutingException
 from .signals import (
@@ -44,7 +46,7 @@ from .signals import (
 
 if TYPE_CHECKING:
     from .app import Erlen
-    from .ctx import AppContext, RequestContext
+    from .ctx import RequestContext
     from .wrappers import Response
 
 
@@ -303,3 +305,43 @@ async def pop_app_context_async(app: Erlen, app_ctx: AppContext, exc: BaseExcept
         app_ctx._leave()
     if appcontext_popped.receivers:
         await send_async(appcontext_popped, app)
+
+
+async def run_before_serving_async(app: Erlen) -> None:
+    """Run the ``before_serving`` functions once per process, in an app
+    context (ASGI: at lifespan startup; WSGI: before the first request).
+    A failure propagates and the functions run again on the next attempt."""
+    async with serving_lock_async(app):
+        if app._serving_started:
+            return
+        await run_in_app_context_async(app, app.before_serving_funcs)
+        app._serving_started = True
+
+
+async def run_after_serving_async(app: Erlen) -> None:
+    """Run the ``after_serving`` functions (lifespan shutdown), in an app
+    context, when ``before_serving`` ran."""
+    if not app._serving_started:
+        return
+    app._serving_started = False
+    await run_in_app_context_async(app, app.after_serving_funcs)
+
+
+async def run_in_app_context_async(app: Erlen, funcs: list[Callable[[], Any]]) -> None:
+    """Call each of ``funcs`` inside a new app context; the first failure
+    stops them and propagates (the context is still popped)."""
+    if not funcs:
+        return
+    app_ctx = AppContext(app)
+    app_ctx._enter()
+    error: BaseException | None = None
+    try:
+        if appcontext_pushed.receivers:
+            await send_async(appcontext_pushed, app)
+        for func in funcs:
+            await invoke_async(func)
+    except BaseException as e:
+        error = e
+        raise
+    finally:
+        await pop_app_context_async(app, app_ctx, error)

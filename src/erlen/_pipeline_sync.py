@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .ctx import AppContext
 from .http.exceptions import BadRequestKeyError, HTTPException, InternalServerError
 from .pipeline import (
     EndpointPipeline,
@@ -32,6 +33,7 @@ from .pipeline import (
     first_request_lock_sync,
     invoke_sync,
     send_sync,
+    serving_lock_sync,
 )
 from .routing import RoutingException
 from .signals import (
@@ -46,7 +48,7 @@ from .signals import (
 
 if TYPE_CHECKING:
     from .app import Erlen
-    from .ctx import AppContext, RequestContext
+    from .ctx import RequestContext
     from .wrappers import Response
 
 
@@ -301,3 +303,43 @@ def pop_app_context_sync(app: Erlen, app_ctx: AppContext, exc: BaseException | N
         app_ctx._leave()
     if appcontext_popped.receivers:
         send_sync(appcontext_popped, app)
+
+
+def run_before_serving_sync(app: Erlen) -> None:
+    """Run the ``before_serving`` functions once per process, in an app
+    context (ASGI: at lifespan startup; WSGI: before the first request).
+    A failure propagates and the functions run again on the next attempt."""
+    with serving_lock_sync(app):
+        if app._serving_started:
+            return
+        run_in_app_context_sync(app, app.before_serving_funcs)
+        app._serving_started = True
+
+
+def run_after_serving_sync(app: Erlen) -> None:
+    """Run the ``after_serving`` functions (lifespan shutdown), in an app
+    context, when ``before_serving`` ran."""
+    if not app._serving_started:
+        return
+    app._serving_started = False
+    run_in_app_context_sync(app, app.after_serving_funcs)
+
+
+def run_in_app_context_sync(app: Erlen, funcs: list[Callable[[], Any]]) -> None:
+    """Call each of ``funcs`` inside a new app context; the first failure
+    stops them and propagates (the context is still popped)."""
+    if not funcs:
+        return
+    app_ctx = AppContext(app)
+    app_ctx._enter()
+    error: BaseException | None = None
+    try:
+        if appcontext_pushed.receivers:
+            send_sync(appcontext_pushed, app)
+        for func in funcs:
+            invoke_sync(func)
+    except BaseException as e:
+        error = e
+        raise
+    finally:
+        pop_app_context_sync(app, app_ctx, error)

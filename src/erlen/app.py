@@ -10,15 +10,21 @@
     def index():
         return "Index Page"
 
-The same object is a WSGI application (``app(environ, start_response)``).
+The same object is a WSGI application (``app(environ, start_response)``) and
+an ASGI 3 application (``await app(scope, receive, send)``: HTTP, WebSocket
+and lifespan, see :mod:`erlen.asgi`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextvars
+import inspect
 import os
 import sys
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import timedelta
 from functools import cached_property
 from html import escape
@@ -36,10 +42,12 @@ from ._pipeline_sync import (
     handle_user_exception_sync,
     preprocess_request_sync,
     process_response_sync,
+    run_before_serving_sync,
     teardown_appcontext_sync,
     teardown_request_sync,
 )
 from .adapters.wsgi import request_from_environ, start_response_and_body
+from .asgi import asgi_app as _serve_asgi
 from .blueprints import Blueprint
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute, make_timedelta
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
@@ -59,9 +67,11 @@ from .logging import create_logger
 from .pipeline import (
     EndpointPipeline,
     ErrorLookup,
+    WebsocketPipeline,
     as_sync,
     blueprint_chain,
     build_pipeline,
+    build_websocket_pipeline,
     invoke_sync,
     is_async_callable,
 )
@@ -86,10 +96,12 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
     from jinja2 import Environment
 
+    from .adapters.asgi import Receive, Scope, Send
     from .testing import ErlenClient, ErlenCliRunner
 
 F = TypeVar("F", bound=Callable[..., Any])
 T_first = TypeVar("T_first", bound=BeforeFirstRequestCallable)
+T_serving = TypeVar("T_serving", bound=Callable[[], Any])
 T_teardown = TypeVar("T_teardown", bound=TeardownCallable)
 T_shell = TypeVar("T_shell", bound=ShellContextProcessorCallable)
 T_template_filter = TypeVar("T_template_filter", bound=TemplateFilterCallable)
@@ -98,6 +110,10 @@ T_template_test = TypeVar("T_template_test", bound=TemplateTestCallable)
 
 _MISSING: Any = object()
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+
+
+async def _asgi_signature(scope: Any, receive: Any, send: Any) -> None:
+    """What an ASGI server sees when it inspects an app (see ``Erlen.__code__``)."""
 
 
 def _build_redirect(
@@ -121,7 +137,7 @@ def _build_redirect(
 
 class Erlen(Scaffold):
     """The application: a registry of routes, hooks and handlers, the
-    configuration, and the WSGI entry point.
+    configuration, and the WSGI and ASGI entry points.
 
     ``import_name`` is the name of the application's module or package
     (``__name__``); templates, static files and resources are found relative
@@ -205,6 +221,10 @@ class Erlen(Scaffold):
         #: Registered blueprints by (dotted) name.
         self.blueprints: dict[str, Blueprint] = {}
         self.before_first_request_funcs: list[BeforeFirstRequestCallable] = []
+        #: Run once per process before serving (ASGI lifespan startup).
+        self.before_serving_funcs: list[Callable[[], Any]] = []
+        #: Run once per process when the server shuts down (ASGI lifespan).
+        self.after_serving_funcs: list[Callable[[], Any]] = []
         self.teardown_appcontext_funcs: list[TeardownCallable] = []
         self.shell_context_processors: list[ShellContextProcessorCallable] = []
         self.url_build_error_handlers: list[
@@ -215,8 +235,10 @@ class Erlen(Scaffold):
 
         self._got_first_request = False
         self._before_first_request_lock = threading.Lock()
-        self._before_first_request_alock: Any = None
         self._pipelines: dict[str | None, EndpointPipeline] = {}
+        self._ws_pipelines: dict[str, WebsocketPipeline] = {}
+        self._serving_started = False
+        self._serving_lock = threading.Lock()
         self._blueprint_prefixes: list[tuple[str, str]] = []
         self._prefix_lookups: dict[str, ErrorLookup] = {}
         self._cli: Any = None
@@ -385,11 +407,15 @@ class Erlen(Scaffold):
 
         ``methods`` comes from the options, else ``view_func.methods``, else
         ``["GET"]``; ``HEAD`` is added for ``GET`` and ``OPTIONS`` is answered
-        automatically unless disabled. Other options go to the rule.
+        automatically unless disabled. ``stream_body=True`` hands the view
+        the body as it arrives (``for chunk in request.stream`` /
+        ``async for chunk in request.stream``) instead of receiving it first.
+        Other options go to the rule.
         """
         if endpoint is None:
             endpoint = _endpoint_from_view_func(view_func)
         options["endpoint"] = endpoint
+        stream_body = bool(options.pop("stream_body", False))
         methods = options.pop("methods", None)
         if methods is None:
             methods = getattr(view_func, "methods", None) or ("GET",)
@@ -412,6 +438,10 @@ class Erlen(Scaffold):
 
         rule_obj = self.url_rule_class(rule, methods=method_set, **options)
         rule_obj.provide_automatic_options = provide_automatic_options
+        if stream_body:
+            # Read by the ASGI server (no prefetch) and by request.stream
+            # (a chunk iterator, sync or async).
+            rule_obj.stream_body = True  # type: ignore[attr-defined]
         self.url_map.add(rule_obj)
         if view_func is not None:
             existing = self.view_functions.get(endpoint)
@@ -471,6 +501,14 @@ class Erlen(Scaffold):
                 self._pipelines[endpoint] = ep
         return ep
 
+    def _websocket_pipeline_for(self, endpoint: str) -> WebsocketPipeline:
+        wp = self._ws_pipelines.get(endpoint)
+        if wp is None:
+            wp = build_websocket_pipeline(self, endpoint)
+            if self._got_first_request:
+                self._ws_pipelines[endpoint] = wp
+        return wp
+
     def _pipeline_for(self, request: Request) -> EndpointPipeline:
         rule = request.url_rule
         endpoint = rule.endpoint if rule is not None else None
@@ -486,6 +524,28 @@ class Erlen(Scaffold):
         """Run ``f()`` once, before the app's first request (under concurrent
         first requests, still exactly once)."""
         self.before_first_request_funcs.append(f)
+        return f
+
+    @setupmethod
+    def before_serving(self, f: T_serving) -> T_serving:
+        """Run ``f()`` (sync or ``async def``) once per worker process before
+        it serves, in an app context: at ASGI lifespan startup (a failure is
+        reported to the server, which exits with the message), or under WSGI
+        before the first request::
+
+            @app.before_serving
+            async def connect():
+                app.extensions["db"] = await create_pool()
+        """
+        self.before_serving_funcs.append(f)
+        return f
+
+    @setupmethod
+    def after_serving(self, f: T_serving) -> T_serving:
+        """Run ``f()`` (sync or ``async def``) once per worker process when
+        the server shuts down (ASGI lifespan shutdown), in an app context.
+        WSGI servers have no shutdown event: there it is not called."""
+        self.after_serving_funcs.append(f)
         return f
 
     @setupmethod
@@ -574,7 +634,7 @@ class Erlen(Scaffold):
         original = context.copy()
         for scope in scopes:
             for func in self.template_context_processors.get(scope, ()):
-                context.update(invoke_sync(func))
+                context.update(_call_context_processor(func))
         context.update(original)
 
     # -- contexts ------------------------------------------------------------------
@@ -752,7 +812,7 @@ class Erlen(Scaffold):
         """Turn a view's return value into a :attr:`response_class` object.
 
         ``str``/``bytes`` become the body (HTML), a ``dict`` or ``list`` JSON,
-        an iterator a streamed body; a tuple adds the status and/or headers:
+        an iterator or async iterator a streamed body; a tuple adds the status and/or headers:
         ``(body, status)``, ``(body, headers)``, ``(body, status, headers)``.
         A response object is used as is; an HTTP error becomes its response.
         """
@@ -787,7 +847,7 @@ class Erlen(Scaffold):
                 " return statement."
             )
         if not isinstance(rv, response_class):
-            if isinstance(rv, str | bytes | bytearray | Iterator):
+            if isinstance(rv, str | bytes | bytearray | Iterator | AsyncIterator):
                 rv = response_class(rv, status=status, headers=headers)
                 status = headers = None
             elif isinstance(rv, dict | list):
@@ -961,6 +1021,9 @@ class Erlen(Scaffold):
 
             app.wsgi_app = ProxyFix(app.wsgi_app)
         """
+        if not self._serving_started and self.before_serving_funcs:
+            # WSGI has no startup event: before_serving runs before the first request.
+            run_before_serving_sync(self)
         try:
             request = request_from_environ(
                 environ, self.request_class, proxy=self.config["PROXY_FIX"]
@@ -985,16 +1048,22 @@ class Erlen(Scaffold):
             f" app(scope, receive, send) (ASGI), not with {len(args)} arguments."
         )
 
-    def asgi_app(self, scope: Any, receive: Any, send: Any) -> Any:
-        """The ASGI application (served by :mod:`erlen.adapters.asgi`)."""
-        try:
-            from .adapters.asgi import serve_asgi  # type: ignore[import-not-found, unused-ignore]
-        except ImportError:
-            raise RuntimeError(
-                "ASGI support is not available in this erlen build yet; serve the app"
-                " over WSGI (gunicorn, uWSGI, 'erlen run')."
-            ) from None
-        return serve_asgi(self, scope, receive, send)
+    async def asgi_app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI 3 application (HTTP, WebSocket and lifespan; see
+        :mod:`erlen.asgi`). ``app.asgi_app`` is what ASGI middleware wraps::
+
+            app.asgi_app = SomeASGIMiddleware(app.asgi_app)
+        """
+        await _serve_asgi(self, scope, receive, send)
+
+    if sys.version_info < (3, 12):
+        # COMPAT(asgi): on 3.11, inspect.iscoroutinefunction (hypercorn's and
+        # daphne's ASGI 3 test) is true for a function-like object whose code
+        # is a coroutine's; these make the app one (see the end of the module).
+        __code__ = _asgi_signature.__code__
+        __defaults__ = None
+        __kwdefaults__ = None
+        __name__ = property(lambda self: self.name)
 
     def run(
         self,
@@ -1028,6 +1097,44 @@ class Erlen(Scaffold):
         from .serving import run_simple
 
         run_simple(host, port, self, **options)
+
+
+# COMPAT(asgi): servers tell ASGI 3 from ASGI 2 (or from WSGI) by asking
+# whether the app, or its __call__, is a coroutine function; Erlen.__call__
+# must stay sync for WSGI. uvicorn and asgiref accept asyncio's marker on
+# __call__; inspect (hypercorn, daphne) accepts the mark of 3.12+, and on
+# 3.11 a function-like object whose __code__ is a coroutine's.
+Erlen.__call__._is_coroutine = asyncio.coroutines._is_coroutine  # type: ignore[attr-defined]
+if sys.version_info >= (3, 12):
+    inspect.markcoroutinefunction(Erlen.__call__)
+
+
+def _call_context_processor(func: Callable[..., Any]) -> Any:
+    """Call a template context processor from sync code (render_template)."""
+    if not is_async_callable(func):
+        return func()
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return invoke_sync(func)
+    # render_template() is sync, called here from an ``async def`` view on
+    # the event loop: the processor cannot be awaited on that loop without
+    # blocking it, so it runs to completion on a helper thread's loop.
+    from .pipeline import run_coroutine_sync
+
+    context = contextvars.copy_context()
+    future = _helper_pool().submit(run_coroutine_sync, func(), context, on_serving_loop=False)
+    return future.result()
+
+
+_helper: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _helper_pool() -> concurrent.futures.ThreadPoolExecutor:
+    global _helper
+    if _helper is None:
+        _helper = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="erlen-templates")
+    return _helper
 
 
 def _load_dotenv() -> None:

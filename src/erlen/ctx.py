@@ -9,14 +9,15 @@ an application context first when none is active for its app). Both live in
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator
 from contextvars import Token
 from functools import update_wrapper
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .globals import _cv_app, _cv_request
 from .http.exceptions import HTTPException
+from .routing import WebsocketMismatch
 from .signals import appcontext_popped, appcontext_pushed
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from .wrappers import Request, Response
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 _MISSING: Any = object()
 
@@ -37,6 +39,11 @@ class _AppCtxGlobals:
     Besides attribute access it offers ``get``, ``pop``, ``setdefault``, ``in``
     and iteration over the attribute names.
     """
+
+    if TYPE_CHECKING:
+        # Type checkers only: any attribute may be set on and read from ``g``.
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
     def get(self, name: str, default: Any | None = None) -> Any:
         """Return the attribute ``name``, or ``default`` when it is not set."""
@@ -223,9 +230,16 @@ class RequestContext:
         another thread or greenlet (see :func:`copy_current_request_context`)."""
         return self.__class__(self.app, self.request, self.session)
 
+    #: Whether this context serves a WebSocket connection (see erlen.websocket).
+    is_websocket = False
+
     def match_request(self) -> None:
         """Match the request's URL against the app's rules, storing the rule
-        and view arguments, or the routing error, on the request."""
+        and view arguments, or the routing error, on the request.
+
+        A plain HTTP request for a WebSocket route gets a 426 (Upgrade
+        Required) routing error.
+        """
         self._matched = True
         adapter = self.url_adapter
         if adapter is None:
@@ -234,7 +248,16 @@ class RequestContext:
         try:
             request.url_rule, request.view_args = adapter.match(return_rule=True)
         except HTTPException as e:
+            if isinstance(e, WebsocketMismatch) and not self.is_websocket:
+                e = _upgrade_required()
             request.routing_exception = e
+            return
+        rule: Any = request.url_rule
+        if rule.websocket and not self.is_websocket:
+            # An Upgrade handshake reached the HTTP side (a WSGI server, or an
+            # ASGI server without WebSocket support).
+            request.url_rule = request.view_args = None
+            request.routing_exception = _upgrade_required()
 
     def _enter(self) -> AppContext | None:
         """Set the context variables; return the app context pushed for it."""
@@ -301,6 +324,12 @@ class RequestContext:
         return f"<{type(self).__name__} {request.url!r} [{request.method}] of {self.app.name}>"
 
 
+def _upgrade_required() -> HTTPException:
+    from .websocket import UpgradeRequired
+
+    return UpgradeRequired()
+
+
 def has_app_context() -> bool:
     """Return True when an application context is active (``current_app`` and
     ``g`` are usable)."""
@@ -358,6 +387,97 @@ def copy_current_request_context(f: F) -> F:
     return update_wrapper(wrapper, f)  # type: ignore[return-value]
 
 
+@overload
+def stream_with_context(generator_or_function: Iterator[T]) -> Iterator[T]: ...
+@overload
+def stream_with_context(generator_or_function: AsyncIterator[T]) -> AsyncIterator[T]: ...
+@overload
+def stream_with_context(generator_or_function: F) -> F: ...
+def stream_with_context(generator_or_function: Any) -> Any:
+    """Keep the request context (``request``, ``session``, ``g``) available
+    while a streamed response body is produced, after the view returned.
+
+    Use it on a generator or an async generator, or as a decorator on a
+    (sync or async) generator function::
+
+        @app.get("/stream")
+        def stream():
+            @stream_with_context
+            def generate():
+                yield "Hello "
+                yield request.args["name"]
+            return Response(generate())
+    """
+    if hasattr(generator_or_function, "__aiter__"):
+        return _with_context_async(generator_or_function, *_current_contexts())
+    try:
+        gen = iter(generator_or_function)
+    except TypeError:
+        function = generator_or_function
+
+        def decorator(*args: Any, **kwargs: Any) -> Any:
+            return stream_with_context(function(*args, **kwargs))
+
+        return update_wrapper(decorator, function)
+    return _with_context(gen, *_current_contexts())
+
+
+def _current_contexts() -> tuple[RequestContext, AppContext | None]:
+    req_ctx = _cv_request.get(None)
+    if req_ctx is None:
+        raise RuntimeError(
+            "'stream_with_context' needs an active request context, such as inside a view function."
+        )
+    return req_ctx, _cv_app.get(None)
+
+
+def _reset(req_token: Token[RequestContext], app_token: Token[AppContext] | None) -> None:
+    try:
+        _cv_request.reset(req_token)
+        if app_token is not None:
+            _cv_app.reset(app_token)
+    except ValueError:
+        # The server finished the body from another context; nothing of
+        # ours is left set there.
+        pass
+
+
+def _with_context(
+    gen: Iterator[T], req_ctx: RequestContext, app_ctx: AppContext | None
+) -> Iterator[T]:
+    # COMPAT(flask): the contexts are re-entered around the body without
+    # running the teardown functions a second time.
+    app_token = _cv_app.set(app_ctx) if app_ctx is not None else None
+    req_token = _cv_request.set(req_ctx)
+    try:
+        yield from gen
+    finally:
+        close = getattr(gen, "close", None)
+        try:
+            if close is not None:
+                close()
+        finally:
+            _reset(req_token, app_token)
+
+
+async def _with_context_async(
+    source: AsyncIterable[T], req_ctx: RequestContext, app_ctx: AppContext | None
+) -> AsyncIterator[T]:
+    app_token = _cv_app.set(app_ctx) if app_ctx is not None else None
+    req_token = _cv_request.set(req_ctx)
+    iterator = source.__aiter__()
+    try:
+        async for item in iterator:
+            yield item
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        try:
+            if aclose is not None:
+                await aclose()
+        finally:
+            _reset(req_token, app_token)
+
+
 __all__ = [
     "AppContext",
     "RequestContext",
@@ -365,4 +485,5 @@ __all__ = [
     "copy_current_request_context",
     "has_app_context",
     "has_request_context",
+    "stream_with_context",
 ]

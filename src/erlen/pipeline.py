@@ -17,6 +17,7 @@ lookup.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import functools
 import inspect
@@ -77,9 +78,28 @@ def _loop_for_this_thread() -> asyncio.AbstractEventLoop:
     return holder.loop
 
 
-def run_coroutine_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` to completion on this thread's event loop (created once
-    per thread, reused by every call) and return its result."""
+#: The event loop serving the current ASGI connection (set by erlen.asgi), so
+#: sync code in a worker thread runs ``async def`` functions on it.
+_cv_serving_loop: contextvars.ContextVar[asyncio.AbstractEventLoop] = contextvars.ContextVar(
+    "erlen.serving_loop"
+)
+
+
+def run_coroutine_sync(
+    coro: Coroutine[Any, Any, T],
+    context: contextvars.Context | None = None,
+    *,
+    on_serving_loop: bool = True,
+) -> T:
+    """Run ``coro`` to completion from sync code and return its result.
+
+    Under ASGI, in a worker thread running a sync view or hook, the coroutine
+    runs on the server's event loop (so it may use what is bound to that
+    loop); otherwise on this thread's own event loop (created once per
+    thread, reused by every call; always so with ``on_serving_loop=False``).
+    ``context`` is the :mod:`contextvars` context to run it in (a copy of the
+    current one by default).
+    """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -90,7 +110,46 @@ def run_coroutine_sync(coro: Coroutine[Any, Any, T]) -> T:
             "An 'async def' function cannot be run synchronously from code already"
             " running in an event loop. Serve the app over ASGI, or await it."
         )
-    return _loop_for_this_thread().run_until_complete(coro)
+    serving = _cv_serving_loop.get(None) if on_serving_loop else None
+    if serving is not None and serving.is_running():
+        return _run_on_loop(serving, coro, context)
+    loop = _loop_for_this_thread()
+    if context is None:
+        return loop.run_until_complete(coro)
+    return loop.run_until_complete(loop.create_task(coro, context=context))
+
+
+def _run_on_loop(
+    loop: asyncio.AbstractEventLoop,
+    coro: Coroutine[Any, Any, T],
+    context: contextvars.Context | None,
+) -> T:
+    """Run ``coro`` on ``loop`` (running in another thread) and wait for it."""
+    result: concurrent.futures.Future[T] = concurrent.futures.Future()
+    ctx = context if context is not None else contextvars.copy_context()
+
+    def start() -> None:
+        if not result.set_running_or_notify_cancel():
+            coro.close()
+            return
+        task = loop.create_task(coro, context=ctx)
+
+        def done(task: asyncio.Task[T]) -> None:
+            if task.cancelled():
+                result.set_exception(concurrent.futures.CancelledError())
+            elif task.exception() is not None:
+                result.set_exception(task.exception())
+            else:
+                result.set_result(task.result())
+
+        task.add_done_callback(done)
+
+    try:
+        loop.call_soon_threadsafe(start)
+    except RuntimeError:
+        coro.close()
+        raise RuntimeError("The server's event loop is closed.") from None
+    return result.result()
 
 
 def invoke_sync(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -118,7 +177,10 @@ _executor_lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
 
 
-def _thread_pool() -> ThreadPoolExecutor:
+def thread_pool(app: Erlen | None = None) -> ThreadPoolExecutor:
+    """The worker threads that run sync views, hooks and generators under
+    ASGI; created on first use with ``ASGI_THREAD_POOL_SIZE`` threads (of
+    ``app``, or of the current app) and shared by the process."""
     global _executor
     pool = _executor
     if pool is None:
@@ -126,11 +188,16 @@ def _thread_pool() -> ThreadPoolExecutor:
             pool = _executor
             if pool is None:
                 size = 40
-                app_ctx = _cv_app.get(None)
-                if app_ctx is not None:
-                    size = int(app_ctx.app.config.get("ASGI_THREAD_POOL_SIZE") or size)
+                if app is None:
+                    app_ctx = _cv_app.get(None)
+                    app = app_ctx.app if app_ctx is not None else None
+                if app is not None:
+                    size = int(app.config.get("ASGI_THREAD_POOL_SIZE") or size)
                 pool = _executor = ThreadPoolExecutor(size, thread_name_prefix="erlen-sync")
     return pool
+
+
+_thread_pool = thread_pool
 
 
 async def run_sync_in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -279,13 +346,42 @@ def first_request_lock_sync(app: Erlen) -> threading.Lock:
     return app._before_first_request_lock
 
 
-def first_request_lock_async(app: Erlen) -> asyncio.Lock:
-    """The asyncio twin of :func:`first_request_lock_sync` (a thread lock
-    would block the event loop while an ``async`` first-request hook awaits)."""
-    lock: asyncio.Lock | None = app._before_first_request_alock
-    if lock is None:
-        lock = app._before_first_request_alock = asyncio.Lock()
-    return lock
+def first_request_lock_async(app: Erlen) -> ThreadLockAsync:
+    """The async twin of :func:`first_request_lock_sync`: the same thread
+    lock, awaited without blocking the event loop, so it holds across
+    threads and event loops (a server may run one loop per thread)."""
+    return ThreadLockAsync(app._before_first_request_lock)
+
+
+class ThreadLockAsync:
+    """``async with`` over a :class:`threading.Lock`: waiting polls the lock
+    and yields to the event loop, never blocking it."""
+
+    __slots__ = ("_lock",)
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self._lock = lock
+
+    async def __aenter__(self) -> None:
+        # Contended only while setup functions run (first request, startup),
+        # so a short poll is simpler than a cross-loop waiter queue.
+        delay = 0.0005
+        while not self._lock.acquire(blocking=False):
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.02)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._lock.release()
+
+
+def serving_lock_sync(app: Erlen) -> threading.Lock:
+    """The lock that makes ``before_serving`` functions run once."""
+    return app._serving_lock
+
+
+def serving_lock_async(app: Erlen) -> ThreadLockAsync:
+    """The async twin of :func:`serving_lock_sync` (the same lock)."""
+    return ThreadLockAsync(app._serving_lock)
 
 
 def blueprint_chain(endpoint: str | None) -> tuple[str, ...]:
@@ -340,14 +436,50 @@ def build_pipeline(app: Erlen, endpoint: str | None) -> EndpointPipeline:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class WebsocketPipeline:
+    """What a WebSocket connection to one endpoint runs, resolved once: the
+    handler and the ``before_websocket`` / ``after_websocket`` hooks."""
+
+    endpoint: str
+    handler: Callable[..., Awaitable[Any]] | None
+    url_value_preprocessors: tuple[Callable[..., Any], ...]
+    #: App first, then each enclosing blueprint, outermost first.
+    before: tuple[Callable[[], Awaitable[Any]], ...]
+    #: Innermost blueprint first, app last; each scope's in reverse registration order.
+    after: tuple[Callable[[Any], Awaitable[Any]], ...]
+    errors: ErrorLookup
+
+
+def build_websocket_pipeline(app: Erlen, endpoint: str) -> WebsocketPipeline:
+    """Resolve the handler and hooks of the WebSocket ``endpoint``."""
+    blueprints = blueprint_chain(endpoint)
+    outer_first: tuple[str | None, ...] = (None, *reversed(blueprints))
+    inner_first: tuple[str | None, ...] = (*blueprints, None)
+    handler = app.view_functions.get(endpoint)
+    before = _collect(app.before_websocket_funcs, outer_first)
+    after = _collect(app.after_websocket_funcs, inner_first, reverse=True)
+    return WebsocketPipeline(
+        endpoint=endpoint,
+        handler=None if handler is None else as_async(handler),
+        url_value_preprocessors=_collect(app.url_value_preprocessors, outer_first),
+        before=tuple(as_async(f) for f in before),
+        after=tuple(as_async(f) for f in after),
+        errors=ErrorLookup(inner_first, app.error_handler_spec),
+    )
+
+
 __all__ = [
     "EndpointPipeline",
     "ErrorHandler",
+    "ThreadLockAsync",
     "ErrorLookup",
     "as_async",
     "as_sync",
+    "WebsocketPipeline",
     "blueprint_chain",
     "build_pipeline",
+    "build_websocket_pipeline",
     "find_error_handler",
     "first_request_lock_async",
     "first_request_lock_sync",
@@ -358,4 +490,7 @@ __all__ = [
     "run_sync_in_thread",
     "send_async",
     "send_sync",
+    "serving_lock_async",
+    "serving_lock_sync",
+    "thread_pool",
 ]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .helpers import get_root_path
 from .http.exceptions import HTTPException, default_exceptions
+from .pipeline import is_async_callable
 from .typing import (
     AfterRequestCallable,
     AppOrBlueprintKey,
@@ -43,6 +44,9 @@ T_template_context_processor = TypeVar(
 T_url_defaults = TypeVar("T_url_defaults", bound=URLDefaultCallable)
 T_url_value_preprocessor = TypeVar("T_url_value_preprocessor", bound=URLValuePreprocessorCallable)
 T_error_handler = TypeVar("T_error_handler", bound=ErrorHandlerCallable)
+T_websocket = TypeVar("T_websocket", bound=Callable[..., Any])
+T_before_websocket = TypeVar("T_before_websocket", bound=Callable[[], Any])
+T_after_websocket = TypeVar("T_after_websocket", bound=Callable[[Any], Any])
 
 #: ``{scope: {code or None: {exception class: handler}}}``
 ErrorHandlerSpec = dict[
@@ -146,6 +150,12 @@ class Scaffold:
         ] = defaultdict(list)
         self.url_default_functions: dict[AppOrBlueprintKey, list[URLDefaultCallable]] = defaultdict(
             list
+        )
+        self.before_websocket_funcs: dict[AppOrBlueprintKey, list[Callable[[], Any]]] = defaultdict(
+            list
+        )
+        self.after_websocket_funcs: dict[AppOrBlueprintKey, list[Callable[[Any], Any]]] = (
+            defaultdict(list)
         )
 
     def __repr__(self) -> str:
@@ -298,6 +308,55 @@ class Scaffold:
         raise NotImplementedError
 
     @setupmethod
+    def websocket(self, rule: str, **options: Any) -> Callable[[T_websocket], T_websocket]:
+        """Register the decorated ``async def`` function as the WebSocket
+        handler of ``rule`` (served under ASGI; see :mod:`erlen.websocket`)::
+
+            @app.websocket("/ws/<room>")
+            async def chat(room):
+                await websocket.accept()
+                async for message in websocket:
+                    await websocket.send(message)
+
+        URL converters, ``endpoint`` and ``url_for`` (a ``ws://`` URL) work as
+        for :meth:`route`. A plain HTTP request to the rule gets 426.
+        """
+
+        def decorator(f: T_websocket) -> T_websocket:
+            self.add_websocket_rule(rule, options.pop("endpoint", None), f, **options)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_websocket_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        **options: Any,
+    ) -> None:
+        """Register ``view_func`` (``async def``) as the WebSocket handler of
+        ``rule``, like :meth:`websocket`."""
+        if view_func is not None and not is_async_callable(view_func):
+            name = getattr(view_func, "__name__", repr(view_func))
+            raise TypeError(
+                f"The WebSocket handler {name!r} must be an 'async def' function: it awaits"
+                " websocket.receive() and websocket.send()."
+            )
+        if "methods" in options:
+            raise TypeError("A WebSocket rule takes no 'methods': the handshake is a GET.")
+        self.add_url_rule(
+            rule,
+            endpoint,
+            view_func,
+            provide_automatic_options=False,
+            methods=["GET"],
+            websocket=True,
+            **options,
+        )
+
+    @setupmethod
     def endpoint(self, endpoint: str) -> Callable[[F], F]:
         """Register the decorated function as the view of ``endpoint``, for a
         rule added with :meth:`add_url_rule` without a view."""
@@ -332,6 +391,22 @@ class Scaffold:
         happened; ``exc`` is the unhandled exception or None. Return values
         are ignored; an error in one is logged and the others still run."""
         self.teardown_request_funcs.setdefault(None, []).append(f)
+        return f
+
+    @setupmethod
+    def before_websocket(self, f: T_before_websocket) -> T_before_websocket:
+        """Run ``f()`` (sync or ``async def``) before each WebSocket handler
+        (on a blueprint: of its routes). A return value other than None is
+        the response that refuses the handshake; the handler is not called."""
+        self.before_websocket_funcs.setdefault(None, []).append(f)
+        return f
+
+    @setupmethod
+    def after_websocket(self, f: T_after_websocket) -> T_after_websocket:
+        """Run ``f(rv)`` after each WebSocket handler returned (not when it
+        raised); ``rv`` is the refusal response or None, and ``f`` returns
+        the value to use. Functions run in reverse order of registration."""
+        self.after_websocket_funcs.setdefault(None, []).append(f)
         return f
 
     @setupmethod

@@ -150,21 +150,32 @@ class SecureCookieSession(dict[str, t.Any], SessionMixin):
         self._changed()
         super().__setitem__(key, value)
 
+    # COMPAT(flask): a write that changes nothing (popping or deleting a missing
+    # key, setdefault on a present one) leaves ``modified`` alone, so the cookie
+    # is not rewritten.
+
     def __delitem__(self, key: str) -> None:
-        self._changed()
+        self.accessed = True
         super().__delitem__(key)
+        self.modified = True
 
     def setdefault(self, key: str, default: t.Any = None) -> t.Any:
-        self._changed()
+        self.accessed = True
+        if not super().__contains__(key):
+            self.modified = True
         return super().setdefault(key, default)
 
     def pop(self, key: str, *default: t.Any) -> t.Any:
-        self._changed()
+        self.accessed = True
+        if super().__contains__(key):
+            self.modified = True
         return super().pop(key, *default)
 
     def popitem(self) -> tuple[str, t.Any]:
-        self._changed()
-        return super().popitem()
+        self.accessed = True
+        rv = super().popitem()
+        self.modified = True
+        return rv
 
     def clear(self) -> None:
         self._changed()

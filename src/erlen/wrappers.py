@@ -4,14 +4,18 @@ matched rule, limits from the app's config, HTML by default)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import asyncio
+import contextvars
+from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from . import json
 from .globals import _cv_app
 from .http.exceptions import BadRequest, HTTPException
+from .http.request import BodyStream
 from .http.request import Request as _BaseRequest
 from .http.response import Response as _BaseResponse
+from .pipeline import run_coroutine_sync
 
 if TYPE_CHECKING:
     from .http.datastructures import Headers
@@ -159,6 +163,13 @@ class Request(_BaseRequest):
             out.append(name)
         return out
 
+    def _make_stream(self) -> IO[bytes]:
+        stream = super()._make_stream()
+        if getattr(self.url_rule, "stream_body", False):
+            # A stream_body route: chunk iteration, sync or async.
+            return BodyStream(stream, self._input)  # type: ignore[return-value]
+        return stream
+
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
         """Raise the 400 (or 415) for a body that is not JSON; the parse
         error's text is shown only in debug mode."""
@@ -174,12 +185,72 @@ class Request(_BaseRequest):
 class Response(_BaseResponse):
     """The response object of erlen: HTML by default (``text/html;
     charset=utf-8``), JSON through the app's provider, and the cookie size
-    limit from ``MAX_COOKIE_SIZE``."""
+    limit from ``MAX_COOKIE_SIZE``.
+
+    The body may also be an async iterable (an ``async def`` generator):
+    ASGI iterates it on the event loop, WSGI on the worker thread's loop.
+    """
 
     __slots__ = ()
 
     default_mimetype: ClassVar[str | None] = "text/html"
     json_module: ClassVar[Any] = json
+
+    def __init__(
+        self,
+        response: Iterable[str]
+        | Iterable[bytes]
+        | AsyncIterable[Any]
+        | str
+        | bytes
+        | bytearray
+        | None = None,
+        status: Any = None,
+        headers: Any = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        direct_passthrough: bool = False,
+    ) -> None:
+        if hasattr(response, "__aiter__") and not hasattr(response, "__iter__"):
+            _BaseResponse.__init__(
+                self, None, status, headers, mimetype, content_type, direct_passthrough
+            )
+            self.response = response  # type: ignore[assignment]
+            return
+        _BaseResponse.__init__(
+            self,
+            response,  # type: ignore[arg-type]
+            status,
+            headers,
+            mimetype,
+            content_type,
+            direct_passthrough,
+        )
+
+    def iter_encoded(self) -> Iterator[bytes]:
+        """The body as bytes chunks; an async body is driven on this
+        thread's event loop, one step per chunk."""
+        body: Any = self.response
+        if hasattr(body, "__aiter__") and not hasattr(body, "__iter__"):
+            return _AsyncBodyIterator(body)
+        return super().iter_encoded()
+
+    def close(self) -> None:
+        """Close the body (``aclose()`` for an async one, when no event loop
+        runs here: under ASGI the server side already closed it) and run the
+        ``call_on_close`` functions, once."""
+        body: Any = self.response
+        aclose = getattr(body, "aclose", None)
+        if aclose is not None and not hasattr(body, "close") and not self._closed:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                try:
+                    run_coroutine_sync(aclose())
+                finally:
+                    super().close()
+                return
+        super().close()
 
     @property
     def max_cookie_size(self) -> int:  # type: ignore[override]
@@ -188,6 +259,38 @@ class Response(_BaseResponse):
         if app_ctx is None:
             return 4093
         return app_ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
+
+
+class _AsyncBodyIterator:
+    """A sync iterator over an async body (WSGI): each ``next`` runs one step
+    of it on the thread's event loop, all in one :mod:`contextvars` context."""
+
+    __slots__ = ("_context", "_iterator")
+
+    def __init__(self, body: AsyncIterable[Any]) -> None:
+        self._iterator = body.__aiter__()
+        # One context for every step: a generator that sets context variables
+        # (stream_with_context) finds them in its next step.
+        self._context = contextvars.copy_context()
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        item = run_coroutine_sync(_anext(self._iterator), self._context)
+        if item is _END:
+            raise StopIteration
+        return item.encode() if isinstance(item, str) else bytes(item)
+
+
+_END: Any = object()
+
+
+async def _anext(iterator: AsyncIterator[Any]) -> Any:
+    try:
+        return await iterator.__anext__()
+    except StopAsyncIteration:
+        return _END
 
 
 __all__ = ["Request", "Response"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, ClassVar, Literal, TypeVar, cast, overload
 from urllib.parse import quote, quote_from_bytes, unquote_to_bytes
@@ -63,7 +63,7 @@ from .urls import url_decode
 if TYPE_CHECKING:
     from types import TracebackType
 
-__all__ = ["Request"]
+__all__ = ["BodyStream", "Request"]
 
 _FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
@@ -187,6 +187,67 @@ class _LimitedStream(io.RawIOBase):
         """Read and drop what is left of the body, up to the limit."""
         while self.read(65536):
             pass
+
+
+class BodyStream:
+    """The body of a request whose route streams it (``stream_body=True``).
+
+    Read it as it arrives, never past Content-Length or the size limit (the
+    same 413 and 400 errors as a buffered body)::
+
+        for chunk in request.stream: ...          # a sync view
+        async for chunk in request.stream: ...    # an async view
+
+    ``read(size)`` works too. In an ``async def`` view the chunks are awaited
+    when the server's body stream can be awaited (ASGI); elsewhere reading
+    blocks, which is fine in the worker thread that runs the view.
+    """
+
+    __slots__ = ("_limited", "_raw", "chunk_size")
+
+    def __init__(self, limited: IO[bytes], raw: Any = None, chunk_size: int = 65536) -> None:
+        self._limited = limited
+        self._raw = raw
+        #: The most bytes one iteration step returns.
+        self.chunk_size = chunk_size
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes of the body (the rest of it with -1)."""
+        return self._limited.read(-1 if size is None else size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        """One line of the body (``size`` bytes at most)."""
+        return self._limited.readline(-1 if size is None else size)
+
+    def __iter__(self) -> Iterator[bytes]:
+        read = self._limited.read
+        size = self.chunk_size
+        while True:
+            chunk = read(size)
+            if not chunk:
+                return
+            yield chunk
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._aiter()
+
+    async def _aiter(self) -> AsyncIterator[bytes]:
+        wait = getattr(self._raw, "wait_readable", None)
+        read = self._limited.read
+        size = self.chunk_size
+        while True:
+            if wait is not None:
+                await wait()
+            chunk = read(size)
+            if not chunk:
+                return
+            yield chunk
+
+    def close(self) -> None:
+        """Nothing to release (the server owns the connection)."""
 
 
 class Request:

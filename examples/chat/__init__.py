@@ -1,0 +1,1 @@
+"""A real-time chat room on erlen's WebSocket support (see app.py)."""

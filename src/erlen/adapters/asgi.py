@@ -1,0 +1,871 @@
+"""The ASGI side of erlen: scope in, sans-io request out; response in, messages out.
+
+This module knows the ASGI 3 protocol and nothing of the framework:
+
+- :func:`request_from_scope` builds an :class:`erlen.http.request.Request` (or a
+  subclass) from an HTTP or WebSocket scope, with the decoding rules of the
+  WSGI adapter (a path that is not UTF-8 is a 400);
+- :class:`ASGIBody` is the request body as a file the request reads: received
+  up front into a bounded buffer (spooled to a temporary file when large), or
+  as it arrives (``async`` on the event loop, through a bridge from worker
+  threads);
+- :func:`send_response` writes an :class:`erlen.http.response.Response` as
+  ``http.response.*`` messages, streaming generators, async generators and
+  files, and stops a streamed body when the client goes away;
+- :class:`WebSocketConnection` speaks the ``websocket.*`` messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextvars
+import tempfile
+import threading
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping
+from typing import IO, Any, TypeVar, cast
+from urllib.parse import unquote_to_bytes
+
+from erlen.http.datastructures import Headers
+from erlen.http.exceptions import BadRequest, ClientDisconnected, RequestEntityTooLarge
+from erlen.http.proxy import resolve_forwarded
+from erlen.http.request import Request
+from erlen.http.response import FileWrapper, Response
+
+__all__ = [
+    "ASGIBody",
+    "Message",
+    "Receive",
+    "Scope",
+    "Send",
+    "WebSocketConnection",
+    "WebSocketDisconnect",
+    "body_may_follow",
+    "encode_headers",
+    "request_from_scope",
+    "send_response",
+]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+RequestT = TypeVar("RequestT", bound=Request)
+
+#: Request bodies up to this size stay in memory; larger ones go to a temporary file.
+DEFAULT_SPOOL_THRESHOLD = 1024 * 1024
+#: The most bytes read from a file per ``http.response.body`` message.
+FILE_CHUNK_SIZE = 64 * 1024
+
+_BODYLESS_STATUSES = frozenset((204, 304))
+_DROPPED_NO_CONTENT = frozenset(("content-length", "content-type"))
+_DROPPED_304 = frozenset(
+    (
+        "allow",
+        "content-encoding",
+        "content-language",
+        "content-length",
+        "content-md5",
+        "content-range",
+        "content-type",
+        "last-modified",
+    )
+)
+_DONE: Any = object()
+
+# -- the request ------------------------------------------------------------------
+
+_HEADER_NAMES: dict[bytes, str] = {}
+
+
+def _header_name(raw: bytes) -> str:
+    # PERF: ASGI sends lower-case names from a small set; a cached title-cased
+    # str (as WSGI's request.headers shows them) is one dict hit per header.
+    name = _HEADER_NAMES.get(raw)
+    if name is None:
+        name = raw.decode("latin-1").title()
+        # SECURITY: bounded, so arbitrary client-chosen names cannot grow it.
+        if len(_HEADER_NAMES) < 2048:
+            _HEADER_NAMES[raw] = name
+    return name
+
+
+def _scope_headers(raw: Iterable[tuple[bytes, bytes]]) -> Headers:
+    headers = Headers()
+    # The server parsed these: no CR/LF/NUL can be in them, so the validating
+    # add() is skipped.
+    headers._list = [(_header_name(bytes(k)), bytes(v).decode("latin-1")) for k, v in raw]
+    return headers
+
+
+def _scope_path(scope: Mapping[str, Any]) -> str:
+    path: str = scope.get("path") or "/"
+    if not path.isascii():
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            # Surrogate escapes: the server kept bytes that are not UTF-8.
+            raise BadRequest("The request path is not valid UTF-8.") from None
+        if "\ufffd" in path:
+            raw = scope.get("raw_path")
+            if raw is not None:
+                try:
+                    unquote_to_bytes(bytes(raw)).decode("utf-8")
+                except UnicodeDecodeError:
+                    raise BadRequest("The request path is not valid UTF-8.") from None
+    return path
+
+
+def _split_host(host: str) -> tuple[str, int | None]:
+    if host.endswith("]"):
+        return host, None
+    name, sep, port = host.rpartition(":")
+    if not sep or (":" in name and not name.endswith("]")):
+        return host, None
+    try:
+        return name, int(port)
+    except ValueError:
+        return name, None
+
+
+def _server_host(server: tuple[str, int | None] | None, scheme: str) -> str | None:
+    if server is None:
+        return None
+    name, port = server
+    if port is None or (scheme, port) in (("http", 80), ("https", 443), ("ws", 80), ("wss", 443)):
+        return name
+    return f"{name}:{port}"
+
+
+def body_may_follow(scope: Mapping[str, Any], headers: Headers) -> bool:
+    """Whether an HTTP request may carry a body: HTTP/1 says so with
+    ``Content-Length`` (not 0) or ``Transfer-Encoding``; HTTP/2 and 3 may send
+    one without either."""
+    if scope.get("http_version", "1.1") not in ("1.1", "1.0"):
+        return True
+    if headers.get("Transfer-Encoding"):
+        return True
+    length = headers.get("Content-Length")
+    return length is not None and length.strip() not in ("", "0")
+
+
+def request_from_scope(
+    scope: Mapping[str, Any],
+    request_class: type[RequestT],
+    *,
+    body: IO[bytes] | ASGIBody | None = None,
+    proxy: Mapping[str, int] | None = None,
+) -> RequestT:
+    """Build a request of ``request_class`` from an ASGI HTTP or WebSocket scope.
+
+    ``path`` is taken below ``root_path`` (servers differ on whether ``path``
+    includes it); a path that is not valid UTF-8 raises
+    :exc:`~erlen.http.exceptions.BadRequest`. Header names are title-cased,
+    values decoded as latin-1, like the WSGI adapter's. ``body`` is the stream
+    the request reads (an :class:`ASGIBody`); ``proxy`` holds trusted proxy
+    counts for :func:`erlen.http.proxy.resolve_forwarded` (``PROXY_FIX``).
+    """
+    path = _scope_path(scope)
+    root_path: str = scope.get("root_path") or ""
+    if root_path:
+        root_path = root_path.rstrip("/")
+        if path == root_path:
+            path = "/"
+        elif path.startswith(root_path) and path[len(root_path)] == "/":
+            path = path[len(root_path) :]
+    if path[0] != "/":
+        path = "/" + path
+    query = scope.get("query_string") or b""
+    query_string = query if type(query) is bytes else str(query).encode("latin-1")
+    headers = _scope_headers(scope.get("headers") or ())
+    websocket = scope.get("type") == "websocket"
+    scheme: str = scope.get("scheme") or ("ws" if websocket else "http")
+    raw_server = scope.get("server")
+    server = (str(raw_server[0]), raw_server[1]) if raw_server else None
+    client = scope.get("client")
+    remote_addr: str | None = str(client[0]) if client else None
+
+    if proxy:
+        host = headers.get("Host") or _server_host(server, scheme)
+        fwd = resolve_forwarded(headers, remote_addr, scheme, host, root_path, **proxy)
+        remote_addr = fwd.remote_addr
+        if fwd.scheme != scheme:
+            secure = fwd.scheme in ("https", "wss")
+            if websocket:
+                scheme = "wss" if secure else "ws"
+            else:
+                scheme = "https" if secure else "http"
+        if fwd.host is not None and fwd.host != host:
+            headers["Host"] = fwd.host
+            server = _split_host(fwd.host)
+        root_path = fwd.root_path
+
+    method: str = scope.get("method") or "GET"
+    return request_class(
+        method if method.isupper() else method.upper(),
+        scheme,
+        server,
+        root_path,
+        path,
+        query_string,
+        headers,
+        remote_addr,
+        cast(IO[bytes], body),
+        input_terminated=True,
+    )
+
+
+# -- the request body ---------------------------------------------------------------
+
+
+class ASGIBody:
+    """The body of an ASGI HTTP request, as the binary file the request reads.
+
+    Either :meth:`prefetch` receives it up front (into memory up to
+    ``spool_threshold`` bytes, then a temporary file), or it is received as
+    it is read: ``await wait_readable()`` on the event loop (what ``async for
+    chunk in request.stream`` does), and from a worker thread :meth:`read`
+    itself fetches the next ``http.request`` message from the loop.
+    ``read`` never blocks the event loop: there, a body that is still
+    arriving raises :exc:`RuntimeError` (the view should ``async for`` it).
+
+    A client that disconnects before the body ended makes reads raise
+    :exc:`~erlen.http.exceptions.ClientDisconnected` (400).
+    """
+
+    __slots__ = (
+        "_abandoned",
+        "_chunks",
+        "_claimed",
+        "_end_event",
+        "_ended",
+        "_file",
+        "_limit",
+        "_lock",
+        "_loop",
+        "_receive",
+        "disconnected",
+        "received",
+        "spool_threshold",
+    )
+
+    def __init__(
+        self,
+        receive: Receive,
+        loop: asyncio.AbstractEventLoop | None = None,
+        *,
+        ended: bool = False,
+        spool_threshold: int = DEFAULT_SPOOL_THRESHOLD,
+    ) -> None:
+        self._receive = receive
+        self._loop = loop if loop is not None else asyncio.get_running_loop()
+        #: Memory kept before a prefetched body moves to a temporary file.
+        self.spool_threshold = spool_threshold
+        self._chunks: deque[bytes] = deque()
+        self._file: IO[bytes] | None = None
+        self._ended = ended
+        #: True once the client went away (``http.disconnect``).
+        self.disconnected = False
+        #: Bytes received so far.
+        self.received = 0
+        self._limit: int | None = None
+        self._lock: asyncio.Lock | None = None
+        self._end_event: asyncio.Event | None = None
+        self._claimed = False
+        self._abandoned = False
+
+    def set_empty(self) -> None:
+        """Declare that no body follows (an HTTP/1 request without
+        Content-Length or Transfer-Encoding): nothing is received."""
+        self._ended = True
+
+    @property
+    def ended(self) -> bool:
+        """Whether the whole body was received (or the client disconnected)."""
+        return self._ended or self.disconnected
+
+    # -- receiving (on the event loop) --------------------------------------
+
+    def _take(self, message: Message) -> bytes:
+        kind = message.get("type")
+        data = b""
+        if kind == "http.request":
+            data = bytes(message.get("body") or b"")
+            self.received += len(data)
+            if not message.get("more_body", False):
+                self._ended = True
+        elif kind == "http.disconnect":
+            self.disconnected = True
+        if self._end_event is not None and self.ended:
+            self._end_event.set()
+        return data
+
+    async def prefetch(self, limit: int | None = None) -> None:
+        """Receive the whole body now, or stop once more than ``limit`` bytes
+        arrived (reading past the limit then raises 413, as the request's
+        own limit check does)."""
+        self._limit = limit
+        chunks: list[bytes] = []
+        size = 0
+        file: IO[bytes] | None = None
+        threshold = self.spool_threshold
+        while not self.ended and (limit is None or self.received <= limit):
+            data = self._take(await self._receive())
+            if not data:
+                continue
+            if file is None and size + len(data) <= threshold:
+                chunks.append(data)
+            else:
+                if file is None:
+                    # PERF: a large upload is written to the page cache, not
+                    # kept in memory; the writes are short and do not block.
+                    file = tempfile.TemporaryFile()  # noqa: SIM115  closed by close()
+                    file.write(b"".join(chunks))
+                    chunks.clear()
+                file.write(data)
+            size += len(data)
+        if file is not None:
+            file.seek(0)
+            self._file = file
+        else:
+            self._chunks.extend(chunks)
+
+    async def receive_more(self) -> None:
+        """Receive the next ``http.request`` message into the buffer (nothing
+        when the body already ended)."""
+        self._claimed = True
+        if self.ended:
+            return
+        lock = self._lock
+        if lock is None:
+            lock = self._lock = asyncio.Lock()
+        async with lock:
+            if self.ended:
+                return
+            data = self._take(await self._receive())
+            if data:
+                self._chunks.append(data)
+
+    async def wait_readable(self) -> None:
+        """Return once :meth:`read` can answer without waiting: data is
+        buffered, or the body ended."""
+        self._claimed = True
+        while not self._buffered() and not self.ended and not self._abandoned:
+            await self.receive_more()
+
+    async def wait_disconnect(self) -> None:
+        """Return when the client disconnects.
+
+        Body data nobody asked for is dropped; when the app reads the body
+        itself (a streamed upload), this waits until that reading ended.
+        """
+        if not self.ended:
+            if self._claimed:
+                event = self._end_event
+                if event is None:
+                    event = self._end_event = asyncio.Event()
+                await event.wait()
+            else:
+                self._abandoned = True
+        while not self.disconnected:
+            self._take(await self._receive())
+
+    # -- reading (any thread) -----------------------------------------------
+
+    def _buffered(self) -> bool:
+        return bool(self._chunks) or self._file is not None
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes (all of the rest with -1); ``b""`` at the end."""
+        if size == 0:
+            return b""
+        out: list[bytes] = []
+        want = -1 if size is None or size < 0 else size
+        while True:
+            file = self._file
+            if file is not None:
+                data = file.read(want)
+                if data:
+                    if want > 0:
+                        return data
+                    out.append(data)
+                file.close()
+                self._file = None
+                continue
+            chunks = self._chunks
+            if chunks:
+                if want < 0:
+                    out.extend(chunks)
+                    chunks.clear()
+                    continue
+                chunk = chunks.popleft()
+                if len(chunk) > want:
+                    chunks.appendleft(chunk[want:])
+                    chunk = chunk[:want]
+                return chunk
+            if self._ended:
+                break
+            if out and want > 0:
+                break
+            self._fetch()
+        return b"".join(out)
+
+    def _fetch(self) -> None:
+        """Get more of the body (the buffer is empty and it has not ended)."""
+        if self.disconnected:
+            raise ClientDisconnected("The client disconnected before sending the whole body.")
+        if self._abandoned:
+            raise ClientDisconnected(
+                "The request body is no longer available: it was not read before the"
+                " response started."
+            )
+        if self._limit is not None:
+            raise RequestEntityTooLarge(f"The request body is larger than {self._limit} bytes.")
+        self._claimed = True
+        loop = self._loop
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            raise RuntimeError(
+                "The request body is still arriving and reading it here would block the"
+                " event loop. In an 'async def' view of a stream_body route, read it with"
+                " 'async for chunk in request.stream'."
+            )
+        try:
+            future = asyncio.run_coroutine_threadsafe(self.receive_more(), loop)
+        except RuntimeError:
+            raise ClientDisconnected(
+                "The server stopped before the request body was received."
+            ) from None
+        future.result()
+
+    def close(self) -> None:
+        """Drop the buffered body (and its temporary file)."""
+        file = self._file
+        self._file = None
+        self._chunks.clear()
+        if file is not None:
+            file.close()
+
+
+# -- the response -------------------------------------------------------------------
+
+
+def encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    """Response headers as ASGI's ``[(name, value)]`` byte pairs (lower-case names)."""
+    out = []
+    for name, value in headers:
+        try:
+            raw = value.encode("latin-1")
+        except UnicodeEncodeError:
+            raw = value.encode("utf-8")
+        out.append((name.lower().encode("latin-1"), raw))
+    return out
+
+
+def _start_message(response: Response, kind: str) -> tuple[Message, bool]:
+    """The ``*.response.start`` message and whether the body must be dropped."""
+    status = response.status_code
+    headers = response.headers.to_wsgi_list()
+    no_body = False
+    if status < 200 or status in _BODYLESS_STATUSES:
+        no_body = True
+        # RFC 9110 §8.6, §15.4.5: no Content-Length on 1xx/204; a 304 carries
+        # only the validators and caching headers.
+        dropped = _DROPPED_304 if status == 304 else _DROPPED_NO_CONTENT
+        headers = [(k, v) for k, v in headers if k.lower() not in dropped]
+    message: Message = {
+        "type": f"{kind}.response.start",
+        "status": status,
+        "headers": encode_headers(headers),
+    }
+    return message, no_body
+
+
+_default_executor: concurrent.futures.ThreadPoolExecutor | None = None
+_default_executor_lock = threading.Lock()
+
+
+def _executor_or_default(
+    executor: concurrent.futures.Executor | None,
+) -> concurrent.futures.Executor:
+    global _default_executor
+    if executor is not None:
+        return executor
+    with _default_executor_lock:
+        if _default_executor is None:
+            _default_executor = concurrent.futures.ThreadPoolExecutor(
+                thread_name_prefix="erlen-asgi"
+            )
+        return _default_executor
+
+
+async def send_response(
+    response: Response,
+    send: Send,
+    receive: Receive | None = None,
+    *,
+    method: str = "GET",
+    body: ASGIBody | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    kind: str = "http",
+) -> None:
+    """Send ``response`` as ``http.response.start`` and ``http.response.body``
+    messages, then close it (exactly once).
+
+    The body is dropped for ``HEAD`` and for 1xx, 204 and 304 responses. A
+    list body goes out in one message. A streamed body goes out chunk by
+    chunk: a sync iterator is advanced in ``executor`` (a thread pool), so a
+    blocking generator never blocks the loop; an async iterator is iterated
+    on the loop; a :class:`~erlen.http.response.FileWrapper` is read in the
+    pool. While streaming, ``receive`` (or ``body``, which then owns
+    ``receive``) is watched for ``http.disconnect``: the body stops, the
+    generator is closed (its ``finally`` runs) and the response closed.
+    ``kind="websocket.http"`` sends a WebSocket handshake denial instead.
+    """
+    start, no_body = _start_message(response, kind)
+    body_type = f"{kind}.response.body"
+    iterable: Any = response.response
+    is_async = hasattr(iterable, "__aiter__")
+    if no_body or method == "HEAD":
+        try:
+            await send(start)
+            await send({"type": body_type, "body": b"", "more_body": False})
+        finally:
+            await _close(response, iterable if is_async else None, executor, None)
+        return
+    if isinstance(iterable, list | tuple):
+        try:
+            await send(start)
+            await send({"type": body_type, "body": b"".join(response.iter_encoded())})
+        finally:
+            response.close()
+        return
+
+    state = _Streaming()
+    # One context for every step of a sync body, so a generator that sets
+    # context variables in one step (stream_with_context) resets them in
+    # another; the same context then closes it.
+    context = contextvars.copy_context()
+    iterator: Any = None
+    if is_async:
+        iterator = iterable.__aiter__()
+        pump = _pump_async(iterator, send, start, body_type, state)
+    else:
+        if isinstance(iterable, FileWrapper):
+            iterable.buffer_size = max(iterable.buffer_size, FILE_CHUNK_SIZE)
+            chunks: Iterator[bytes] = iterable
+        else:
+            chunks = response.iter_encoded()
+        pool = _executor_or_default(executor)
+        pump = _pump_sync(chunks, send, start, body_type, state, pool, context)
+    try:
+        if body is None and receive is None:
+            await pump
+        else:
+            watch = (
+                body.wait_disconnect()
+                if body is not None
+                else _wait_disconnect(cast(Receive, receive))
+            )
+            await _race(pump, watch, state)
+    finally:
+        # Shielded: a cancelled request still closes its body and response.
+        await asyncio.shield(_close(response, iterator, executor, None if is_async else context))
+
+
+class _Streaming:
+    """Progress of a streamed body, shared by the pump and the race."""
+
+    __slots__ = ("complete",)
+
+    def __init__(self) -> None:
+        #: The final ``more_body=False`` message was sent.
+        self.complete = False
+
+
+async def _race(pump: Awaitable[None], watch: Awaitable[None], state: _Streaming) -> None:
+    """Run the body ``pump`` until it is done or ``watch`` sees the client leave."""
+    pump_task = asyncio.ensure_future(pump)
+    watch_task = asyncio.ensure_future(watch)
+    try:
+        await asyncio.wait((pump_task, watch_task), return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        pump_task.cancel()
+        watch_task.cancel()
+        await asyncio.gather(pump_task, watch_task, return_exceptions=True)
+        raise
+    if not pump_task.done() and not state.complete:
+        # The client went away mid-body: stop the body.
+        pump_task.cancel()
+    watch_task.cancel()
+    await asyncio.gather(pump_task, watch_task, return_exceptions=True)
+    if pump_task.cancelled():
+        return
+    try:
+        pump_task.result()
+    except OSError:
+        # The server reports the connection gone while sending; nothing more
+        # can be sent.
+        pass
+
+
+async def _wait_disconnect(receive: Receive) -> None:
+    while (await receive()).get("type") != "http.disconnect":
+        pass
+
+
+async def _close(
+    response: Response,
+    async_iterator: Any,
+    executor: concurrent.futures.Executor | None,
+    context: contextvars.Context | None,
+) -> None:
+    """Close an async body (``aclose``), then the response; a sync body is
+    closed in the pool, since a generator's ``finally`` may block."""
+    if async_iterator is not None:
+        aclose = getattr(async_iterator, "aclose", None)
+        try:
+            if aclose is not None:
+                await aclose()
+        finally:
+            response.close()
+        return
+    iterable = response.response
+    if isinstance(iterable, list | tuple | FileWrapper) or not hasattr(iterable, "close"):
+        response.close()
+        return
+    run = (context if context is not None else contextvars.copy_context()).run
+    await asyncio.wrap_future(_executor_or_default(executor).submit(run, response.close))
+
+
+async def _pump_async(
+    iterator: Any, send: Send, start: Message, body_type: str, state: _Streaming
+) -> None:
+    await send(start)
+    while True:
+        try:
+            item = await iterator.__anext__()
+        except StopAsyncIteration:
+            break
+        chunk = item.encode() if isinstance(item, str) else bytes(item)
+        if chunk:
+            await send({"type": body_type, "body": chunk, "more_body": True})
+    state.complete = True
+    await send({"type": body_type, "body": b"", "more_body": False})
+
+
+def _next_chunk(chunks: Iterator[bytes]) -> Any:
+    return next(chunks, _DONE)
+
+
+async def _pump_sync(
+    chunks: Iterator[bytes],
+    send: Send,
+    start: Message,
+    body_type: str,
+    state: _Streaming,
+    pool: concurrent.futures.Executor,
+    context: contextvars.Context,
+) -> None:
+    pending: concurrent.futures.Future[Any] | None = None
+    try:
+        await send(start)
+        while True:
+            pending = pool.submit(context.run, _next_chunk, chunks)
+            chunk = await asyncio.wrap_future(pending)
+            pending = None
+            if chunk is _DONE:
+                break
+            if chunk:
+                await send({"type": body_type, "body": chunk, "more_body": True})
+        state.complete = True
+        await send({"type": body_type, "body": b"", "more_body": False})
+    finally:
+        if pending is not None and not pending.cancel():
+            # A thread is still inside the generator: closing it now would
+            # fail ("generator already executing"), so wait for that step.
+            try:
+                await asyncio.shield(asyncio.wrap_future(pending))
+            except BaseException:
+                pass
+
+
+# -- WebSocket ---------------------------------------------------------------------------
+
+
+class WebSocketDisconnect(Exception):
+    """The WebSocket is closed: the client disconnected (``code`` is the close
+    code it sent, 1005 when none), or the app closed it and kept using it."""
+
+    def __init__(self, code: int = 1005, reason: str = "") -> None:
+        super().__init__(
+            f"The WebSocket was closed (code {code}{', ' + reason if reason else ''})."
+        )
+        #: The close code.
+        self.code = code
+        #: The close reason, if the client gave one.
+        self.reason = reason
+
+
+class WebSocketConnection:
+    """One ASGI WebSocket connection: the handshake and the messages.
+
+    ``accept``, ``receive``, ``send`` and ``close`` translate to the
+    ``websocket.*`` messages; ``receive`` and ``send`` accept the connection
+    first when the app has not. :meth:`deny` answers the handshake with an
+    HTTP response (``websocket.http.response`` extension) or, when the server
+    lacks it, closes it (the server answers 403).
+    """
+
+    __slots__ = ("_connected", "_receive", "_send", "accepted", "close_code", "closed", "scope")
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        #: The connection scope.
+        self.scope = scope
+        self._receive = receive
+        self._send = send
+        self._connected = False
+        #: Whether the handshake was accepted.
+        self.accepted = False
+        #: Whether the connection is closed (by either side).
+        self.closed = False
+        #: The close code once closed.
+        self.close_code: int | None = None
+
+    @property
+    def requested_subprotocols(self) -> list[str]:
+        """The subprotocols the client offered, in its order of preference."""
+        return list(self.scope.get("subprotocols") or ())
+
+    @property
+    def can_deny_with_response(self) -> bool:
+        """Whether the server can answer the handshake with an HTTP response."""
+        return "websocket.http.response" in (self.scope.get("extensions") or {})
+
+    async def _ensure_connect(self) -> None:
+        if self._connected:
+            return
+        message = await self._receive()
+        kind = message.get("type")
+        if kind == "websocket.disconnect":
+            self._set_closed(int(message.get("code") or 1005))
+            raise WebSocketDisconnect(self.close_code or 1005, str(message.get("reason") or ""))
+        if kind != "websocket.connect":
+            raise RuntimeError(f"Expected 'websocket.connect', the server sent {kind!r}.")
+        self._connected = True
+
+    def _set_closed(self, code: int) -> None:
+        self.closed = True
+        self.close_code = code
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise WebSocketDisconnect(self.close_code or 1005)
+
+    async def accept(
+        self,
+        subprotocol: str | None = None,
+        headers: Iterable[tuple[str, str]] | Mapping[str, str] | None = None,
+    ) -> None:
+        """Accept the handshake, choosing ``subprotocol`` (one the client
+        offered) and adding ``headers`` to the handshake response. Accepting
+        twice does nothing."""
+        self._check_open()
+        if self.accepted:
+            return
+        await self._ensure_connect()
+        message: Message = {"type": "websocket.accept", "subprotocol": subprotocol}
+        if headers:
+            pairs = headers.items() if isinstance(headers, Mapping) else headers
+            message["headers"] = encode_headers(pairs)
+        await self._send(message)
+        self.accepted = True
+
+    async def receive(self) -> str | bytes:
+        """The next message, ``str`` for a text frame and ``bytes`` for a binary
+        one. Raises :class:`WebSocketDisconnect` when the client disconnects."""
+        self._check_open()
+        if not self.accepted:
+            await self.accept()
+        message = await self._receive()
+        kind = message.get("type")
+        if kind == "websocket.receive":
+            text = message.get("text")
+            if text is not None:
+                return str(text)
+            return bytes(message.get("bytes") or b"")
+        if kind == "websocket.disconnect":
+            self._set_closed(int(message.get("code") or 1005))
+            raise WebSocketDisconnect(self.close_code or 1005, str(message.get("reason") or ""))
+        raise RuntimeError(f"Unexpected ASGI message {kind!r} on a WebSocket connection.")
+
+    async def send(self, data: str | bytes | bytearray | memoryview) -> None:
+        """Send a text frame (``str``) or a binary frame (bytes)."""
+        self._check_open()
+        if not self.accepted:
+            await self.accept()
+        if isinstance(data, str):
+            message: Message = {"type": "websocket.send", "text": data}
+        elif isinstance(data, bytes | bytearray | memoryview):
+            message = {"type": "websocket.send", "bytes": bytes(data)}
+        else:
+            raise TypeError(
+                f"A WebSocket sends str (text) or bytes (binary), not {type(data).__name__};"
+                " use send_json() for other data."
+            )
+        try:
+            await self._send(message)
+        except OSError:
+            self._set_closed(1006)
+            raise WebSocketDisconnect(1006) from None
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close the connection with ``code``; before the handshake was
+        accepted this refuses it (the server answers 403). Closing twice does
+        nothing."""
+        if self.closed:
+            return
+        if not self._connected:
+            try:
+                await self._ensure_connect()
+            except WebSocketDisconnect:
+                return
+        self._set_closed(code)
+        message: Message = {"type": "websocket.close", "code": code}
+        if reason:
+            message["reason"] = reason
+        try:
+            await self._send(message)
+        except OSError:
+            pass
+
+    async def deny(
+        self, response: Response, executor: concurrent.futures.Executor | None = None
+    ) -> None:
+        """Refuse the handshake with ``response``: sent as it is when the
+        server supports the ``websocket.http.response`` extension, else as a
+        close (code 1008), which the server turns into a 403."""
+        if self.accepted:
+            raise RuntimeError("The WebSocket was already accepted; it can only be closed.")
+        if self.closed:
+            response.close()
+            return
+        if not self.can_deny_with_response:
+            response.close()
+            await self.close(1008)
+            return
+        try:
+            await self._ensure_connect()
+        except WebSocketDisconnect:
+            response.close()
+            return
+        self._set_closed(1008)
+        await send_response(response, self._send, executor=executor, kind="websocket.http")

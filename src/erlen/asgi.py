@@ -1,0 +1,282 @@
+"""Serving an app over ASGI 3: HTTP, WebSocket and lifespan.
+
+``app(scope, receive, send)`` (and ``app.asgi_app``, which ASGI middleware
+wraps) lands in :func:`asgi_app`::
+
+    uvicorn myapp:app
+
+HTTP requests run the one request pipeline (:mod:`erlen._pipeline_async`,
+the source of the WSGI path's twin): ``async def`` views, hooks and error
+handlers are awaited on the event loop; sync ones run in a thread pool
+(``ASGI_THREAD_POOL_SIZE`` threads) with the request's context variables.
+
+The request body is received before the pipeline runs, bounded by
+``MAX_CONTENT_LENGTH`` (reading more than that raises 413, as under WSGI)
+and spooled to a temporary file above ``ASGI_BODY_SPOOL_SIZE`` bytes (1 MiB),
+so every accessor (``get_data``, ``form``, ``files``, ``json``) works in sync
+and async views alike. A route registered with ``stream_body=True`` is not
+received first: its view reads ``request.stream`` as the body arrives.
+
+The lifespan protocol runs the ``before_serving`` functions at startup (a
+failure is reported with ``lifespan.startup.failed`` and its message, and the
+server exits) and the ``after_serving`` ones at shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from ._pipeline_async import (
+    handle_request_async,
+    pop_request_context_async,
+    run_after_serving_async,
+    run_before_serving_async,
+    run_first_request_async,
+)
+from .adapters.asgi import (
+    DEFAULT_SPOOL_THRESHOLD,
+    ASGIBody,
+    Receive,
+    Scope,
+    Send,
+    WebSocketConnection,
+    WebSocketDisconnect,
+    body_may_follow,
+    request_from_scope,
+    send_response,
+)
+from .ctx import AppContext, RequestContext
+from .globals import _cv_app
+from .http.exceptions import HTTPException, InternalServerError
+from .pipeline import _cv_serving_loop, send_async, thread_pool
+from .signals import (
+    appcontext_pushed,
+    got_request_exception,
+    websocket_finished,
+    websocket_started,
+)
+from .websocket import Websocket, WebSocketBadData, WebsocketContext
+
+if TYPE_CHECKING:
+    from .app import Erlen
+    from .pipeline import ErrorLookup
+    from .wrappers import Request
+
+__all__ = ["asgi_app"]
+
+#: The ``scope["extensions"]`` key of the test client's ``with client:``.
+PRESERVE_CONTEXT_KEY = "erlen.preserve_context"
+
+
+async def asgi_app(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
+    """Serve one ASGI connection of ``app``: ``http``, ``websocket`` or ``lifespan``."""
+    kind = scope["type"]
+    if kind == "http":
+        await serve_http(app, scope, receive, send)
+    elif kind == "websocket":
+        await serve_websocket(app, scope, receive, send)
+    elif kind == "lifespan":
+        await serve_lifespan(app, scope, receive, send)
+    else:
+        raise ValueError(f"Erlen cannot serve ASGI connections of type {kind!r}.")
+
+
+# -- HTTP -----------------------------------------------------------------------------
+
+
+def _body_limit(app: Erlen, request: Request) -> int | None:
+    # The limit may come from a Request subclass or the app's config, read
+    # with the app as the current one, as it is during the request.
+    token = _cv_app.set(AppContext(app))
+    try:
+        return request.max_content_length
+    finally:
+        _cv_app.reset(token)
+
+
+async def serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
+    """Serve one HTTP request: build it from the scope, receive its body,
+    run the pipeline and send the response."""
+    if not app._serving_started and app.before_serving_funcs:
+        # A server without lifespan support: start the app with its first request.
+        await run_before_serving_async(app)
+    loop = asyncio.get_running_loop()
+    executor = thread_pool(app)
+    config = app.config
+    body = ASGIBody(
+        receive,
+        loop,
+        spool_threshold=int(config.get("ASGI_BODY_SPOOL_SIZE") or DEFAULT_SPOOL_THRESHOLD),
+    )
+    try:
+        request = request_from_scope(scope, app.request_class, body=body, proxy=config["PROXY_FIX"])
+    except HTTPException as e:
+        # A request that cannot even be built (a path that is not UTF-8).
+        await send_response(e.get_response(), send, method=str(scope.get("method", "GET")))
+        return
+    if not body_may_follow(scope, request.headers):
+        body.set_empty()
+    ctx = RequestContext(app, request)
+    ctx.match_request()
+    if not body.ended and not getattr(request.url_rule, "stream_body", False):
+        await body.prefetch(_body_limit(app, request))
+    preserve = (scope.get("extensions") or {}).get(PRESERVE_CONTEXT_KEY)
+    token = _cv_serving_loop.set(loop)
+    try:
+        response = await handle_request_async(app, ctx, preserve)
+        await send_response(response, send, method=request.method, body=body, executor=executor)
+    finally:
+        _cv_serving_loop.reset(token)
+        body.close()
+
+
+# -- WebSocket ------------------------------------------------------------------------
+
+
+async def serve_websocket(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
+    """Serve one WebSocket connection: match its route, run the
+    ``before_websocket`` hooks and the handler, then close (or refuse) it."""
+    executor = thread_pool(app)
+    try:
+        request = request_from_scope(scope, app.request_class, proxy=app.config["PROXY_FIX"])
+    except HTTPException as e:
+        await WebSocketConnection(scope, receive, send).deny(e.get_response(), executor)
+        return
+    ws = Websocket(scope, receive, send, request, app)
+    ctx = WebsocketContext(app, request, ws)
+    token = _cv_serving_loop.set(asyncio.get_running_loop())
+    app_ctx = ctx._enter()
+    error: BaseException | None = None
+    try:
+        if app_ctx is not None and appcontext_pushed.receivers:
+            await send_async(appcontext_pushed, app)
+        if not app._got_first_request:
+            await run_first_request_async(app)
+        if websocket_started.receivers:
+            await send_async(websocket_started, app)
+        try:
+            rv = await _run_handler(app, ctx, ws)
+        except WebSocketDisconnect:
+            # The client left and the handler did not catch it: a normal end.
+            rv = None
+        except Exception as e:
+            rv = await _handle_error(app, ctx, ws, e)
+        await _finish(app, ws, rv, executor)
+        if websocket_finished.receivers:
+            await send_async(websocket_finished, app)
+    except BaseException as e:
+        error = e
+        raise
+    finally:
+        try:
+            await pop_request_context_async(app, ctx, error)
+        finally:
+            _cv_serving_loop.reset(token)
+
+
+async def _run_handler(app: Erlen, ctx: WebsocketContext, ws: Websocket) -> Any:
+    request = ctx.request
+    if request.routing_exception is not None:
+        app.raise_routing_exception(request)
+    rule: Any = request.url_rule
+    wp = app._websocket_pipeline_for(rule.endpoint)
+    view_args = request.view_args if request.view_args is not None else {}
+    for func in wp.url_value_preprocessors:
+        func(request.endpoint, view_args)
+    rv = None
+    for before in wp.before:
+        rv = await before()
+        if rv is not None:
+            break
+    else:
+        if wp.handler is None:
+            raise LookupError(f"No WebSocket handler is registered for {wp.endpoint!r}.")
+        rv = await wp.handler(**view_args)
+    for after in wp.after:
+        rv = await after(rv)
+    return rv
+
+
+def _error_lookup(app: Erlen, ctx: WebsocketContext) -> ErrorLookup:
+    rule = ctx.request.url_rule
+    if rule is None:
+        return app._pipeline_for_endpoint(None).errors
+    return app._websocket_pipeline_for(rule.endpoint).errors
+
+
+async def _handle_error(app: Erlen, ctx: WebsocketContext, ws: Websocket, e: Exception) -> Any:
+    """What a handler's exception becomes: before the handshake is answered,
+    a refusal (an HTTP error, or an error handler's response); after it, a
+    close with 1007 (bad data) or 1011 (an error, logged)."""
+    if isinstance(e, WebSocketBadData):
+        if not ws.closed:
+            await ws.close(WebSocketBadData.code, str(e)[:120])
+        return None
+    if not ws.accepted and not ws.closed:
+        handler = _error_lookup(app, ctx).find(type(e))
+        if handler is not None:
+            return await handler.call_async(e)
+        if isinstance(e, HTTPException) and not app.trap_http_exception(e):
+            return e
+    if got_request_exception.receivers:
+        await send_async(got_request_exception, app, exception=e)
+    if not ws.closed:
+        if ws.accepted or not ws.can_deny_with_response:
+            await ws.close(1011)
+        else:
+            await ws.deny(app.make_response(InternalServerError(original_exception=e)))
+    propagate = app.config["PROPAGATE_EXCEPTIONS"]
+    if propagate is None:
+        propagate = app.testing or app.debug
+    if propagate:
+        raise e
+    app.log_exception((type(e), e, e.__traceback__))
+    return None
+
+
+async def _finish(app: Erlen, ws: Websocket, rv: Any, executor: Any) -> None:
+    if ws.closed:
+        return
+    if not ws.accepted:
+        if rv is not None:
+            await ws.deny(app.make_response(rv), executor)
+            return
+        await ws.accept()
+    await ws.close(1000)
+
+
+# -- lifespan ---------------------------------------------------------------------------
+
+
+def _describe(e: BaseException) -> str:
+    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+
+
+async def serve_lifespan(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer the lifespan protocol: ``before_serving`` at startup,
+    ``after_serving`` at shutdown; a failure is reported with its message."""
+    token = _cv_serving_loop.set(asyncio.get_running_loop())
+    try:
+        while True:
+            message = await receive()
+            kind = message.get("type")
+            if kind == "lifespan.startup":
+                try:
+                    await run_before_serving_async(app)
+                except Exception as e:
+                    app.logger.exception("A before_serving function failed")
+                    await send({"type": "lifespan.startup.failed", "message": _describe(e)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif kind == "lifespan.shutdown":
+                try:
+                    await run_after_serving_async(app)
+                except Exception as e:
+                    app.logger.exception("An after_serving function failed")
+                    await send({"type": "lifespan.shutdown.failed", "message": _describe(e)})
+                    return
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    finally:
+        _cv_serving_loop.reset(token)

@@ -1,0 +1,511 @@
+"""Build the WSGI environ of a test request.
+
+:class:`EnvironBuilder` is the one place a test request is put together: the
+WSGI client sends its environ as is, the ASGI client derives its scope from
+it, and ``app.test_request_context()`` pushes a context for it::
+
+    builder = EnvironBuilder(app, "/search", query_string={"q": "erlen"})
+    environ = builder.get_environ()
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json as _stdlib_json
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from types import TracebackType
+from typing import IO, Any, ClassVar
+from urllib.parse import quote, unquote_to_bytes, urlsplit
+
+from erlen.adapters.wsgi import EnvironHeaders, WSGIEnvironment, request_from_environ
+from erlen.http.datastructures import FileStorage, Headers, MultiDict
+from erlen.http.multipart import encode_multipart
+from erlen.http.request import Request
+from erlen.http.urls import iri_to_uri, url_encode
+
+__all__ = ["EnvironBuilder"]
+
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("erlen")
+    except Exception:  # pragma: no cover - not installed as a distribution
+        return "0"
+
+
+def _wsgi_str(text: str) -> str:
+    """Encode text as PEP 3333 wants it in the environ: UTF-8 bytes as latin-1."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8").decode("latin-1")
+
+
+def _wsgi_url_path(environ: Mapping[str, Any]) -> str:
+    """The percent-encoded URL path (root and path) an environ asks for."""
+    raw = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")) or "/"
+    try:
+        data = raw.encode("latin-1")
+    except UnicodeEncodeError:
+        data = raw.encode("utf-8")
+    return quote(data, safe=_PATH_SAFE)
+
+
+def _environ_host(environ: Mapping[str, Any]) -> str:
+    host: str | None = environ.get("HTTP_HOST")
+    if host:
+        return host
+    name = environ.get("SERVER_NAME") or "localhost"
+    port = str(environ.get("SERVER_PORT") or "")
+    scheme = environ.get("wsgi.url_scheme", "http")
+    if port and (scheme, port) not in (("http", "80"), ("https", "443")):
+        return f"{name}:{port}"
+    return str(name)
+
+
+def _host_name(host: str) -> str:
+    """``host`` without its port, lower-cased (``[::1]:80`` gives ``[::1]``)."""
+    if host.startswith("["):
+        return host.partition("]")[0].lower() + "]"
+    return host.partition(":")[0].lower()
+
+
+def _host_port(host: str, scheme: str) -> str:
+    if host.startswith("["):
+        port = host.partition("]")[2].lstrip(":")
+    else:
+        port = host.partition(":")[2]
+    if port.isdigit():
+        return port
+    return "443" if scheme in ("https", "wss") else "80"
+
+
+def _current_url(environ: Mapping[str, Any]) -> str:
+    url = f"{environ.get('wsgi.url_scheme', 'http')}://{_environ_host(environ)}"
+    url += _wsgi_url_path(environ)
+    query = environ.get("QUERY_STRING")
+    if query:
+        url += "?" + query
+    return url
+
+
+class EnvironBuilder:
+    """Build a WSGI environ for a test request.
+
+    ``path`` may carry a query string (``"/search?q=a"``) or be a full URL;
+    ``base_url`` is the scheme, host and mount point (``"https://example.com/app"``).
+    With ``app`` and no ``base_url``, the host, root and scheme come from the
+    app's ``SERVER_NAME`` (else ``localhost``), ``APPLICATION_ROOT`` and
+    ``PREFERRED_URL_SCHEME``; ``subdomain`` and ``url_scheme`` adjust them.
+
+    ``query_string`` is a string, a dict or a ``MultiDict``. ``data`` is the
+    body: ``str`` or ``bytes`` as is, or a dict (or ``MultiDict``) of form
+    fields, sent urlencoded, or as ``multipart/form-data`` when a value is a
+    file: an open binary file, a ``FileStorage`` or a tuple ``(file,
+    filename[, content_type])``. ``json`` is serialised with the app's JSON
+    provider and sent as ``application/json``. ``auth`` is a ``(username,
+    password)`` tuple for HTTP Basic or an object with ``to_header()``.
+    """
+
+    server_protocol: ClassVar[str] = "HTTP/1.1"
+    wsgi_version: ClassVar[tuple[int, int]] = (1, 0)
+
+    def __init__(
+        self,
+        app: Any = None,
+        path: str = "/",
+        base_url: str | None = None,
+        query_string: str | Mapping[str, Any] | None = None,
+        method: str = "GET",
+        input_stream: IO[bytes] | None = None,
+        content_type: str | None = None,
+        content_length: int | None = None,
+        errors_stream: IO[str] | None = None,
+        multithread: bool = False,
+        multiprocess: bool = False,
+        run_once: bool = False,
+        headers: Headers | Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+        data: str | bytes | IO[bytes] | Mapping[str, Any] | None = None,
+        environ_base: Mapping[str, Any] | None = None,
+        environ_overrides: Mapping[str, Any] | None = None,
+        json: Any = None,
+        auth: tuple[str, str] | Any = None,
+        *,
+        subdomain: str | None = None,
+        url_scheme: str | None = None,
+        mimetype: str | None = None,
+    ) -> None:
+        self.app = app
+        url = urlsplit(path)
+        if base_url is None:
+            base_url = self._default_base_url(app, url.scheme, url.netloc, subdomain, url_scheme)
+        elif subdomain or url_scheme:
+            raise TypeError("Cannot pass 'subdomain' or 'url_scheme' together with 'base_url'.")
+        if query_string is not None and url.query:
+            raise ValueError("The query string is given both in the path and as an argument.")
+        if query_string is None:
+            query_string = url.query
+
+        self.path = iri_to_uri(url.path or "/")
+        if not self.path.startswith("/"):
+            self.path = "/" + self.path
+        self.base_url = base_url
+        self.query_string: str = ""
+        self.args: MultiDict[str, Any] | None = None
+        if isinstance(query_string, str):
+            self.query_string = query_string
+        else:
+            self.args = (
+                query_string if isinstance(query_string, MultiDict) else MultiDict(query_string)
+            )
+        self.method = method.upper()
+        if headers is None:
+            self.headers = Headers()
+        elif isinstance(headers, Headers):
+            self.headers = headers.copy()
+        else:
+            self.headers = Headers(headers)
+        if content_type is None and mimetype is not None:
+            content_type = mimetype
+        if content_type is not None:
+            self.headers.set("Content-Type", content_type)
+        if content_length is not None:
+            self.headers.set("Content-Length", str(content_length))
+        self.errors_stream: IO[str] = errors_stream if errors_stream is not None else sys.stderr
+        self.multithread = multithread
+        self.multiprocess = multiprocess
+        self.run_once = run_once
+        self.environ_base = dict(environ_base) if environ_base else None
+        self.environ_overrides = dict(environ_overrides) if environ_overrides else None
+        self.input_stream = input_stream
+        self.closed = False
+        self._opened_files: list[IO[bytes]] = []
+        # The encoded body of ``data``/``json``; made once so the environ can be
+        # rebuilt (a 307 redirect resends it).
+        self._body: bytes | None = None
+        self._fields: list[tuple[str, Any]] | None = None
+        self._multipart = False
+
+        if auth is not None:
+            self.headers.set("Authorization", _auth_header(auth))
+        if json is not None:
+            if data is not None:
+                raise TypeError("Pass either 'json' or 'data', not both.")
+            data = self.json_dumps(json)
+            if "Content-Type" not in self.headers:
+                self.headers.set("Content-Type", "application/json")
+        if data:
+            if input_stream is not None:
+                raise TypeError("Pass either 'input_stream' or 'data', not both.")
+            self._set_data(data)
+
+    @staticmethod
+    def _default_base_url(
+        app: Any, scheme: str, netloc: str, subdomain: str | None, url_scheme: str | None
+    ) -> str:
+        host = "localhost"
+        root = "/"
+        default_scheme = url_scheme or "http"
+        if app is not None:
+            config = app.config
+            host = config.get("SERVER_NAME") or "localhost"
+            root = config.get("APPLICATION_ROOT") or "/"
+            default_scheme = url_scheme or config.get("PREFERRED_URL_SCHEME") or "http"
+        if subdomain:
+            host = f"{subdomain}.{host}"
+        return f"{scheme or default_scheme}://{netloc or host}/{root.lstrip('/')}"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, Any], **kwargs: Any) -> EnvironBuilder:
+        """Make a builder that recreates ``environ`` (keyword arguments override)."""
+        headers = EnvironHeaders(environ).copy()
+        host = headers.get("Host") or _environ_host(environ)
+        for name in ("Host", "Content-Type", "Content-Length"):
+            headers.remove(name)
+        script_name = environ.get("SCRIPT_NAME") or ""
+        script_root = _wsgi_url_path({"SCRIPT_NAME": script_name}) if script_name else ""
+        out: dict[str, Any] = {
+            "path": _wsgi_url_path({"PATH_INFO": environ.get("PATH_INFO", "") or "/"}),
+            "base_url": f"{environ.get('wsgi.url_scheme', 'http')}://{host}{script_root}",
+            "query_string": _query_text(environ.get("QUERY_STRING", "")),
+            "method": environ.get("REQUEST_METHOD", "GET"),
+            "input_stream": environ.get("wsgi.input"),
+            "content_type": environ.get("CONTENT_TYPE") or None,
+            "content_length": _int_or_none(environ.get("CONTENT_LENGTH")),
+            "errors_stream": environ.get("wsgi.errors"),
+            "multithread": environ.get("wsgi.multithread", False),
+            "multiprocess": environ.get("wsgi.multiprocess", False),
+            "run_once": environ.get("wsgi.run_once", False),
+            "headers": headers,
+        }
+        out.update(kwargs)
+        return cls(**out)
+
+    # -- base URL parts -----------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The scheme, host and root path, ending with ``/``."""
+        return f"{self.url_scheme}://{self.host}{self.script_root}/"
+
+    @base_url.setter
+    def base_url(self, value: str | None) -> None:
+        if value is None:
+            value = "http://localhost/"
+        parts = urlsplit(iri_to_uri(value))
+        if parts.query or parts.fragment:
+            raise ValueError("The base URL must not contain a query string or fragment.")
+        self.url_scheme = parts.scheme or "http"
+        self.host = parts.netloc or "localhost"
+        self.script_root = parts.path.rstrip("/")
+
+    @property
+    def server_name(self) -> str:
+        """The host name, without the port."""
+        return _host_name(self.host)
+
+    @property
+    def server_port(self) -> int:
+        """The port from the host, or the scheme's default."""
+        return int(_host_port(self.host, self.url_scheme))
+
+    @property
+    def content_type(self) -> str | None:
+        """The ``Content-Type`` the request is sent with."""
+        value: str | None = self.headers.get("Content-Type")
+        return value
+
+    @content_type.setter
+    def content_type(self, value: str | None) -> None:
+        if value is None:
+            self.headers.remove("Content-Type")
+        else:
+            self.headers.set("Content-Type", value)
+
+    @property
+    def mimetype(self) -> str | None:
+        """The content type without its parameters."""
+        ct = self.content_type
+        return ct.partition(";")[0].strip().lower() if ct else None
+
+    @property
+    def content_length(self) -> int | None:
+        """The ``Content-Length`` set explicitly, if any."""
+        return _int_or_none(self.headers.get("Content-Length"))
+
+    @content_length.setter
+    def content_length(self, value: int | None) -> None:
+        if value is None:
+            self.headers.remove("Content-Length")
+        else:
+            self.headers.set("Content-Length", str(value))
+
+    # -- body -----------------------------------------------------------------
+
+    def json_dumps(self, obj: Any) -> str:
+        """Serialise ``obj`` with the app's JSON provider (stdlib ``json`` without an app)."""
+        if self.app is not None:
+            provider = getattr(self.app, "json", None)
+            if provider is not None:
+                return str(provider.dumps(obj))
+        return _stdlib_json.dumps(obj)
+
+    def _set_data(self, data: Any) -> None:
+        if hasattr(data, "read"):
+            data = data.read()
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if isinstance(data, bytes | bytearray | memoryview):
+            self._body = bytes(data)
+            return
+        if not isinstance(data, Mapping):
+            raise TypeError(
+                f"'data' must be str, bytes, a file or a dict, not {type(data).__name__}"
+            )
+        fields: list[tuple[str, Any]] = []
+        for key, value in _iter_form(data):
+            if _is_file(value):
+                self._multipart = True
+                fields.append((key, self._open_file_value(value)))
+            elif isinstance(value, bytes):
+                fields.append((key, value.decode("utf-8", "replace")))
+            elif value is not None:
+                fields.append((key, value if isinstance(value, str) else str(value)))
+        self._fields = fields
+
+    def _open_file_value(self, value: Any) -> Any:
+        if isinstance(value, tuple) and value and isinstance(value[0], str):
+            f = open(value[0], "rb")  # noqa: SIM115 - closed by close()
+            self._opened_files.append(f)
+            return (f, *value[1:]) if len(value) > 1 else (f, value[0])
+        return value
+
+    def _encode_body(self) -> tuple[bytes | None, str | None]:
+        """Return the body bytes and the content type to send with them."""
+        content_type = self.content_type
+        if self._fields is None:
+            return self._body, content_type
+        if self._body is None:
+            mimetype = self.mimetype
+            if self._multipart or mimetype == "multipart/form-data":
+                self._body, multipart_type = encode_multipart(self._fields)
+                if mimetype != "multipart/form-data" or "boundary=" not in (content_type or ""):
+                    self.headers.set("Content-Type", multipart_type)
+            else:
+                self._body = url_encode(self._fields).encode("ascii")
+                if content_type is None:
+                    self.headers.set("Content-Type", "application/x-www-form-urlencoded")
+        return self._body, self.content_type
+
+    # -- output ---------------------------------------------------------------
+
+    def get_environ(self) -> WSGIEnvironment:
+        """Return a new WSGI environ for this request.
+
+        Paths are percent-decoded and carried as UTF-8 bytes in latin-1
+        strings, as PEP 3333 requires. Call it again for a fresh environ
+        (with a fresh body stream).
+        """
+        body, content_type = self._encode_body()
+        content_length = self.content_length
+        input_terminated = False
+        stream = self.input_stream
+        if body is not None:
+            stream = io.BytesIO(body)
+            content_length = len(body)
+        elif stream is not None:
+            if content_length is None:
+                content_length = _remaining_length(stream)
+                input_terminated = content_length is None
+        else:
+            stream = io.BytesIO()
+
+        if self.args is not None:
+            query = url_encode(self.args)
+        else:
+            query = self.query_string
+        request_uri = self.path + ("?" + query if query else "")
+
+        environ: WSGIEnvironment = dict(self.environ_base) if self.environ_base else {}
+        environ.update(
+            {
+                "REQUEST_METHOD": self.method,
+                "SCRIPT_NAME": unquote_to_bytes(self.script_root).decode("latin-1"),
+                "PATH_INFO": unquote_to_bytes(self.path).decode("latin-1"),
+                "QUERY_STRING": _wsgi_str(query),
+                "REQUEST_URI": _wsgi_str(self.script_root + request_uri),
+                "RAW_URI": _wsgi_str(self.script_root + request_uri),
+                "SERVER_NAME": self.server_name,
+                "SERVER_PORT": str(self.server_port),
+                "HTTP_HOST": self.host,
+                "SERVER_PROTOCOL": self.server_protocol,
+                "wsgi.version": self.wsgi_version,
+                "wsgi.url_scheme": self.url_scheme,
+                "wsgi.input": stream,
+                "wsgi.errors": self.errors_stream,
+                "wsgi.multithread": self.multithread,
+                "wsgi.multiprocess": self.multiprocess,
+                "wsgi.run_once": self.run_once,
+            }
+        )
+        if content_type is not None:
+            environ["CONTENT_TYPE"] = content_type
+        if content_length is not None:
+            environ["CONTENT_LENGTH"] = str(content_length)
+        if input_terminated:
+            environ["wsgi.input_terminated"] = True
+        combined: dict[str, str] = {}
+        for name, value in self.headers.items():
+            key = "HTTP_" + name.upper().replace("-", "_")
+            if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                continue
+            if key in combined:
+                # A server joins a repeated header into one value; Cookie uses "; ".
+                joiner = "; " if key == "HTTP_COOKIE" else ", "
+                combined[key] = f"{combined[key]}{joiner}{value}"
+            else:
+                combined[key] = value
+        environ.update(combined)
+        if self.environ_overrides:
+            environ.update(self.environ_overrides)
+        return environ
+
+    def get_request(self, cls: type[Request] | None = None) -> Request:
+        """Build a request object (the app's ``request_class`` by default)."""
+        if cls is None:
+            app_class: type[Request] | None = getattr(self.app, "request_class", None)
+            cls = app_class or Request
+        return request_from_environ(self.get_environ(), cls)
+
+    def close(self) -> None:
+        """Close the files this builder opened from paths."""
+        if self.closed:
+            return
+        self.closed = True
+        for f in self._opened_files:
+            f.close()
+        self._opened_files.clear()
+
+    def __enter__(self) -> EnvironBuilder:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _auth_header(auth: Any) -> str:
+    if isinstance(auth, tuple):
+        username, password = auth
+        token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+        return f"Basic {token}"
+    return str(auth.to_header())
+
+
+def _iter_form(data: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    if isinstance(data, MultiDict):
+        yield from data.items(multi=True)
+        return
+    for key, value in data.items():
+        if isinstance(value, list):
+            for item in value:
+                yield key, item
+        else:
+            yield key, value
+
+
+def _is_file(value: Any) -> bool:
+    return isinstance(value, tuple | FileStorage) or hasattr(value, "read")
+
+
+def _remaining_length(stream: IO[bytes]) -> int | None:
+    try:
+        start = stream.tell()
+        end = stream.seek(0, io.SEEK_END)
+        stream.seek(start)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return end - start
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _query_text(query: str) -> str:
+    try:
+        return query.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return query

@@ -1,0 +1,590 @@
+"""erlen.adapters.asgi: scope to request, the body reader, response to messages."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from asgi_harness import Connection, Message, http_scope, run
+from erlen.adapters.asgi import (
+    ASGIBody,
+    WebSocketConnection,
+    WebSocketDisconnect,
+    body_may_follow,
+    encode_headers,
+    request_from_scope,
+    send_response,
+)
+from erlen.http.datastructures import Headers
+from erlen.http.exceptions import BadRequest, ClientDisconnected, RequestEntityTooLarge
+from erlen.http.request import Request
+from erlen.http.response import FileWrapper, Response
+
+# -- request_from_scope -------------------------------------------------------------
+
+
+def test_request_fields_from_scope() -> None:
+    scope = http_scope(
+        "post",
+        "/items/7",
+        query_string=b"a=1&a=2&b=%C3%A9",
+        headers=[("Content-Type", "application/json"), ("X-Custom-Thing", "v")],
+        scheme="https",
+        server=("example.com", 8443),
+        client=("10.0.0.9", 4242),
+    )
+    request = request_from_scope(scope, Request)
+    assert request.method == "POST"
+    assert request.scheme == "https"
+    assert request.path == "/items/7"
+    assert request.query_string == b"a=1&a=2&b=%C3%A9"
+    assert request.args.getlist("a") == ["1", "2"]
+    assert request.args["b"] == "é"
+    assert request.remote_addr == "10.0.0.9"
+    assert request.server == ("example.com", 8443)
+    assert request.host == "example.com:8443"
+    assert request.url == "https://example.com:8443/items/7?a=1&a=2&b=é"
+    assert request.headers["content-type"] == "application/json"
+    # Names come back title-cased, as the WSGI adapter shows them.
+    assert ("X-Custom-Thing", "v") in list(request.headers)
+    assert request.is_json
+
+
+def test_repeated_headers_and_cookies_are_kept() -> None:
+    scope = http_scope(headers=[("Cookie", "a=1"), ("Cookie", "b=2"), ("Accept", "text/html")])
+    request = request_from_scope(scope, Request)
+    assert request.headers.getlist("Cookie") == ["a=1", "b=2"]
+    assert request.cookies.to_dict() == {"a": "1", "b": "2"}
+
+
+def test_latin1_header_values() -> None:
+    scope = http_scope()
+    scope["headers"].append((b"x-name", "café".encode("latin-1")))
+    assert request_from_scope(scope, Request).headers["X-Name"] == "café"
+
+
+@pytest.mark.parametrize(
+    ("path", "root_path", "expected_path", "expected_root"),
+    [
+        ("/app/page", "/app", "/page", "/app"),  # path includes root_path (ASGI spec)
+        ("/page", "/app", "/page", "/app"),  # path below root_path (older servers)
+        ("/app", "/app", "/", "/app"),
+        ("/application", "/app", "/application", "/app"),  # not a segment boundary
+        ("/app/x", "/app/", "/x", "/app"),
+        ("/", "", "/", ""),
+    ],
+)
+def test_root_path(path: str, root_path: str, expected_path: str, expected_root: str) -> None:
+    request = request_from_scope(http_scope(path=path, root_path=root_path), Request)
+    assert request.path == expected_path
+    assert request.root_path == expected_root
+
+
+def test_non_ascii_path_is_decoded() -> None:
+    request = request_from_scope(http_scope(path="/caf\u00e9", raw_path=b"/caf%C3%A9"), Request)
+    assert request.path == "/café"
+
+
+def test_invalid_utf8_path_is_400() -> None:
+    # Servers decode with errors="replace"; raw_path shows the bytes were not UTF-8.
+    scope = http_scope(path="/caf\ufffd", raw_path=b"/caf%E9")
+    with pytest.raises(BadRequest) as info:
+        request_from_scope(scope, Request)
+    assert info.value.code == 400
+    assert "UTF-8" in str(info.value.description)
+
+
+def test_genuine_replacement_character_is_fine() -> None:
+    scope = http_scope(path="/x\ufffd", raw_path=b"/x%EF%BF%BD")
+    assert request_from_scope(scope, Request).path == "/x\ufffd"
+
+
+def test_surrogate_escaped_path_is_400() -> None:
+    with pytest.raises(BadRequest):
+        request_from_scope(http_scope(path="/a\udce9"), Request)
+
+
+def test_proxy_fix() -> None:
+    scope = http_scope(
+        headers=[
+            ("X-Forwarded-For", "203.0.113.5"),
+            ("X-Forwarded-Proto", "https"),
+            ("X-Forwarded-Host", "public.example"),
+            ("X-Forwarded-Prefix", "/shop"),
+        ],
+        client=("10.0.0.1", 1234),
+    )
+    proxy = {"x_for": 1, "x_proto": 1, "x_host": 1, "x_prefix": 1}
+    request = request_from_scope(scope, Request, proxy=proxy)
+    assert request.remote_addr == "203.0.113.5"
+    assert request.scheme == "https"
+    assert request.host == "public.example"
+    assert request.root_path == "/shop"
+    assert request.url == "https://public.example/shop/"
+    # Without PROXY_FIX the headers are not trusted.
+    plain = request_from_scope(scope, Request)
+    assert (plain.remote_addr, plain.scheme, plain.host) == ("10.0.0.1", "http", "testserver")
+
+
+def test_websocket_scope_keeps_ws_scheme() -> None:
+    scope = http_scope(path="/ws", kind="websocket", scheme="wss")
+    request = request_from_scope(scope, Request)
+    assert request.method == "GET"
+    assert request.scheme == "wss"
+    assert request.is_secure
+    scope["headers"].append((b"x-forwarded-proto", b"http"))
+    forwarded = request_from_scope(scope, Request, proxy={"x_proto": 1, "x_for": 0})
+    assert forwarded.scheme == "ws"
+
+
+@pytest.mark.parametrize(
+    ("version", "headers", "expected"),
+    [
+        ("1.1", [], False),
+        ("1.1", [("Content-Length", "0")], False),
+        ("1.1", [("Content-Length", "5")], True),
+        ("1.1", [("Transfer-Encoding", "chunked")], True),
+        ("2", [], True),
+    ],
+)
+def test_body_may_follow(version: str, headers: list[tuple[str, str]], expected: bool) -> None:
+    scope = http_scope(http_version=version, headers=headers)
+    assert body_may_follow(scope, Headers(headers)) is expected
+
+
+# -- ASGIBody ---------------------------------------------------------------------------
+
+
+class SmallRequest(Request):
+    __slots__ = ()
+    max_content_length = 250
+
+
+def _request_with_body(
+    connection: Connection,
+    headers: list[tuple[str, str]],
+    request_class: type[Request] = Request,
+    **kwargs: Any,
+) -> tuple[Request, ASGIBody]:
+    body = ASGIBody(connection.receive, **kwargs)
+    request = request_from_scope(http_scope("POST", headers=headers), request_class, body=body)
+    return request, body
+
+
+def test_prefetched_body_reads_fully() -> None:
+    async def main() -> tuple[bytes, int]:
+        connection = Connection([b"hello ", b"wor", b"ld"])
+        request, body = _request_with_body(connection, [("Content-Length", "11")])
+        await body.prefetch(None)
+        assert body.ended
+        calls = connection.receive_calls
+        return request.get_data(), calls
+
+    data, calls = run(main())
+    assert data == b"hello world"
+    assert calls == 3
+
+
+def test_prefetch_stops_past_the_limit_and_reading_gives_413() -> None:
+    async def main() -> tuple[int, BaseException | None]:
+        chunks = [b"x" * 100] * 50
+        connection = Connection(chunks)
+        request, body = _request_with_body(
+            connection, [("Transfer-Encoding", "chunked")], SmallRequest
+        )
+        await body.prefetch(250)
+        try:
+            request.get_data()
+        except RequestEntityTooLarge as e:
+            return connection.receive_calls, e
+        return connection.receive_calls, None
+
+    calls, error = run(main())
+    # It stopped receiving right after crossing the limit, not after 50 messages.
+    assert calls == 3
+    assert isinstance(error, RequestEntityTooLarge)
+    assert error.code == 413
+
+
+def test_declared_length_over_the_limit_is_413_without_receiving() -> None:
+    connection = Connection(b"x" * 10)
+    body = ASGIBody(connection.receive, asyncio.new_event_loop())
+    try:
+        request = request_from_scope(
+            http_scope("POST", headers=[("Content-Length", "300")]), SmallRequest, body=body
+        )
+        with pytest.raises(RequestEntityTooLarge):
+            request.get_data()
+        assert connection.receive_calls == 0
+    finally:
+        body._loop.close()
+
+
+def test_large_body_spools_to_a_file() -> None:
+    async def main() -> tuple[bool, bytes]:
+        payload = [bytes([i]) * 1000 for i in range(20)]
+        connection = Connection(payload)
+        request, body = _request_with_body(
+            connection, [("Content-Length", "20000")], spool_threshold=4096
+        )
+        await body.prefetch(None)
+        spooled = body._file is not None
+        data = request.get_data()
+        body.close()
+        return spooled, data
+
+    spooled, data = run(main())
+    assert spooled
+    assert data == b"".join(bytes([i]) * 1000 for i in range(20))
+
+
+def test_small_body_stays_in_memory() -> None:
+    async def main() -> bool:
+        connection = Connection(b"abc")
+        _, body = _request_with_body(connection, [("Content-Length", "3")])
+        await body.prefetch(None)
+        return body._file is None
+
+    assert run(main())
+
+
+def test_partial_reads_across_chunks() -> None:
+    async def main() -> list[bytes]:
+        connection = Connection([b"abc", b"defg"])
+        body = ASGIBody(connection.receive)
+        await body.prefetch(None)
+        return [body.read(2), body.read(2), body.read(10), body.read(10)]
+
+    assert run(main()) == [b"ab", b"c", b"defg", b""]
+
+
+def test_reading_an_unreceived_body_on_the_loop_is_refused() -> None:
+    async def main() -> None:
+        connection = Connection([b"a", b"b"])
+        body = ASGIBody(connection.receive)
+        body.read(1)
+
+    with pytest.raises(RuntimeError, match=r"async for chunk in request\.stream"):
+        run(main())
+
+
+def test_worker_thread_reads_through_the_bridge() -> None:
+    async def main() -> tuple[bytes, list[str]]:
+        connection = Connection([b"one,", b"two,", b"three"])
+        request, _body = _request_with_body(connection, [("Content-Length", "13")])
+        names: list[str] = []
+
+        def read_in_thread() -> bytes:
+            names.append(threading.current_thread().name)
+            return request.get_data()
+
+        data = await asyncio.get_running_loop().run_in_executor(None, read_in_thread)
+        return data, names
+
+    data, names = run(main())
+    assert data == b"one,two,three"
+    assert names and names[0] != threading.main_thread().name
+
+
+def test_wait_readable_receives_on_the_loop() -> None:
+    async def main() -> list[bytes]:
+        connection = Connection([b"ab", b"", b"cd"])
+        body = ASGIBody(connection.receive)
+        out = []
+        while True:
+            await body.wait_readable()
+            chunk = body.read(100)
+            if not chunk:
+                break
+            out.append(chunk)
+        return out
+
+    assert run(main()) == [b"ab", b"cd"]
+
+
+def test_disconnect_before_the_end_is_client_disconnected() -> None:
+    async def main() -> None:
+        connection = Connection(trickle=True)
+        connection.feed({"type": "http.request", "body": b"abc", "more_body": True})
+        connection.disconnect()
+        request, body = _request_with_body(connection, [("Content-Length", "10")])
+        await body.prefetch(None)
+        assert body.disconnected
+        request.get_data()
+
+    with pytest.raises(ClientDisconnected) as info:
+        run(main())
+    assert info.value.code == 400
+
+
+# -- send_response ------------------------------------------------------------------------
+
+
+def _send(response: Response, method: str = "GET", **kwargs: Any) -> tuple[list[Message], Any]:
+    connection = Connection(kwargs.pop("disconnect_body", b""), **kwargs)
+
+    async def main() -> None:
+        body = ASGIBody(connection.receive, ended=True)
+        await send_response(response, connection.send, method=method, body=body)
+
+    run(main())
+    return connection.result.messages, connection.result
+
+
+def test_buffered_body_is_one_message() -> None:
+    response = Response("hello", headers={"X-A": "1"})
+    messages, result = _send(response)
+    assert [m["type"] for m in messages] == ["http.response.start", "http.response.body"]
+    assert result.status == 200
+    assert result.header("content-length") == "5"
+    assert result.header("x-a") == "1"
+    assert result.body == b"hello"
+    assert not messages[1].get("more_body", False)
+
+
+def test_head_drops_the_body_but_keeps_its_length() -> None:
+    closed: list[bool] = []
+    response = Response("hello")
+    response.call_on_close(lambda: closed.append(True))
+    _, result = _send(response, method="HEAD")
+    assert result.body == b""
+    assert result.header("content-length") == "5"
+    assert closed == [True]
+
+
+@pytest.mark.parametrize("status", [204, 304])
+def test_no_content_statuses(status: int) -> None:
+    response = Response("ignored", status=status, headers={"ETag": '"x"'})
+    _, result = _send(response)
+    assert result.status == status
+    assert result.body == b""
+    assert result.header("content-length") is None
+    assert result.header("content-type") is None
+    assert result.header("etag") == '"x"'
+
+
+def test_sync_generator_runs_in_the_pool() -> None:
+    threads: list[str] = []
+
+    def generate() -> Iterator[str]:
+        threads.append(threading.current_thread().name)
+        yield "a"
+        threads.append(threading.current_thread().name)
+        yield "b"
+
+    messages, result = _send(Response(generate()))
+    assert result.body == b"ab"
+    assert result.complete
+    assert all(name != threading.main_thread().name for name in threads)
+    chunks = [m["body"] for m in messages if m["type"] == "http.response.body"]
+    assert chunks == [b"a", b"b", b""]
+
+
+def test_async_generator_body() -> None:
+    async def generate() -> AsyncIterator[Any]:
+        yield "x"
+        await asyncio.sleep(0)
+        yield b"y"
+
+    response = Response(None)
+    response.response = generate()  # type: ignore[assignment]
+    _, result = _send(response)
+    assert result.body == b"xy"
+    assert result.complete
+
+
+def test_file_body_is_read_in_chunks_and_closed(tmp_path: Any) -> None:
+    data = bytes(range(256)) * 1000  # 256000 bytes
+    file = io.BytesIO(data)
+    response = Response(FileWrapper(file, buffer_size=8192))
+    messages, result = _send(response)
+    assert result.body == data
+    sizes = [len(m["body"]) for m in messages if m["type"] == "http.response.body"]
+    assert max(sizes) == 64 * 1024  # the ASGI side reads larger chunks
+    assert len(sizes) > 2
+    assert file.closed
+
+
+def test_file_wrapper_range() -> None:
+    file = io.BytesIO(b"0123456789")
+    response = Response(FileWrapper(file, offset=2, length=5))
+    _, result = _send(response)
+    assert result.body == b"23456"
+
+
+def test_close_runs_once() -> None:
+    calls: list[int] = []
+
+    def generate() -> Iterator[bytes]:
+        yield b"1"
+
+    response = Response(generate())
+    response.call_on_close(lambda: calls.append(1))
+    _send(response)
+    response.close()
+    assert calls == [1]
+
+
+def test_disconnect_stops_a_sync_generator() -> None:
+    state = {"produced": 0, "finally": False}
+
+    def endless() -> Iterator[bytes]:
+        try:
+            while True:
+                state["produced"] += 1
+                yield b"tick"
+        finally:
+            state["finally"] = True
+
+    closed: list[bool] = []
+    response = Response(endless())
+    response.call_on_close(lambda: closed.append(True))
+    _, result = _send(response, disconnect_after=3)
+    assert state["finally"] is True
+    assert closed == [True]
+    assert not result.complete
+    # It stopped within a few chunks of the disconnect.
+    assert 3 <= state["produced"] <= 6
+
+
+def test_disconnect_stops_an_async_generator_waiting_for_data() -> None:
+    state: dict[str, Any] = {"finally": False, "cancelled": False}
+
+    async def events() -> AsyncIterator[bytes]:
+        try:
+            yield b"first"
+            await asyncio.sleep(3600)  # waits for an event that never comes
+            yield b"never"
+        except asyncio.CancelledError:
+            state["cancelled"] = True
+            raise
+        finally:
+            state["finally"] = True
+
+    response = Response(None)
+    response.response = events()  # type: ignore[assignment]
+    _, result = _send(response, disconnect_after=1)
+    assert result.body == b"first"
+    assert state == {"finally": True, "cancelled": True}
+
+
+def test_generator_error_after_start_propagates_and_closes() -> None:
+    closed: list[bool] = []
+
+    def broken() -> Iterator[bytes]:
+        yield b"part"
+        raise ValueError("boom")
+
+    response = Response(broken())
+    response.call_on_close(lambda: closed.append(True))
+    with pytest.raises(ValueError, match="boom"):
+        _send(response)
+    assert closed == [True]
+
+
+def test_send_response_without_watching() -> None:
+    async def main() -> list[Message]:
+        sent: list[Message] = []
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await send_response(Response(iter([b"a", b"b"])), send)
+        return sent
+
+    sent = run(main())
+    assert b"".join(m.get("body", b"") for m in sent[1:]) == b"ab"
+
+
+def test_encode_headers() -> None:
+    assert encode_headers([("X-Thing", "café"), ("X-Emoji", "\u2603")]) == [
+        (b"x-thing", "café".encode("latin-1")),
+        (b"x-emoji", "\u2603".encode()),
+    ]
+
+
+# -- WebSocketConnection ------------------------------------------------------------------
+
+
+class _Peer:
+    def __init__(self, *incoming: Message, extensions: dict[str, Any] | None = None) -> None:
+        self.incoming = list(incoming)
+        self.sent: list[Message] = []
+        self.scope = http_scope(kind="websocket", scheme="ws", extensions=extensions)
+
+    async def receive(self) -> Message:
+        return self.incoming.pop(0)
+
+    async def send(self, message: Message) -> None:
+        self.sent.append(message)
+
+
+def test_websocket_connection_round_trip() -> None:
+    peer = _Peer(
+        {"type": "websocket.connect"},
+        {"type": "websocket.receive", "text": "hi"},
+        {"type": "websocket.receive", "bytes": b"\x00\x01"},
+        {"type": "websocket.disconnect", "code": 1001},
+    )
+
+    async def main() -> list[Any]:
+        ws = WebSocketConnection(peer.scope, peer.receive, peer.send)
+        await ws.accept("chat", headers={"X-A": "1"})
+        got: list[Any] = [await ws.receive(), await ws.receive()]
+        await ws.send("text")
+        await ws.send(b"bin")
+        try:
+            await ws.receive()
+        except WebSocketDisconnect as e:
+            got.append(e.code)
+        return got
+
+    assert run(main()) == ["hi", b"\x00\x01", 1001]
+    assert peer.sent == [
+        {"type": "websocket.accept", "subprotocol": "chat", "headers": [(b"x-a", b"1")]},
+        {"type": "websocket.send", "text": "text"},
+        {"type": "websocket.send", "bytes": b"bin"},
+    ]
+
+
+def test_websocket_send_rejects_other_types() -> None:
+    peer = _Peer({"type": "websocket.connect"})
+
+    async def main() -> None:
+        ws = WebSocketConnection(peer.scope, peer.receive, peer.send)
+        await ws.send({"a": 1})  # type: ignore[arg-type]
+
+    with pytest.raises(TypeError, match="send_json"):
+        run(main())
+
+
+def test_deny_with_the_http_response_extension() -> None:
+    peer = _Peer({"type": "websocket.connect"}, extensions={"websocket.http.response": {}})
+
+    async def main() -> None:
+        ws = WebSocketConnection(peer.scope, peer.receive, peer.send)
+        await ws.deny(Response("go away", status=403))
+
+    run(main())
+    assert [m["type"] for m in peer.sent] == [
+        "websocket.http.response.start",
+        "websocket.http.response.body",
+    ]
+    assert peer.sent[0]["status"] == 403
+    assert peer.sent[1]["body"] == b"go away"
+
+
+def test_deny_without_the_extension_closes() -> None:
+    peer = _Peer({"type": "websocket.connect"})
+
+    async def main() -> None:
+        ws = WebSocketConnection(peer.scope, peer.receive, peer.send)
+        await ws.deny(Response("go away", status=403))
+
+    run(main())
+    assert peer.sent == [{"type": "websocket.close", "code": 1008}]

@@ -1,0 +1,86 @@
+"""The app every real-server test serves: ``gunicorn myapp:app``, ``uvicorn myapp:app``...
+
+One ``Erlen`` object, served as WSGI or ASGI depending on the server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from erlen import Erlen, Response, render_template_string, request, websocket
+
+app = Erlen(__name__)
+
+PAGE = """<!doctype html>
+<title>erlen</title>
+<h1>Hello, {{ name }}!</h1>
+<p id="server">{{ software }}</p>
+"""
+
+#: How long /stream waits for its release file before giving up.
+RELEASE_TIMEOUT = 10.0
+
+
+@app.route("/")
+def index() -> str:
+    """A template page; ``?name=`` is autoescaped."""
+    return render_template_string(
+        PAGE,
+        name=request.args.get("name", "world"),
+        software=request.environ.get("SERVER_SOFTWARE", "") if request.environ else "",
+    )
+
+
+@app.post("/echo")
+def echo() -> dict[str, Any]:
+    """The JSON body back, with what the server told the app about the request."""
+    return {
+        "json": request.get_json(),
+        "method": request.method,
+        "path": request.path,
+        "query": request.args.get("q"),
+        "content_length": request.content_length,
+    }
+
+
+@app.route("/stream")
+def stream() -> Response:
+    """Three parts from a generator. After the first one it waits until the file
+    named by ``?release=`` exists, so a client can prove that part 1 arrived while
+    the view was still running (the response is really streamed)."""
+    release = request.args.get("release", "")
+
+    def generate() -> Iterator[str]:
+        yield "part-1\n"
+        deadline = time.monotonic() + RELEASE_TIMEOUT
+        while release and not os.path.exists(release):
+            if time.monotonic() > deadline:
+                yield "release-timeout\n"
+                break
+            time.sleep(0.01)
+        yield "part-2\n"
+        yield "part-3\n"
+
+    return Response(generate(), mimetype="text/plain")
+
+
+@app.websocket("/ws/echo")
+async def ws_echo() -> None:
+    """Echo: text back as "echo: <text>", a JSON object back as {"echo": object},
+    binary back reversed; "bye" closes the connection with 1000."""
+    await websocket.accept()
+    while True:
+        message = await websocket.receive()
+        if isinstance(message, bytes):
+            await websocket.send(message[::-1])
+        elif message == "bye":
+            await websocket.close(1000)
+            return
+        elif message.startswith("{"):
+            await websocket.send(json.dumps({"echo": json.loads(message)}))
+        else:
+            await websocket.send(f"echo: {message}")
