@@ -129,6 +129,20 @@ def test_environ_headers_reads_the_environ_live() -> None:
     assert headers["Cookie"] == "a=1"
 
 
+def test_environ_headers_get_reads_every_name_form() -> None:
+    headers = EnvironHeaders(
+        make_environ(HTTP_UPGRADE="websocket", HTTP_X_COUNT=3, CONTENT_LENGTH="", HTTP_X_E="")
+    )
+    for name in ("Upgrade", "upgrade", "UPGRADE"):
+        assert headers.get(name) == "websocket"
+    assert headers.get("X-Count") == "3"
+    assert headers.get("X-Count", type=int) == 3
+    assert headers.get("Content-Length", "none") == "none"
+    assert headers.get("X-E", "none") == ""
+    assert headers.get("Connection") is None
+    assert headers.get(f"X-Unknown-{'a' * 50}", 7) == 7
+
+
 def test_environ_headers_get_with_failing_type_gives_default() -> None:
     headers = EnvironHeaders(make_environ(HTTP_X_NUM="abc"))
     assert headers.get("X-Num", -1, type=int) == -1
@@ -262,6 +276,20 @@ def test_missing_server_and_bad_port() -> None:
     assert request.remote_addr is None
 
 
+def test_server_address_follows_each_environ() -> None:
+    # The (name, port) tuples are cached; each environ must still get its own.
+    seen = [
+        request_from_environ(make_environ(SERVER_NAME=name, SERVER_PORT=port), Request).server
+        for name, port in [("a", "80"), ("a", "8080"), ("b", "80"), ("a", "80"), ("a", "")]
+    ]
+    assert seen == [("a", 80), ("a", 8080), ("b", 80), ("a", 80), ("a", None)]
+    many = {
+        request_from_environ(make_environ(SERVER_NAME=f"h{i}", SERVER_PORT="1"), Request).server
+        for i in range(100)
+    }
+    assert many == {(f"h{i}", 1) for i in range(100)}
+
+
 def test_input_terminated_reads_body_without_length() -> None:
     environ = make_environ(
         REQUEST_METHOD="POST",
@@ -373,6 +401,56 @@ def test_close_runs_once_for_body_and_call_on_close() -> None:
     body.close()  # type: ignore[attr-defined]
     assert tracked.closed == 1
     assert calls == ["closed"]
+
+
+def test_buffered_bytes_body_is_sent_as_is_and_closes_quietly() -> None:
+    response = Response(b"hello")
+    start = StartResponse()
+    body = start_response_and_body(response, make_environ(), start)
+    assert list(body) == [b"hello"]
+    assert start.headers == [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "5")]
+    # The header list handed to the server is a copy: changing it (wsgiref adds
+    # headers to it) leaves the response alone.
+    start.headers.append(("Date", "x"))
+    assert "Date" not in response.headers
+    body.close()  # type: ignore[attr-defined]
+    body.close()  # type: ignore[attr-defined]
+    assert list(body) == [b"hello"]
+
+
+def test_buffered_body_with_str_chunks_is_encoded() -> None:
+    body = start_response_and_body(Response(["a", b"b", "\u00e9"]), make_environ(), StartResponse())
+    assert b"".join(body) == "ab\u00e9".encode()
+    body.close()  # type: ignore[attr-defined]
+
+
+def test_buffered_body_still_runs_call_on_close_and_custom_close() -> None:
+    calls: list[str] = []
+
+    class ClosingResponse(Response):
+        __slots__ = ()
+
+        def close(self) -> None:
+            calls.append("custom close")
+            super().close()
+
+    plain = Response(b"x")
+    plain.call_on_close(lambda: calls.append("on close"))
+    for response in (plain, ClosingResponse(b"y")):
+        body = start_response_and_body(response, make_environ(), StartResponse())
+        assert b"".join(body) in (b"x", b"y")
+        assert calls in ([], ["on close"])
+        body.close()  # type: ignore[attr-defined]
+        body.close()  # type: ignore[attr-defined]
+    assert calls == ["on close", "custom close"]
+
+
+def test_head_with_buffered_body_sends_nothing() -> None:
+    start = StartResponse()
+    body = start_response_and_body(Response(b"hello"), make_environ(REQUEST_METHOD="HEAD"), start)
+    assert list(body) == []
+    assert ("Content-Length", "5") in start.headers
+    body.close()  # type: ignore[attr-defined]
 
 
 def test_generator_body_is_closed() -> None:

@@ -899,3 +899,113 @@ def test_content_type_matches_werkzeug(mimetype: str) -> None:
     werkzeug_wrappers = pytest.importorskip("werkzeug.wrappers")
     ours = Response(mimetype=mimetype).headers["Content-Type"]
     assert ours == werkzeug_wrappers.Response(mimetype=mimetype).headers["Content-Type"]
+
+
+# -- the constructor's fast path ----------------------------------------------------
+
+
+def test_fast_path_gives_each_response_its_own_mutable_headers() -> None:
+    a = Response("a")
+    b = Response("b")
+    a.headers.add("X-Only-A", "1")
+    a.headers["Content-Type"] = "text/csv"
+    assert type(a.headers) is Headers
+    assert b.headers.to_wsgi_list() == [
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Length", "1"),
+    ]
+    assert a.headers.to_wsgi_list() == [
+        ("Content-Type", "text/csv"),
+        ("Content-Length", "1"),
+        ("X-Only-A", "1"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({}, "text/plain; charset=utf-8"),
+        ({"mimetype": "application/json"}, "application/json"),
+        ({"mimetype": "text/csv"}, "text/csv; charset=utf-8"),
+        ({"mimetype": "image/svg+xml"}, "image/svg+xml; charset=utf-8"),
+        ({"content_type": "text/x-a; q=1"}, "text/x-a; q=1"),
+        ({"content_type": "a/b", "mimetype": "text/html"}, "a/b"),
+    ],
+)
+def test_fast_path_content_type(kwargs: dict[str, Any], expected: str) -> None:
+    # Twice: the second response reads the cached header value.
+    for _ in range(2):
+        assert Response("x", **kwargs).headers.getlist("Content-Type") == [expected]
+
+
+@pytest.mark.parametrize("bad", ["text/html\r\nX-Evil: 1", "text/html\n", "a\0b"])
+def test_fast_path_refuses_header_injection_every_time(bad: str) -> None:
+    for _ in range(2):
+        with pytest.raises(ValueError, match="CR, LF or NUL"):
+            Response("x", mimetype=bad)
+        with pytest.raises(ValueError, match="CR, LF or NUL"):
+            Response("x", content_type=bad)
+
+
+@pytest.mark.parametrize(
+    ("status", "line", "code"),
+    [
+        (None, "200 OK", 200),
+        (404, "404 NOT FOUND", 404),
+        (599, "599 UNKNOWN", 599),
+        (HTTPStatus.CREATED, "201 CREATED", 201),
+        ("299 Custom Thing", "299 Custom Thing", 299),
+        ("418", "418 I'M A TEAPOT", 418),
+    ],
+)
+def test_fast_path_status(status: Any, line: str, code: int) -> None:
+    r = Response("x", status=status)
+    assert (r.status, r.status_code) == (line, code)
+    assert type(r.status_code) is int
+
+
+@pytest.mark.parametrize("status", [99, 1000, "abc", "200\r\nX: y"])
+def test_fast_path_refuses_bad_statuses(status: Any) -> None:
+    with pytest.raises(ValueError):
+        Response("x", status=status)
+
+
+def test_fast_path_str_subclass_and_bytes_bodies() -> None:
+    markupsafe = pytest.importorskip("markupsafe")
+    r = Response(markupsafe.Markup("<b>é</b>"))
+    assert r.get_data() == "<b>é</b>".encode()
+    assert r.headers["Content-Length"] == str(len("<b>é</b>".encode()))
+    r = Response(b"\x00\x01")
+    assert r.response == [b"\x00\x01"]
+    assert r.headers["Content-Length"] == "2"
+
+
+def test_fast_path_honours_class_settings() -> None:
+    class NoLength(Response):
+        automatically_set_content_length = False
+        default_mimetype = None
+        default_status = 202
+
+    r = NoLength("body")
+    assert r.headers.to_wsgi_list() == []
+    assert r.status == "202 ACCEPTED"
+    assert r.get_data() == b"body"
+
+
+def test_subclass_overriding_set_data_and_status_is_still_called() -> None:
+    calls: list[Any] = []
+
+    class Custom(Response):
+        def set_data(self, value: str | bytes | bytearray) -> None:
+            calls.append(("set_data", value))
+            super().set_data(value)
+
+        @Response.status.setter  # type: ignore[attr-defined, untyped-decorator]
+        def status(self, value: Any) -> None:
+            calls.append(("status", value))
+            Response.status.fset(self, value)  # type: ignore[attr-defined]
+
+    r = Custom("hi", status=201)
+    assert calls == [("status", 201), ("set_data", "hi")]
+    assert r.status == "201 CREATED"
+    assert r.headers["Content-Length"] == "2"

@@ -11,6 +11,7 @@ from erlen.http.exceptions import NotFound
 from erlen.routing import (
     AnyConverter,
     BaseConverter,
+    IntegerConverter,
     Map,
     PathConverter,
     Rule,
@@ -386,3 +387,80 @@ def test_converter_weights_and_repr() -> None:
     assert PathConverter(url_map).weight == 200
     assert url_map.converters["int"](url_map).weight == 50
     assert repr(AnyConverter(url_map, "b", "a")) == "<AnyConverter '(?:a|b)'>"
+
+
+# -- the matcher's converter shortcuts ------------------------------------------------
+
+
+def test_int_too_long_for_python_falls_through_to_the_next_rule() -> None:
+    url_map = Map([Rule("/n/<int:n>", endpoint="int"), Rule("/n/<x>", endpoint="text")])
+    adapter = url_map.bind("example.com")
+    digits = "9" * 5000
+    assert adapter.match(f"/n/{digits}") == ("text", {"x": digits})
+    assert adapter.match("/n/12") == ("int", {"n": 12})
+
+
+class DoublingConverter(IntegerConverter):
+    def to_python(self, value: str) -> int:
+        return int(value) * 2
+
+
+class HexNumber(IntegerConverter):
+    unsigned_regex = "[0-9a-f]+"
+
+    def num_convert(self, text: str) -> Any:
+        return int(text, 16)
+
+
+def test_int_subclasses_keep_their_own_conversion() -> None:
+    url_map = Map(
+        [Rule("/d/<double:n>", endpoint="d"), Rule("/h/<hex:n>", endpoint="h")],
+        converters={"double": DoublingConverter, "hex": HexNumber},
+    )
+    adapter = url_map.bind("example.com")
+    assert adapter.match("/d/21") == ("d", {"n": 42})
+    assert adapter.match("/h/ff") == ("h", {"n": 255})
+
+
+def test_to_python_replaced_on_a_converter_instance_is_used() -> None:
+    url_map = Map(
+        [Rule("/p/<list:n>", endpoint="p"), Rule("/q/<list:a>/<list:b>", endpoint="q")],
+        converters={"list": ListConverter},
+    )
+    for rule in url_map.iter_rules():
+        for converter in rule._converters.values():
+            converter.to_python = lambda value: f"seen {value}"  # type: ignore[method-assign]
+    adapter = url_map.bind("example.com")
+    assert adapter.match("/p/7") == ("p", {"n": "seen 7"})
+    assert adapter.match("/q/1/2") == ("q", {"a": "seen 1", "b": "seen 2"})
+
+
+@pytest.mark.parametrize(
+    ("rule", "path", "values"),
+    [
+        ("/a/<x>", "/a/caf\u00e9", {"x": "caf\u00e9"}),
+        ("/a/<int:x>", "/a/007", {"x": 7}),
+        ("/a/<x>/<int:y>", "/a/b/3", {"x": "b", "y": 3}),
+        ("/a/<int:x>-<int:y>", "/a/1-2", {"x": 1, "y": 2}),
+        ("/a/<path:p>", "/a/b/c", {"p": "b/c"}),
+        ("/a/<float:f>", "/a/1.5", {"f": 1.5}),
+        ("/a/<uuid:u>", "/a/" + "1" * 8 + "-1111-1111-1111-" + "1" * 12, None),
+    ],
+)
+def test_values_of_every_placeholder_shape(rule: str, path: str, values: Any) -> None:
+    found = match(rule, path)
+    if values is None:
+        assert str(found["u"]) == path[3:]
+    else:
+        assert found == values
+        assert [type(v) for v in found.values()] == [type(v) for v in values.values()]
+
+
+@pytest.mark.parametrize(
+    ("rule", "path"), [("/a/<int:x>", "/a/3"), ("/a/<x>", "/a/3"), ("/a/<x>/<int:y>", "/a/b/3")]
+)
+def test_rule_defaults_are_added_to_the_values(rule: str, path: str) -> None:
+    url_map = Map([Rule(rule, endpoint="e", defaults={"lang": "en"})])
+    _, values = url_map.bind("example.com").match(path)
+    assert values["lang"] == "en"
+    assert len(values) == rule.count("<") + 1

@@ -751,3 +751,109 @@ def test_bind_to_a_real_request() -> None:
     adapter = url_map.bind_to_request(request, subdomain="")
     assert adapter.match() == ("u", {"id": 7})
     assert adapter.build("u", {"id": 8}, force_external=True) == "https://example.com/app/u/8"
+
+
+# -- per-request shortcuts: the bind cache and the shared search ---------------------
+
+
+def test_bind_to_request_keeps_requests_apart() -> None:
+    url_map = request_map()
+    first = url_map.bind_to_request(
+        FakeRequest(host="example.com", path="/u/1", root_path="/a"), "example.com"
+    )
+    second = url_map.bind_to_request(
+        FakeRequest(
+            host="example.com", scheme="https", path="/u/2", method="POST", query_string=b"q"
+        ),
+        "example.com",
+    )
+    third = url_map.bind_to_request(
+        FakeRequest(host="alice.example.com", path="/", root_path="/b"), "example.com"
+    )
+    assert (first.subdomain, first.url_scheme, first.script_name) == ("", "http", "/a/")
+    assert (second.subdomain, second.url_scheme, second.script_name) == ("", "https", "/")
+    assert (third.subdomain, third.script_name) == ("alice", "/b/")
+    assert (first.path_info, first.default_method, first.query_args) == ("/u/1", "GET", b"")
+    assert (second.path_info, second.default_method, second.query_args) == ("/u/2", "POST", b"q")
+    assert first.build("index", force_external=True) == "http://example.com/a/"
+    assert third.build("sub", {"sub": "carol"}) == "http://carol.example.com/b/"
+    assert second.build("index", force_external=True) == "https://example.com/"
+    assert first.match() == ("user", {"id": 1})
+    with pytest.raises(MethodNotAllowed):
+        second.match()
+
+
+def test_bind_to_request_same_host_with_and_without_upgrade() -> None:
+    url_map = request_map()
+    upgrade = FakeHeaders({"Upgrade": "websocket", "Connection": "Upgrade"})
+    ws = url_map.bind_to_request(FakeRequest(path="/ws", headers=upgrade), subdomain="")
+    plain = url_map.bind_to_request(FakeRequest(path="/ws"), subdomain="")
+    assert (ws.url_scheme, ws.websocket) == ("ws", True)
+    assert (plain.url_scheme, plain.websocket) == ("http", False)
+    assert ws.match() == ("ws", {})
+    with pytest.raises(WebsocketMismatch):
+        plain.match()
+
+
+def test_bind_to_request_upgrade_needs_the_connection_token() -> None:
+    url_map = request_map()
+    for headers in (
+        {"Upgrade": "websocket"},
+        {"Upgrade": "websocket", "Connection": "keep-alive"},
+        {"Upgrade": "h2c", "Connection": "Upgrade"},
+        {"Upgrade": "", "Connection": "Upgrade"},
+    ):
+        adapter = url_map.bind_to_request(
+            FakeRequest(path="/ws", headers=FakeHeaders(headers)), subdomain=""
+        )
+        assert adapter.url_scheme == "http", headers
+
+
+def test_bind_to_request_with_many_client_hosts_stays_correct() -> None:
+    # Hosts come from clients: the cache behind bind_to_request is bounded
+    # and requests past its size are still bound correctly.
+    url_map = request_map()
+    for i in range(600):
+        adapter = url_map.bind_to_request(
+            FakeRequest(host=f"u{i}.example.com", path="/"), "example.com"
+        )
+        assert adapter.subdomain == f"u{i}"
+        assert adapter.match() == ("sub", {"sub": f"u{i}"})
+    assert len(url_map._bound) <= 256
+
+
+def test_bind_to_request_after_switching_host_matching() -> None:
+    url_map = Map([Rule("/", endpoint="index")])
+    assert url_map.bind_to_request(FakeRequest(host="a.example.com")).subdomain == ""
+    url_map.host_matching = True
+    assert url_map.bind_to_request(FakeRequest(host="a.example.com")).subdomain is None
+
+
+def test_failed_dynamic_matches_still_explain_themselves() -> None:
+    url_map = Map(
+        [
+            Rule("/i/<int:n>", endpoint="get", methods=["GET"]),
+            Rule("/i/<int:n>", endpoint="put", methods=["PUT"]),
+            Rule("/w/<x>", endpoint="ws", websocket=True),
+        ]
+    )
+    adapter = url_map.bind("example.com")
+    for _ in range(2):
+        with pytest.raises(MethodNotAllowed) as info:
+            adapter.match("/i/1", "POST")
+        assert info.value.valid_methods == ["GET", "HEAD", "PUT"]
+        with pytest.raises(WebsocketMismatch):
+            adapter.match("/w/a")
+        with pytest.raises(NotFound):
+            adapter.match("/i/x", "POST")
+    assert adapter.match("/i/1", "PUT") == ("put", {"n": 1})
+
+
+def test_many_client_methods_keep_the_matcher_bounded() -> None:
+    url_map = Map([Rule("/i/<int:n>", endpoint="get", methods=["GET"])])
+    adapter = url_map.bind("example.com")
+    for i in range(200):
+        with pytest.raises(MethodNotAllowed):
+            adapter.match("/i/1", f"M{i}")
+    assert adapter.match("/i/1", "GET") == ("get", {"n": 1})
+    assert len(url_map._matcher._plain_searches) <= 64

