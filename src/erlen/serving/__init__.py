@@ -2,7 +2,9 @@
 the debug traceback page.
 
 This package serves any WSGI callable and imports nothing from the framework;
-``app.run()`` and ``erlen run`` hand it the app. Never use it in production:
+``app.run()`` and ``erlen run`` hand it the app. When the app also has an ASGI
+side (``app.asgi_app``, as erlen apps do), WebSocket connections are served
+through it, on an event loop the server runs in a background thread. Never use it in production:
 use gunicorn, uWSGI or granian (WSGI), or uvicorn, hypercorn or granian (ASGI).
 """
 

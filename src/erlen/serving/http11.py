@@ -55,7 +55,7 @@ class Readable(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Size limits of the request head and body framing.
+    """Size limits of the request head, the body framing and WebSocket messages.
 
     The defaults are generous for development and still bound memory per
     connection: a client cannot make the server buffer more than these.
@@ -76,6 +76,11 @@ class Limits:
     #: Unread body bytes the server discards after a response to keep the
     #: connection open; a larger leftover closes the connection instead.
     max_drain: int = 1024 * 1024
+    #: Largest WebSocket message (all its fragments): close code 1009 above.
+    max_websocket_message: int = 16 * 1024 * 1024
+    #: WebSocket messages read ahead of the app; reading pauses there (and
+    #: when they add up to ``max_websocket_message`` bytes).
+    max_websocket_queue: int = 16
 
 
 @dataclass(slots=True)

@@ -2,8 +2,9 @@
 
 ``app.run()`` and ``erlen run`` both end here. The protocol-specific step is
 the one :func:`~erlen.serving.server.make_server` call; the socket handling,
-startup message, reloader and debug page around it do not depend on WSGI, so
-an ASGI development server can plug in at that call.
+startup message, reloader and debug page around it do not depend on WSGI.
+An app with an ASGI side (an ``asgi_app`` attribute, as erlen apps have) also
+gets its WebSocket connections served.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+from .asgi_websocket import ASGIApplication
 from .debug import DebugMiddleware
 from .reloader import _SERVER_FD, is_running_from_reloader, run_with_reloader
 from .server import WSGIApplication, WSGIRequestHandler, make_server
@@ -47,6 +49,7 @@ def run_simple(
     request_handler: type[WSGIRequestHandler] | None = None,
     passthrough_errors: bool = False,
     ssl_context: Any = None,
+    asgi_app: ASGIApplication | None = None,
     **server_options: Any,
 ) -> None:
     """Serve ``application`` on ``hostname:port`` until Ctrl+C.
@@ -55,13 +58,17 @@ def run_simple(
     ``extra_files``) changes; ``use_debugger`` shows traceback pages to
     requests from this machine. ``threaded`` serves connections in threads,
     ``processes > 1`` in forked processes. ``ssl_context`` is an
-    :class:`ssl.SSLContext` or a ``(cert_file, key_file)`` pair. Other
+    :class:`ssl.SSLContext` or a ``(cert_file, key_file)`` pair.
+    ``asgi_app`` is an ASGI callable that serves WebSocket upgrade requests;
+    by default the app's own ``asgi_app`` attribute, when it has one. Other
     keyword arguments go to :func:`~erlen.serving.server.make_server`.
     ``use_evalex`` is accepted for compatibility: the debug page never runs
     code.
     """
     if not isinstance(port, int):
         raise TypeError("The port must be an integer.")
+    if asgi_app is None:
+        asgi_app = _asgi_side(application)
     if use_debugger:
         application = DebugMiddleware(application)
 
@@ -79,6 +86,7 @@ def run_simple(
             passthrough_errors=passthrough_errors,
             ssl_context=ssl_context,
             fd=fd,
+            asgi_app=asgi_app,
             **server_options,
         )
     except OSError as e:
@@ -117,3 +125,10 @@ def run_simple(
         )
     else:
         server.serve_forever()
+
+
+def _asgi_side(application: object) -> ASGIApplication | None:
+    """The ASGI callable of an app that has one (``app.asgi_app``)."""
+    # Duck typing: this layer may not import the framework.
+    candidate = getattr(application, "asgi_app", None)
+    return candidate if callable(candidate) else None

@@ -9,7 +9,10 @@
 
 It serves any WSGI callable with keep-alive, chunked request and response
 bodies, ``Expect: 100-continue`` and TLS, and logs one access-log line per
-request to the ``erlen.serving`` logger. Malformed requests get a 4xx from
+request to the ``erlen.serving`` logger. Given an ASGI callable as well
+(``asgi_app``), it serves WebSocket upgrade requests through it (see
+:mod:`erlen.serving.asgi_websocket`); without one, they go to the WSGI app
+like any request. Malformed requests get a 4xx from
 :mod:`erlen.http.exceptions` and the connection is closed.
 
 It is made for development, not for the open internet: in production use
@@ -18,6 +21,7 @@ gunicorn, uWSGI or granian (WSGI), or uvicorn, hypercorn or granian (ASGI).
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import logging
 import os
@@ -41,6 +45,13 @@ from erlen.http.exceptions import (
 )
 from erlen.http.exceptions import NotImplemented as HTTPNotImplemented
 
+from .asgi_websocket import (
+    ASGIApplication,
+    EventLoopThread,
+    WebSocketSession,
+    take_buffered,
+    websocket_scope,
+)
 from .http11 import (
     BodyReader,
     ChunkedReader,
@@ -51,6 +62,7 @@ from .http11 import (
     read_headers,
     read_request_line,
 )
+from .websocket import check_handshake, is_websocket_upgrade
 
 __all__ = [
     "BaseWSGIServer",
@@ -229,7 +241,49 @@ class WSGIRequestHandler(socketserver.StreamRequestHandler):
         except OSError:
             self.close_connection = True
             return
-        self.run_wsgi(RequestHead(method, target, version, headers))
+        head = RequestHead(method, target, version, headers)
+        if self.server.asgi_app is not None and is_websocket_upgrade(head):
+            self.close_connection = True
+            self.run_websocket(head, self.server.asgi_app)
+            return
+        self.run_wsgi(head)
+
+    # -- the WebSocket connection -----------------------------------------------------
+
+    def run_websocket(self, head: RequestHead, app: ASGIApplication) -> None:
+        """Serve the WebSocket handshake ``head`` and then its connection with
+        the ASGI ``app``, on the server's event loop; this thread does the I/O."""
+        server = self.server
+        try:
+            if len(head.get_all("Host")) != 1:
+                raise BadRequest("An HTTP/1.1 request must have exactly one Host header.")
+            handshake = check_handshake(head)
+        except HTTPException as e:
+            self.send_error(e)
+            return
+        client = self.client_address
+        scope = websocket_scope(
+            head,
+            handshake,
+            client=(str(client[0]), int(client[1])) if isinstance(client, tuple) else None,
+            server=(str(server.server_address[0]), server.port),
+            tls=server.ssl_context is not None,
+        )
+        loop = server.event_loop()
+        session = WebSocketSession(
+            self.connection,
+            scope,
+            handshake.key,
+            loop,
+            server_header=self.server_version,
+            log_access=self.log_request,
+            request_line=_printable(self.request_line),
+            leftover=take_buffered(self.rfile, self.connection),
+            max_message_size=server.limits.max_websocket_message,
+            max_queue=server.limits.max_websocket_queue,
+            close_timeout=server.websocket_close_timeout,
+        )
+        session.serve(asyncio.run_coroutine_threadsafe(session.run(app), loop))
 
     # -- the WSGI call --------------------------------------------------------------
 
@@ -609,6 +663,8 @@ class BaseWSGIServer(socketserver.TCPServer):
         request_timeout: float = 60.0,
         keep_alive_timeout: float = 15.0,
         limits: Limits | None = None,
+        asgi_app: ASGIApplication | None = None,
+        websocket_close_timeout: float = 5.0,
     ) -> None:
         _ensure_log_handler()
         if handler is None:
@@ -634,6 +690,22 @@ class BaseWSGIServer(socketserver.TCPServer):
         #: Seconds an idle keep-alive connection stays open.
         self.keep_alive_timeout = keep_alive_timeout
         self.limits = limits if limits is not None else Limits()
+        #: The ASGI callable that serves WebSocket connections (None: they go
+        #: to the WSGI app, as any request).
+        self.asgi_app = asgi_app
+        #: Seconds to wait for the client's answer to a close frame.
+        self.websocket_close_timeout = websocket_close_timeout
+        self._loop_thread = EventLoopThread()
+
+    def event_loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop WebSocket connections run on (started on first use)."""
+        return self._loop_thread.get()
+
+    def server_close(self) -> None:
+        """Close the listening socket and stop the event loop: open WebSocket
+        connections are closed with 1001 (going away)."""
+        super().server_close()
+        self._loop_thread.stop()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Log an error that escaped a connection; client disconnects stay quiet."""
@@ -668,6 +740,8 @@ class BaseWSGIServer(socketserver.TCPServer):
             _log(logging.INFO, " * Running on all addresses (%s)", self.host or "0.0.0.0")
         for url in self.urls():
             _log(logging.INFO, " * Running on %s", url)
+        if self.asgi_app is not None:
+            _log(logging.INFO, " * WebSockets: on, served by the app's ASGI side")
 
 
 def _url_host(host: str) -> str:
@@ -725,8 +799,9 @@ def make_server(
     ``threaded`` handles connections in threads, ``processes > 1`` in forked
     processes (not both). ``ssl_context`` is an :class:`ssl.SSLContext` or a
     ``(cert_file, key_file)`` pair. ``options`` go to the server:
-    ``request_timeout``, ``keep_alive_timeout`` and ``limits``
-    (an :class:`erlen.serving.http11.Limits`).
+    ``request_timeout``, ``keep_alive_timeout``, ``limits`` (an
+    :class:`erlen.serving.http11.Limits`), ``asgi_app`` (an ASGI callable that
+    serves WebSocket upgrade requests) and ``websocket_close_timeout``.
     """
     if threaded and processes > 1:
         raise ValueError("Cannot have a multi-thread and multi-process server.")
