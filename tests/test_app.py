@@ -553,3 +553,113 @@ def test_run_hands_the_app_to_the_dev_server(app: Erlen, monkeypatch: pytest.Mon
     calls.clear()
     app.run()
     assert calls == []
+
+
+_RUN_ENV = (
+    "ERLEN_DEBUG",
+    "FLASK_DEBUG",
+    "ERLEN_SKIP_DOTENV",
+    "FLASK_SKIP_DOTENV",
+    "ERLEN_RUN_FROM_CLI",
+    "ERLEN_RUN_MAIN",
+    "H18_FROM_ENVFILE",
+    "H18_BOTH",
+    "H18_SET",
+)
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[tuple[Any, ...]]:
+    """Calls of run_simple, made from an empty folder with none of the
+    variables app.run() reads set (all restored afterwards)."""
+    import erlen.serving
+
+    for name in _RUN_ENV:
+        # setenv first, so that the teardown also removes what dotenv files set.
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    calls: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(
+        erlen.serving, "run_simple", lambda *args, **kwargs: calls.append((args, kwargs))
+    )
+    return calls
+
+
+def test_run_loads_dotenv_files_like_the_cli(
+    app: Erlen, served: list[Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".erlenenv").write_text("ERLEN_DEBUG=1\nH18_BOTH=erlenenv\nH18_SET=erlenenv\n")
+    (tmp_path / ".env").write_text("H18_FROM_ENVFILE=yes\nH18_BOTH=env\n")
+    monkeypatch.setenv("H18_SET", "environment")
+    app.run(port=0)
+    # .env wins over .erlenenv, the environment over both (Flask's order).
+    assert (os.environ["H18_FROM_ENVFILE"], os.environ["H18_BOTH"]) == ("yes", "env")
+    assert os.environ["H18_SET"] == "environment"
+    assert app.debug is True
+    assert served == [
+        (
+            ("127.0.0.1", 0, app),
+            {"use_reloader": True, "use_debugger": True, "threaded": True},
+        )
+    ]
+
+
+def test_run_debug_argument_wins_over_erlen_debug(
+    app: Erlen, served: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ERLEN_DEBUG", "1")
+    app.run(debug=False)
+    assert app.debug is False
+    assert served[0][1]["use_reloader"] is False
+    monkeypatch.setenv("ERLEN_DEBUG", "0")
+    app.debug = True
+    app.run()
+    assert app.debug is False
+
+
+def test_run_without_erlen_debug_keeps_the_configured_debug(
+    app: Erlen, served: list[Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    app.debug = True
+    app.run()
+    assert app.debug is True
+    # load_dotenv=False: neither the files nor ERLEN_DEBUG are read.
+    (tmp_path / ".env").write_text("ERLEN_DEBUG=0\nH18_FROM_ENVFILE=yes\n")
+    app.run(load_dotenv=False)
+    assert app.debug is True
+    assert "H18_FROM_ENVFILE" not in os.environ
+    monkeypatch.setenv("ERLEN_SKIP_DOTENV", "1")
+    app.run()
+    assert "H18_FROM_ENVFILE" not in os.environ
+    assert len(served) == 3
+
+
+def test_run_prints_the_server_banner(
+    app: Erlen, served: list[Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    app.run(debug=True)
+    out = capsys.readouterr().out
+    assert out == f" * Serving Erlen app '{app.name}'\n * Debug mode: on\n"
+    assert len(served) == 1
+
+
+def test_run_under_the_cli_is_ignored_with_a_warning(
+    app: Erlen,
+    served: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("ERLEN_RUN_FROM_CLI", "true")
+    app.run(debug=True)
+    captured = capsys.readouterr()
+    assert served == []
+    assert captured.out == ""
+    assert "Ignoring a call to 'app.run()'" in captured.err
+    assert 'if __name__ == "__main__"' in captured.err
+    assert app.debug is False
+    # In the reloader's child the parent process has shown the warning.
+    monkeypatch.setenv("ERLEN_RUN_MAIN", "true")
+    app.run()
+    assert capsys.readouterr() == ("", "")
+    assert served == []

@@ -380,8 +380,25 @@ def test_body_not_read_is_still_a_200(app: Erlen) -> None:
     assert post(app, "/", b"x" * 5, headers=[("Transfer-Encoding", "chunked")]).status == 200
 
 
-def test_large_upload_is_spooled(app: Erlen, monkeypatch: pytest.MonkeyPatch) -> None:
-    app.config["ASGI_BODY_SPOOL_SIZE"] = 1024
+@pytest.mark.parametrize(
+    ("spool_size", "payload", "expected"),
+    [
+        (1024, [b"y" * 1000] * 10, True),
+        (None, [b"y" * 1000] * 10, False),
+        # 0 is a setting (spool every body), not "use the default".
+        (0, [b"y" * 10], True),
+    ],
+)
+def test_large_upload_is_spooled(
+    app: Erlen,
+    monkeypatch: pytest.MonkeyPatch,
+    spool_size: int | None,
+    payload: list[bytes],
+    expected: bool,
+) -> None:
+    assert app.config["ASGI_BODY_SPOOL_SIZE"] == 1024 * 1024
+    if spool_size is not None:
+        app.config["ASGI_BODY_SPOOL_SIZE"] = spool_size
     spooled: list[bool] = []
 
     from erlen.adapters import asgi as adapter
@@ -398,9 +415,9 @@ def test_large_upload_is_spooled(app: Erlen, monkeypatch: pytest.MonkeyPatch) ->
     def index() -> str:
         return str(len(request.get_data()))
 
-    payload = [b"y" * 1000] * 10
-    assert run(call(app, "POST", "/", body=payload)).body == b"10000"
-    assert spooled == [True]
+    size = sum(map(len, payload))
+    assert run(call(app, "POST", "/", body=payload)).body == str(size).encode()
+    assert spooled == [expected]
 
 
 # -- stream_body ------------------------------------------------------------------------------

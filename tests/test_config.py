@@ -24,7 +24,12 @@ from erlen.config import DEFAULT_CONFIG, Config, ConfigAttribute, make_timedelta
 def test_default_config_matches_flask_except_documented_differences() -> None:
     flask = pytest.importorskip("flask")
     ours = dict(DEFAULT_CONFIG)
-    erlen_only = {"SESSION_COOKIE_FORMAT", "PROXY_FIX", "ASGI_THREAD_POOL_SIZE"}
+    erlen_only = {
+        "SESSION_COOKIE_FORMAT",
+        "PROXY_FIX",
+        "ASGI_THREAD_POOL_SIZE",
+        "ASGI_BODY_SPOOL_SIZE",
+    }
     assert set(ours) - set(flask.Flask.default_config) == erlen_only
     assert set(flask.Flask.default_config) - set(ours) == set()
     differing = {
@@ -40,10 +45,22 @@ def test_default_config_erlen_keys() -> None:
     assert DEFAULT_CONFIG["SESSION_COOKIE_FORMAT"] == "encrypted"
     assert DEFAULT_CONFIG["PROXY_FIX"] is None
     assert DEFAULT_CONFIG["ASGI_THREAD_POOL_SIZE"] == 40
+    assert DEFAULT_CONFIG["ASGI_BODY_SPOOL_SIZE"] == 1024 * 1024
     assert DEFAULT_CONFIG["PERMANENT_SESSION_LIFETIME"] == timedelta(days=31)
     assert DEFAULT_CONFIG["MAX_FORM_MEMORY_SIZE"] == 500_000
     assert DEFAULT_CONFIG["MAX_FORM_PARTS"] == 1_000
     assert DEFAULT_CONFIG["MAX_COOKIE_SIZE"] == 4093
+
+
+def test_every_erlen_only_key_is_documented() -> None:
+    import erlen.config
+
+    flask = pytest.importorskip("flask")
+    doc = erlen.config.__doc__ or ""
+    erlen_only = sorted(set(DEFAULT_CONFIG) - set(flask.Flask.default_config))
+    # Each has its own entry: the name on a line, then its default value.
+    undocumented = [key for key in erlen_only if f"\n``{key}``\n    ``" not in doc]
+    assert undocumented == []
 
 
 def test_default_config_is_a_dict_that_cannot_be_changed() -> None:

@@ -292,7 +292,9 @@ def test_redirect_escapes_location_in_body(app: Erlen) -> None:
         rv = redirect('/x?a=1&b="<script>"')
     body = rv.get_data(as_text=True)
     assert "<script>" not in body
-    assert 'href="/x?a=1&amp;b=%22%3Cscript%3E%22"' in body
+    # COMPAT(werkzeug): the page shows the location as given, HTML-escaped;
+    # the header carries it as a URI.
+    assert 'href="/x?a=1&amp;b=&#34;&lt;script&gt;&#34;"' in body
     assert rv.headers["Location"] == "/x?a=1&b=%22%3Cscript%3E%22"
 
 

@@ -1229,3 +1229,56 @@ def test_builder_app_defaults_match_flask(config: dict[str, Any], kwargs: dict[s
     ours = EnvironBuilder(FakeApp(**config), **kwargs).get_environ()
     for key in COMPARED_KEYS:
         assert ours.get(key) == theirs.get(key), key
+
+
+def test_cli_runner_hands_the_app_to_commands_through_script_info(app: Erlen) -> None:
+    import click
+
+    from erlen import current_app
+    from erlen.cli import ScriptInfo, pass_script_info, with_appcontext
+
+    @click.command()
+    @pass_script_info
+    def which(info: ScriptInfo) -> None:
+        click.echo(f"{type(info).__name__}:{info.load_app() is app}")
+
+    @click.command()
+    @with_appcontext
+    def name() -> None:
+        click.echo(current_app.name)
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(which).output == "ScriptInfo:True\n"
+    assert runner.invoke(name).output == f"{app.name}\n"
+    # An explicit obj is passed through untouched.
+    other = ScriptInfo(create_app=lambda: Erlen("other_app"))
+    assert runner.invoke(name, obj=other).output == "other_app\n"
+
+
+def test_every_uploaded_file_part_has_a_content_type(app: Erlen, make_client: MakeClient) -> None:
+    from erlen.http.datastructures import FileStorage
+
+    @app.post("/types")
+    def types() -> dict[str, Any]:
+        return {
+            name: [storage.filename, storage.content_type]
+            for name, storage in request.files.items(multi=True)
+        }
+
+    rv = make_client(app).post(
+        "/types",
+        data={
+            "noname": (io.BytesIO(b"x"), ""),
+            "unknown": (io.BytesIO(b"x"), "data.h18unknown"),
+            "text": (io.BytesIO(b"x"), "notes.txt"),
+            "given": (io.BytesIO(b"x"), "a.txt", "application/x-custom"),
+            "storage": FileStorage(io.BytesIO(b"x"), filename="pic.png"),
+        },
+    )
+    assert rv.json == {
+        "noname": ["", "application/octet-stream"],
+        "unknown": ["data.h18unknown", "application/octet-stream"],
+        "text": ["notes.txt", "text/plain"],
+        "given": ["a.txt", "application/x-custom"],
+        "storage": ["pic.png", "image/png"],
+    }

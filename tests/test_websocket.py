@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import sys
 from typing import Any
 
 import pytest
@@ -13,8 +14,9 @@ import pytest
 import erlen
 from asgi_harness import WebSocketPeer, call, run, websocket_session
 from erlen import Blueprint, Erlen, abort, g, request, session, url_for, websocket
+from erlen.http.exceptions import UpgradeRequired
 from erlen.signals import websocket_finished, websocket_started
-from erlen.websocket import Websocket, WebSocketDisconnect
+from erlen.websocket import Websocket, WebSocketDisconnect, current_websocket
 
 DENIAL = {"websocket.http.response": {}}
 
@@ -226,6 +228,7 @@ def test_http_request_to_a_websocket_route_is_426_on_both_protocols(app: Erlen) 
     result = run(call(app, "GET", "/ws"))
     assert result.status == 426
     assert result.header("upgrade") == "websocket"
+    assert result.header("connection") == "Upgrade"
     assert b"WebSocket" in result.body
 
     # An upgrade handshake that reaches the HTTP side (no WebSocket support).
@@ -468,3 +471,33 @@ def test_sync_handler_is_refused_at_registration(app: Erlen) -> None:
 
     with pytest.raises(TypeError, match="methods"):
         app.websocket("/y", methods=["POST"])(handler_async)
+
+
+def test_upgrade_required_is_the_toolkit_class(app: Erlen) -> None:
+    # `erlen.websocket` is the proxy; the module is reached through sys.modules.
+    module = sys.modules["erlen.websocket"]
+    assert module.UpgradeRequired is UpgradeRequired
+    assert erlen.websocket.UpgradeRequired is UpgradeRequired
+    error = module.upgrade_required()
+    assert (type(error), error.code, error.upgrade) == (UpgradeRequired, 426, "websocket")
+    assert "WebSocket endpoint" in error.get_body()
+
+
+def test_current_websocket_is_the_connection_itself(app: Erlen) -> None:
+    seen: list[Any] = []
+
+    @app.websocket("/me")
+    async def me() -> None:
+        connection = current_websocket()
+        seen.append(connection)
+        assert connection is websocket._get_current_object()  # type: ignore[attr-defined]
+        await connection.accept()
+        await connection.send(type(connection).__name__)
+
+    peer = session_run(app, "/me")
+    assert peer.sent[1] == {"type": "websocket.send", "text": "Websocket"}
+    [connection] = seen
+    assert type(connection) is Websocket
+    assert connection.closed
+    with pytest.raises(RuntimeError, match="WebSocket context"):
+        current_websocket()

@@ -30,6 +30,7 @@ from .pipeline import (
     find_error_handler,
     first_request_lock_async,
     invoke_async,
+    resolve_awaitable_async,
     send_async,
     serving_lock_async,
 )
@@ -128,9 +129,11 @@ async def preprocess_request_async(app: Erlen, ctx: RequestContext, ep: Endpoint
     if ep.url_value_preprocessors:
         request = ctx.request
         for func in ep.url_value_preprocessors:
-            func(request.endpoint, request.view_args)
+            await resolve_awaitable_async(func(request.endpoint, request.view_args))
     for before in ep.before_async:
         rv = await before()
+        if hasattr(rv, "__await__"):
+            rv = await resolve_awaitable_async(rv)
         if rv is not None:
             return rv
     return None
@@ -147,7 +150,13 @@ async def dispatch_request_async(app: Erlen, ctx: RequestContext, ep: EndpointPi
     view = ep.view_async
     if view is None:
         raise LookupError(f"No view function is registered for the endpoint {ep.endpoint!r}.")
-    return await view(**request.view_args)  # type: ignore[arg-type]
+    rv = await view(**request.view_args)  # type: ignore[arg-type]
+    if hasattr(rv, "__await__"):
+        # A plain function returned an awaitable: a sync decorator around an
+        # async view (View.decorators, a Flask-era decorator) returns the
+        # view's coroutine.
+        rv = await resolve_awaitable_async(rv)
+    return rv
 
 
 async def handle_user_exception_async(
@@ -165,7 +174,7 @@ async def handle_user_exception_async(
     handler = find_error_handler(app, ctx, ep, e)
     if handler is None:
         raise e
-    return await handler.call_async(e)
+    return await resolve_awaitable_async(await handler.call_async(e))
 
 
 async def handle_http_exception_async(
@@ -178,7 +187,7 @@ async def handle_http_exception_async(
     handler = find_error_handler(app, ctx, ep, e)
     if handler is None:
         return e
-    return await handler.call_async(e)
+    return await resolve_awaitable_async(await handler.call_async(e))
 
 
 async def handle_exception_async(app: Erlen, ctx: RequestContext, e: Exception) -> Response:
@@ -198,7 +207,7 @@ async def handle_exception_async(app: Erlen, ctx: RequestContext, e: Exception) 
     handler = find_error_handler(app, ctx, ep, server_error)
     if handler is not None:
         try:
-            rv = await handler.call_async(server_error)
+            rv = await resolve_awaitable_async(await handler.call_async(server_error))
             return await finalize_request_async(app, ctx, ep, rv, from_error_handler=True)
         except Exception:
             app.logger.exception("The error handler for an unhandled exception failed")
@@ -242,6 +251,8 @@ async def process_response_async(
             response = await invoke_async(func, response)
         for after in ep.after_async:
             response = await after(response)
+            if hasattr(response, "__await__"):
+                response = await resolve_awaitable_async(response)
     session = ctx._session
     if session is not None:
         interface = app.session_interface
@@ -258,7 +269,7 @@ async def teardown_request_async(
     ep = app._pipeline_for(ctx.request)
     for teardown in ep.teardown_async:
         try:
-            await teardown(exc)
+            await resolve_awaitable_async(await teardown(exc))
         except Exception:
             app.logger.exception("A teardown_request function failed")
     if request_tearing_down.receivers:

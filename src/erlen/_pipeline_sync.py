@@ -32,6 +32,7 @@ from .pipeline import (
     find_error_handler,
     first_request_lock_sync,
     invoke_sync,
+    resolve_awaitable_sync,
     send_sync,
     serving_lock_sync,
 )
@@ -130,9 +131,11 @@ def preprocess_request_sync(app: Erlen, ctx: RequestContext, ep: EndpointPipelin
     if ep.url_value_preprocessors:
         request = ctx.request
         for func in ep.url_value_preprocessors:
-            func(request.endpoint, request.view_args)
+            resolve_awaitable_sync(func(request.endpoint, request.view_args))
     for before in ep.before_sync:
         rv = before()
+        if hasattr(rv, "__await__"):
+            rv = resolve_awaitable_sync(rv)
         if rv is not None:
             return rv
     return None
@@ -149,7 +152,13 @@ def dispatch_request_sync(app: Erlen, ctx: RequestContext, ep: EndpointPipeline)
     view = ep.view_sync
     if view is None:
         raise LookupError(f"No view function is registered for the endpoint {ep.endpoint!r}.")
-    return view(**request.view_args)  # type: ignore[arg-type]
+    rv = view(**request.view_args)  # type: ignore[arg-type]
+    if hasattr(rv, "__await__"):
+        # A plain function returned an awaitable: a sync decorator around an
+        # async view (View.decorators, a Flask-era decorator) returns the
+        # view's coroutine.
+        rv = resolve_awaitable_sync(rv)
+    return rv
 
 
 def handle_user_exception_sync(
@@ -167,7 +176,7 @@ def handle_user_exception_sync(
     handler = find_error_handler(app, ctx, ep, e)
     if handler is None:
         raise e
-    return handler.call_sync(e)
+    return resolve_awaitable_sync(handler.call_sync(e))
 
 
 def handle_http_exception_sync(
@@ -180,7 +189,7 @@ def handle_http_exception_sync(
     handler = find_error_handler(app, ctx, ep, e)
     if handler is None:
         return e
-    return handler.call_sync(e)
+    return resolve_awaitable_sync(handler.call_sync(e))
 
 
 def handle_exception_sync(app: Erlen, ctx: RequestContext, e: Exception) -> Response:
@@ -200,7 +209,7 @@ def handle_exception_sync(app: Erlen, ctx: RequestContext, e: Exception) -> Resp
     handler = find_error_handler(app, ctx, ep, server_error)
     if handler is not None:
         try:
-            rv = handler.call_sync(server_error)
+            rv = resolve_awaitable_sync(handler.call_sync(server_error))
             return finalize_request_sync(app, ctx, ep, rv, from_error_handler=True)
         except Exception:
             app.logger.exception("The error handler for an unhandled exception failed")
@@ -244,6 +253,8 @@ def process_response_sync(
             response = invoke_sync(func, response)
         for after in ep.after_sync:
             response = after(response)
+            if hasattr(response, "__await__"):
+                response = resolve_awaitable_sync(response)
     session = ctx._session
     if session is not None:
         interface = app.session_interface
@@ -258,7 +269,7 @@ def teardown_request_sync(app: Erlen, ctx: RequestContext, exc: BaseException | 
     ep = app._pipeline_for(ctx.request)
     for teardown in ep.teardown_sync:
         try:
-            teardown(exc)
+            resolve_awaitable_sync(teardown(exc))
         except Exception:
             app.logger.exception("A teardown_request function failed")
     if request_tearing_down.receivers:

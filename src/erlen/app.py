@@ -27,10 +27,11 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import timedelta
 from functools import cached_property
-from html import escape
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 from urllib.parse import quote as _url_quote
+
+from markupsafe import escape as _html_escape
 
 from ._pipeline_sync import (
     dispatch_request_sync,
@@ -52,7 +53,7 @@ from .blueprints import Blueprint
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute, make_timedelta
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .globals import _cv_app, _cv_request
-from .helpers import _find_package, get_debug_flag
+from .helpers import _find_package, get_debug_flag, get_load_dotenv
 from .http.datastructures import Headers
 from .http.exceptions import (
     Aborter,
@@ -97,6 +98,7 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
     from .adapters.asgi import Receive, Scope, Send
+    from .cli import AppGroup
     from .testing import ErlenClient, ErlenCliRunner
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -122,16 +124,17 @@ def _build_redirect(
     """A redirect response to ``location`` with a short HTML body."""
     if response_class is None:
         response_class = Response
-    location = iri_to_uri(location)
-    shown = escape(location)
+    # COMPAT(flask): Werkzeug's page, word for word; the link shows the
+    # location as given (HTML-escaped), the header carries it as a URI.
+    shown = _html_escape(location)
     body = (
         "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
         "<h1>Redirecting...</h1>\n"
-        f'<p>You should be redirected to <a href="{shown}">{shown}</a>.'
-        " If not, follow the link.\n"
+        "<p>You should be redirected automatically to the target URL: "
+        f'<a href="{shown}">{shown}</a>. If not, click the link.\n'
     )
     response = response_class(body, code, mimetype="text/html")
-    response.headers["Location"] = location
+    response.headers["Location"] = iri_to_uri(location)
     return response
 
 
@@ -181,6 +184,17 @@ class Erlen(Scaffold):
         get_converter=make_timedelta,  # type: ignore[arg-type]
     )
 
+    if TYPE_CHECKING:
+        # A plain attribute at run time. For type checkers, reading gives the
+        # default provider, so its documented settings (``app.json.sort_keys =
+        # False``) type-check in user code; any JSONProvider may be assigned.
+        @property
+        def json(self) -> DefaultJSONProvider:
+            """The JSON provider (``app.json.dumps``, ``app.json.response``...)."""
+
+        @json.setter
+        def json(self, value: JSONProvider) -> None: ...
+
     def __init__(
         self,
         import_name: str,
@@ -209,8 +223,7 @@ class Erlen(Scaffold):
         self.instance_path = instance_path
         #: The configuration (a dict with Flask's keys and ``from_*`` loaders).
         self.config = self.make_config(instance_relative_config)
-        #: The JSON provider (``app.json.dumps``, ``app.json.response``...).
-        self.json: JSONProvider = self.json_provider_class(self)
+        self.json = self.json_provider_class(self)
         #: What :func:`abort` raises through.
         self.aborter = self.make_aborter()
         #: Extensions store their state here, by name.
@@ -241,7 +254,7 @@ class Erlen(Scaffold):
         self._serving_lock = threading.Lock()
         self._blueprint_prefixes: list[tuple[str, str]] = []
         self._prefix_lookups: dict[str, ErrorLookup] = {}
-        self._cli: Any = None
+        self._cli: AppGroup | None = None
 
         from .templating import _default_template_ctx_processor
 
@@ -320,18 +333,15 @@ class Erlen(Scaffold):
             self.jinja_env.auto_reload = bool(value)
 
     @property
-    def cli(self) -> Any:
-        """The app's click command group (``erlen.cli.AppGroup`` when
-        available)."""
+    def cli(self) -> AppGroup:
+        """The app's click command group (``@app.cli.command("init-db")``),
+        created on first use."""
         if self._cli is None:
-            try:
-                from .cli import AppGroup  # type: ignore[import-not-found, unused-ignore]
-            except ImportError:
-                import click
+            # PERF: click's group is built on first use; most processes
+            # serving requests never touch it.
+            from .cli import AppGroup
 
-                self._cli = click.Group(self.name)
-            else:
-                self._cli = AppGroup(self.name)
+            self._cli = AppGroup(self.name)
         return self._cli
 
     @property
@@ -1075,27 +1085,50 @@ class Erlen(Scaffold):
     ) -> None:
         """Run the development server (never in production)::
 
-        if __name__ == "__main__":
-            app.run(debug=True)
+            if __name__ == "__main__":
+                app.run(debug=True)
+
+        ``.erlenenv`` and ``.env`` are loaded first (unless ``load_dotenv``
+        is false or ``ERLEN_SKIP_DOTENV`` is set), and ``ERLEN_DEBUG`` sets
+        :attr:`debug`; a ``debug`` argument wins over both. ``host`` and
+        ``port`` default to ``SERVER_NAME``'s, else ``127.0.0.1:5000``.
+        ``options`` go to :func:`erlen.serving.run_simple` (the reloader and
+        the debugger follow :attr:`debug` unless given). Under the ``erlen``
+        command line the call is ignored, with a warning.
         """
+        from . import cli
+        from .serving import is_running_from_reloader, run_simple
+
         if os.environ.get("ERLEN_RUN_FROM_CLI") == "true":
-            # `erlen run` serves the app itself; a stray app.run() in the
-            # module must not start a second server.
+            # `erlen run` serves the app itself, and any other command would
+            # block: an app.run() outside a __main__ guard must not serve.
+            if not is_running_from_reloader():
+                import click
+
+                click.secho(
+                    " * Ignoring a call to 'app.run()' that would block the current"
+                    " 'erlen' command.\n"
+                    "   Only call 'app.run()' in an 'if __name__ == \"__main__\"' guard.",
+                    fg="red",
+                    err=True,
+                )
             return
-        if load_dotenv:
-            _load_dotenv()
+        if get_load_dotenv(load_dotenv):
+            cli.load_dotenv()
+            # COMPAT(flask): the environment (or a dotenv file) sets debug
+            # mode only when the variable is there at all.
+            if "ERLEN_DEBUG" in os.environ or "FLASK_DEBUG" in os.environ:
+                self.debug = get_debug_flag()
         if debug is not None:
             self.debug = bool(debug)
         server_name = self.config.get("SERVER_NAME")
         default_host, _, default_port = (server_name or "").partition(":")
         host = host or default_host or "127.0.0.1"
-        port = int(port or default_port or 5000)
+        port = int(port) if port is not None else int(default_port or 5000)
         options.setdefault("use_reloader", self.debug)
         options.setdefault("use_debugger", self.debug)
         options.setdefault("threaded", True)
-
-        from .serving import run_simple
-
+        cli.show_server_banner(self.debug, self.name)
         run_simple(host, port, self, **options)
 
 
@@ -1135,23 +1168,6 @@ def _helper_pool() -> concurrent.futures.ThreadPoolExecutor:
     if _helper is None:
         _helper = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="erlen-templates")
     return _helper
-
-
-def _load_dotenv() -> None:
-    """Load ``.env`` and ``.erlenenv`` from the working directory when
-    python-dotenv is installed (values already in the environment win)."""
-    from .helpers import get_load_dotenv
-
-    if not get_load_dotenv():
-        return
-    try:
-        import dotenv
-    except ImportError:
-        return
-    for name in (".erlenenv", ".env"):
-        path = dotenv.find_dotenv(name, usecwd=True)
-        if path:
-            dotenv.load_dotenv(path, encoding="utf-8")
 
 
 # COMPAT(flask): extensions (Flask-RESTful among them) wrap these methods on

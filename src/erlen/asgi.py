@@ -35,7 +35,6 @@ from ._pipeline_async import (
     run_first_request_async,
 )
 from .adapters.asgi import (
-    DEFAULT_SPOOL_THRESHOLD,
     ASGIBody,
     Receive,
     Scope,
@@ -104,11 +103,7 @@ async def serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> 
     loop = asyncio.get_running_loop()
     executor = thread_pool(app)
     config = app.config
-    body = ASGIBody(
-        receive,
-        loop,
-        spool_threshold=int(config.get("ASGI_BODY_SPOOL_SIZE") or DEFAULT_SPOOL_THRESHOLD),
-    )
+    body = ASGIBody(receive, loop, spool_threshold=int(config["ASGI_BODY_SPOOL_SIZE"]))
     try:
         request = request_from_scope(scope, app.request_class, body=body, proxy=config["PROXY_FIX"])
     except HTTPException as e:

@@ -39,6 +39,7 @@ from .typing import (
 
 if TYPE_CHECKING:
     from .app import Erlen
+    from .cli import AppGroup
 
 DeferredSetupFunction = Callable[["BlueprintSetupState"], None]
 T_template_filter = TypeVar("T_template_filter", bound=TemplateFilterCallable)
@@ -154,16 +155,16 @@ class Blueprint(Scaffold):
         self.url_values_defaults: dict[str, Any] = url_defaults or {}
         self.cli_group = cli_group
         self._blueprints: list[tuple[Blueprint, dict[str, Any]]] = []
-        self._cli: Any = None
+        self._cli: AppGroup | None = None
 
     @property
-    def cli(self) -> Any:
-        """The blueprint's click group (``erlen.cli.AppGroup``), created on first use."""
+    def cli(self) -> AppGroup:
+        """The blueprint's click group, created on first use; its commands
+        join the app's CLI when the blueprint is registered."""
         if self._cli is None:
-            from .cli import AppGroup  # type: ignore[import-not-found, unused-ignore]
+            from .cli import AppGroup
 
-            self._cli = AppGroup()
-            self._cli.name = self.name
+            self._cli = AppGroup(self.name)
         return self._cli
 
     def _check_setup_finished(self, f_name: str) -> None:
@@ -273,7 +274,7 @@ class Blueprint(Scaffold):
             blueprint.register(app, bp_options)
 
     def _register_cli(self, app: Erlen, options: dict[str, Any], name: str) -> None:
-        if self._cli is None or not getattr(self._cli, "commands", None):
+        if self._cli is None or not self._cli.commands:
             return
         group = options.get("cli_group", self.cli_group)
         if group is None:

@@ -511,7 +511,7 @@ class ErlenGroup(AppGroup):
         if current is None or current.app is not app:
             # The context is there for the command's parameter callbacks too.
             ctx.with_resource(app.app_context())
-        return cast("click.Command | None", app.cli.get_command(ctx, cmd_name))
+        return app.cli.get_command(ctx, cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """The built-in, plugin and app command names, sorted. An app that

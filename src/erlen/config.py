@@ -9,6 +9,28 @@ Python files, objects, environment variables and data files::
 
 Only UPPERCASE keys are taken from objects, files and mappings, so helpers
 and imports in a settings module never leak into the configuration.
+
+Every key of Flask 3.1 is there, with Flask's default except
+``SESSION_COOKIE_SAMESITE`` (``"Lax"``, where Flask sends no attribute).
+erlen adds these keys of its own:
+
+``SESSION_COOKIE_FORMAT``
+    ``"encrypted"`` (default): the session cookie is encrypted and
+    authenticated (AES-GCM); a Flask-format signed cookie made with the same
+    ``SECRET_KEY`` is still read, and rewritten encrypted.
+``PROXY_FIX``
+    ``None`` (default) trusts no proxy. A dict of how many proxies set each
+    ``X-Forwarded-*`` header, such as ``{"x_for": 1, "x_proto": 1}``, makes
+    ``request.remote_addr``, ``scheme``, ``host`` and the mount point follow
+    them (the keyword arguments of ``erlen.http.proxy.resolve_forwarded``,
+    Werkzeug's ``ProxyFix`` counts).
+``ASGI_THREAD_POOL_SIZE``
+    ``40``: worker threads that run sync views, hooks and body iterators under
+    ASGI (read once, when the pool is first used).
+``ASGI_BODY_SPOOL_SIZE``
+    ``1048576`` (1 MiB): under ASGI a request body is received before the view
+    runs; above this many bytes it is spooled to a temporary file instead of
+    kept in memory. ``MAX_CONTENT_LENGTH`` still bounds its size.
 """
 
 from __future__ import annotations
@@ -43,17 +65,8 @@ class _FrozenDict(dict[str, Any]):
         return (type(self), (dict(self),))
 
 
-#: The configuration every application starts from, Flask 3.1's keys and values,
-#: plus two of erlen's own. Differences from Flask:
-#:
-#: ``SESSION_COOKIE_SAMESITE`` is ``"Lax"`` (Flask: ``None``), a safer default.
-#: ``SESSION_COOKIE_FORMAT`` is ``"encrypted"`` (erlen's AES-GCM cookie); the
-#: session interface also reads Flask-format signed cookies.
-#: ``PROXY_FIX``: ``None`` (trust no proxy), or a dict of how many proxies set
-#: each forwarded header, e.g. ``{"x_for": 1, "x_proto": 1, "x_host": 0,
-#: "x_port": 0, "x_prefix": 0}``; the keys are the keyword arguments of
-#: ``erlen.http.proxy.resolve_forwarded`` (Werkzeug's ``ProxyFix`` counts).
-#: ``ASGI_THREAD_POOL_SIZE``: threads that run sync views and hooks under ASGI.
+#: The configuration every application starts from: Flask 3.1's keys and
+#: values, plus erlen's own (see the module documentation for each).
 DEFAULT_CONFIG: dict[str, Any] = _FrozenDict(
     {
         "DEBUG": None,
@@ -89,6 +102,7 @@ DEFAULT_CONFIG: dict[str, Any] = _FrozenDict(
         "PROVIDE_AUTOMATIC_OPTIONS": True,
         "PROXY_FIX": None,
         "ASGI_THREAD_POOL_SIZE": 40,
+        "ASGI_BODY_SPOOL_SIZE": 1024 * 1024,
     }
 )
 

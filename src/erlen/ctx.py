@@ -325,9 +325,9 @@ class RequestContext:
 
 
 def _upgrade_required() -> HTTPException:
-    from .websocket import UpgradeRequired
+    from .websocket import upgrade_required
 
-    return UpgradeRequired()
+    return upgrade_required()
 
 
 def has_app_context() -> bool:

@@ -12,19 +12,17 @@ import importlib
 import importlib.util
 import os
 import sys
-from collections.abc import Callable, Iterator
-from functools import update_wrapper
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, overload
 
-from .ctx import after_this_request, copy_current_request_context
-from .globals import _cv_app, _cv_request, current_app
+from .ctx import after_this_request, copy_current_request_context, stream_with_context
+from .globals import _cv_app, current_app
 from .http.exceptions import abort as _http_abort
 
 if TYPE_CHECKING:
     from .http.response import Response as BaseResponse
     from .wrappers import Response
 
-T = TypeVar("T", str, bytes)
+R = TypeVar("R", bound="BaseResponse")
 
 
 def get_debug_flag() -> bool:
@@ -68,14 +66,28 @@ def url_for(
     )
 
 
-def redirect(location: str, code: int = 302, Response: type[BaseResponse] | None = None) -> Any:
+@overload
+def redirect(location: str, code: int = 302, Response: None = None) -> Response: ...
+@overload
+def redirect(location: str, code: int = 302, *, Response: type[R]) -> R: ...
+@overload
+def redirect(location: str, code: int, Response: type[R]) -> R: ...
+def redirect(
+    location: str, code: int = 302, Response: type[BaseResponse] | None = None
+) -> BaseResponse:
     """Return a response redirecting to ``location`` (302 by default)::
 
-    return redirect(url_for("index"))
+        return redirect(url_for("index"))
+
+    Inside an app context the app's :meth:`~erlen.Erlen.redirect` makes it
+    (an ``app.response_class``); ``Response`` picks another response class.
     """
-    app_ctx = _cv_app.get(None)
-    if app_ctx is not None:
-        return app_ctx.app.redirect(location, code=code)
+    if Response is None:
+        app_ctx = _cv_app.get(None)
+        if app_ctx is not None:
+            return app_ctx.app.redirect(location, code=code)
+    # COMPAT(flask): Flask ignores ``Response`` inside an app context; erlen
+    # honours it, so the returned object is the class the caller asked for.
     from .app import _build_redirect
 
     return _build_redirect(location, code, Response)
@@ -106,74 +118,6 @@ def make_response(*args: Any) -> Response:
     if len(args) == 1:
         args = args[0]
     return current_app.make_response(args)
-
-
-@overload
-def stream_with_context(generator_or_function: Iterator[T]) -> Iterator[T]: ...
-
-
-@overload
-def stream_with_context(
-    generator_or_function: Callable[..., Iterator[T]],
-) -> Callable[..., Iterator[T]]: ...
-
-
-def stream_with_context(
-    generator_or_function: Iterator[T] | Callable[..., Iterator[T]],
-) -> Iterator[T] | Callable[..., Iterator[T]]:
-    """Keep the request context (``request``, ``session``, ``g``) available
-    while a streamed response body is produced, after the view returned.
-
-    Use it on a generator, or as a decorator on a generator function::
-
-        @app.get("/stream")
-        def stream():
-            @stream_with_context
-            def generate():
-                yield "Hello "
-                yield request.args["name"]
-            return Response(generate())
-    """
-    try:
-        gen = iter(generator_or_function)  # type: ignore[arg-type]
-    except TypeError:
-        function = generator_or_function
-
-        def decorator(*args: Any, **kwargs: Any) -> Iterator[T]:
-            return stream_with_context(function(*args, **kwargs))  # type: ignore[operator]
-
-        return update_wrapper(decorator, function)  # type: ignore[arg-type]
-
-    req_ctx = _cv_request.get(None)
-    if req_ctx is None:
-        raise RuntimeError(
-            "'stream_with_context' needs an active request context, such as inside a view function."
-        )
-    app_ctx = _cv_app.get(None)
-
-    def generator() -> Iterator[T]:
-        # COMPAT(flask): the contexts are re-entered around the body without
-        # running the teardown functions a second time.
-        app_token = _cv_app.set(app_ctx) if app_ctx is not None else None
-        req_token = _cv_request.set(req_ctx)
-        try:
-            yield from gen
-        finally:
-            close = getattr(gen, "close", None)
-            try:
-                if close is not None:
-                    close()
-            finally:
-                try:
-                    _cv_request.reset(req_token)
-                    if app_token is not None:
-                        _cv_app.reset(app_token)
-                except ValueError:
-                    # The server finished the body from another context
-                    # (a thread per chunk); nothing of ours is left set there.
-                    pass
-
-    return generator()
 
 
 def get_root_path(import_name: str) -> str:

@@ -276,10 +276,28 @@ class LocalProxy(Generic[T]):
     _get_current_object: Callable[[], T]
     __wrapped__: Any
 
+    # The LocalStack overload comes first: a stack is also callable (it
+    # returns a proxy), which would otherwise make T unsolvable.
     @overload
     def __init__(
         self: LocalProxy[T],
-        target: ContextVar[T] | LocalStack[T] | Callable[[], T],
+        target: LocalStack[T],
+        name: None = None,
+        *,
+        unbound_message: str | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: LocalProxy[T],
+        target: ContextVar[T],
+        name: None = None,
+        *,
+        unbound_message: str | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: LocalProxy[T],
+        target: Callable[[], T],
         name: None = None,
         *,
         unbound_message: str | None = None,

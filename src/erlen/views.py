@@ -19,7 +19,9 @@ itself ``async def`` when the class has one, so the framework awaits it
 natively under ASGI and runs it on its event loop under WSGI; a class with
 only plain handlers gives a plain function, with no event-loop machinery.
 In a class that mixes both, the plain handlers are called from the async view,
-on the event loop: keep them quick, or make them ``async def`` as well.
+on the event loop: keep them quick, or make them ``async def`` as well. Plain
+decorators in :attr:`View.decorators` (written for sync views) work on such a
+view: they return its coroutine, and the framework awaits what a view returns.
 """
 
 from __future__ import annotations

@@ -22,6 +22,10 @@ is the connection, and ``request`` (its handshake: ``args``, ``headers``,
 error is logged. A client that goes away makes :meth:`Websocket.receive`
 raise :class:`WebSocketDisconnect` (``.code`` is its close code).
 
+``websocket`` is a proxy typed as :class:`Websocket`; to keep the connection
+object itself (to register it, or hand it to another task), call
+:func:`current_websocket`.
+
 Before accepting, the handler may refuse the connection: ``abort(403)`` or
 returning a response sends that HTTP response when the server supports the
 ``websocket.http.response`` extension, and otherwise closes the handshake
@@ -37,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from .adapters.asgi import Receive, Scope, Send, WebSocketConnection, WebSocketDisconnect
 from .ctx import AppContext, RequestContext
-from .http.exceptions import HTTPException
+from .http.exceptions import UpgradeRequired
 from .local import LocalProxy
 
 if TYPE_CHECKING:
@@ -51,22 +55,22 @@ __all__ = [
     "WebSocketDisconnect",
     "Websocket",
     "WebsocketContext",
+    "current_websocket",
+    "upgrade_required",
     "websocket",
 ]
 
 
-class UpgradeRequired(HTTPException):
-    """426: the URL is a WebSocket endpoint and was requested over plain HTTP."""
+#: The description of the 426 a plain HTTP request to a WebSocket route gets.
+UPGRADE_DESCRIPTION = (
+    "This URL is a WebSocket endpoint. Connect to it with a WebSocket client"
+    " (an HTTP/1.1 'Upgrade: websocket' handshake), not a plain HTTP request."
+)
 
-    code = 426
-    description = (
-        "This URL is a WebSocket endpoint. Connect to it with a WebSocket client"
-        " (an HTTP/1.1 'Upgrade: websocket' handshake), not a plain HTTP request."
-    )
 
-    def get_headers(self, request: Any = None) -> list[tuple[str, str]]:
-        # RFC 9110 §15.5.22: a 426 names the protocol to upgrade to.
-        return [*super().get_headers(request), ("Upgrade", "websocket"), ("Connection", "Upgrade")]
+def upgrade_required() -> UpgradeRequired:
+    """The 426 error a plain HTTP request to a WebSocket route gets."""
+    return UpgradeRequired(UPGRADE_DESCRIPTION, upgrade="websocket")
 
 
 class WebSocketBadData(ValueError):
@@ -232,11 +236,29 @@ only inside a handler registered with @app.websocket(...) and served over ASGI.\
 class _WebsocketProxy(LocalProxy[Websocket]):
     __slots__ = ()
 
-    # Reachable without a connection: `except erlen.websocket.WebSocketDisconnect`.
+    # Reachable without a connection: `except erlen.websocket.WebSocketDisconnect`
+    # (`erlen.websocket` is this proxy; the module shares its name).
     WebSocketDisconnect = WebSocketDisconnect
+    UpgradeRequired = UpgradeRequired
 
 
 #: The current WebSocket connection (a :class:`Websocket`), inside a handler.
 websocket: Websocket = _WebsocketProxy(  # type: ignore[assignment]
     _cv_websocket, "websocket", unbound_message=_NO_WEBSOCKET_MESSAGE
 )
+
+
+def current_websocket() -> Websocket:
+    """Return the current connection itself, not the ``websocket`` proxy.
+
+    Use it to hand the connection to code that outlives the context or runs
+    elsewhere (a task group, a registry of open connections)::
+
+        peers.add(current_websocket())
+
+    Raises :class:`RuntimeError` outside a WebSocket handler.
+    """
+    ctx = _cv_websocket.get(None)
+    if ctx is None:
+        raise RuntimeError(_NO_WEBSOCKET_MESSAGE)
+    return ctx.websocket

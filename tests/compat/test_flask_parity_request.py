@@ -327,14 +327,7 @@ def test_json_errors_are_explained(protocol):
     assert "(it was 'text/plain')" in wrong_type
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="testing/builder.py EnvironBuilder (multipart encoding of data={name: (stream, "
-    "filename)}): a file part whose content type cannot be guessed (filename '' here) is "
-    "sent with no Content-Type; Werkzeug's builder sends 'application/octet-stream'",
-)
-def test_bug_upload_default_part_content_type(protocol):
+def test_upload_default_part_content_type(protocol):
     compare(
         build_request,
         [post("/upload", data=Fresh(lambda: {"noname": (io.BytesIO(b"x"), "")}))],

@@ -11,7 +11,7 @@ from erlen.http import exceptions as exc
 
 def test_every_standard_code_has_a_class() -> None:
     expected = {400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 414, 415, 416}
-    expected |= {417, 418, 421, 422, 423, 424, 428, 429, 431, 451}
+    expected |= {417, 418, 421, 422, 423, 424, 426, 428, 429, 431, 451}
     expected |= {500, 501, 502, 503, 504, 505}
     assert set(exc.default_exceptions) == expected
     for code, cls in exc.default_exceptions.items():
@@ -123,3 +123,36 @@ def test_get_response_builds_an_html_response() -> None:
     assert response.headers["Allow"] == "GET"
     assert response.mimetype == "text/html"
     assert b"Method Not Allowed" in response.get_data()
+
+
+def test_quotes_are_escaped_as_markupsafe_does() -> None:
+    body = exc.Forbidden().get_body()
+    assert "You don&#39;t have the permission" in body
+    assert exc.PreconditionRequired().get_description() == (
+        "<p>This request is required to be conditional; try using &#34;If-Match&#34; or"
+        " &#34;If-Unmodified-Since&#34;.</p>"
+    )
+    assert exc.BadRequest("a & b\nsecond line").get_description() == (
+        "<p>a &amp; b<br>second line</p>"
+    )
+
+
+def test_a_markup_description_is_kept_as_html() -> None:
+    from markupsafe import Markup
+
+    error = exc.NotFound(Markup("See <a href='/help'>help</a>."))
+    assert error.get_description() == "<p>See <a href='/help'>help</a>.</p>"
+
+
+def test_upgrade_required() -> None:
+    assert exc.default_exceptions[426] is exc.UpgradeRequired
+    with pytest.raises(exc.UpgradeRequired) as info:
+        exc.abort(426)
+    error = info.value
+    assert (error.code, error.name) == (426, "Upgrade Required")
+    assert error.get_headers() == [("Content-Type", "text/html; charset=utf-8")]
+    response = exc.UpgradeRequired(upgrade="TLS/1.3").get_response()
+    assert response.status_code == 426
+    assert response.headers.getlist("Upgrade") == ["TLS/1.3"]
+    assert response.headers["Connection"] == "Upgrade"
+    assert b"<title>426 Upgrade Required</title>" in response.get_data()

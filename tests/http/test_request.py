@@ -981,3 +981,65 @@ def test_url_parts_match_werkzeug(scheme: str, host: str, root: str, path: str, 
     ):
         assert getattr(ours, attr) == getattr(theirs, attr), attr
     assert list(ours.args.items(multi=True)) == list(theirs.args.items(multi=True))
+
+
+# -- Werkzeug's remaining names ------------------------------------------------------
+
+
+def test_wsgi_server_flags_come_from_the_environ() -> None:
+    environ = {"wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": 1}
+    r = make(environ=environ)
+    assert (r.is_multithread, r.is_multiprocess, r.is_run_once) == (True, False, True)
+    # Without an environ (ASGI) or without the keys: False, and no environ is built.
+    bare = make()
+    assert (bare.is_multithread, bare.is_multiprocess, bare.is_run_once) == (False, False, False)
+    assert bare._environ is None
+    empty = make(environ={})
+    assert (empty.is_multithread, empty.is_multiprocess, empty.is_run_once) == (False,) * 3
+
+
+def test_content_md5() -> None:
+    assert make(headers={"Content-MD5": "Q2hlY2sgSW50ZWdyaXR5IQ=="}).content_md5 == (
+        "Q2hlY2sgSW50ZWdyaXR5IQ=="
+    )
+    assert make().content_md5 is None
+
+
+def test_storage_classes_have_werkzeugs_names_and_are_used() -> None:
+    from erlen.http.datastructures import ImmutableMultiDict, MultiDict
+
+    assert Request.parameter_storage_class is ImmutableMultiDict
+    assert Request.dict_storage_class is ImmutableMultiDict
+
+    class Mutable(Request):
+        parameter_storage_class = MultiDict  # type: ignore[assignment]
+        dict_storage_class = MultiDict  # type: ignore[assignment]
+        list_storage_class = list
+
+    r = make(
+        query=b"a=1", headers={"Cookie": "c=1; c=2", "X-Forwarded-For": "1.1.1.1"}, cls=Mutable
+    )
+    assert type(r.args) is MultiDict and type(r.cookies) is MultiDict
+    assert r.cookies.getlist("c") == ["1", "2"]
+    r.cookies.add("d", "3")
+    route = r.access_route
+    assert type(route) is list
+    route.append("x")
+
+
+def test_access_route_is_immutable_by_default() -> None:
+    route = make(headers={"X-Forwarded-For": "1.1.1.1, 2.2.2.2"}).access_route
+    assert route == ["1.1.1.1", "2.2.2.2"]
+    assert isinstance(route, list) and isinstance(route, Request.list_storage_class)
+    for change in (
+        lambda: route.append("3.3.3.3"),
+        lambda: route.__setitem__(0, "x"),
+        lambda: route.sort(),
+        lambda: route.clear(),
+    ):
+        with pytest.raises(TypeError, match="immutable"):
+            change()
+    assert route == ["1.1.1.1", "2.2.2.2"]
+    assert hash(route) == hash(("1.1.1.1", "2.2.2.2"))
+    assert make(remote_addr="9.9.9.9").access_route == ["9.9.9.9"]
+    assert type(make(remote_addr=None).access_route) is Request.list_storage_class

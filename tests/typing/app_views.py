@@ -19,6 +19,7 @@ from erlen import (
     url_for,
 )
 from erlen.http.datastructures import FileStorage, ImmutableMultiDict
+from erlen.json.provider import DefaultJSONProvider, JSONProvider
 
 app = Erlen(__name__)
 app.config["SECRET_KEY"] = "dev"
@@ -152,6 +153,22 @@ def _decorators_keep_types() -> None:
     assert_type(price(1.5), dict[str, float])
     assert_type(item(UUID(int=1)), tuple[dict[str, str], int])
     assert_type(search(), Response)
+
+
+class PlainJSON(JSONProvider):
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        return repr(obj)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return s
+
+
+def plug_json_provider(other: Erlen) -> str:
+    # Any provider may be assigned; reading gives the default one's settings.
+    other.json = PlainJSON(other)
+    other.json_provider_class = PlainJSON
+    assert_type(other.json, DefaultJSONProvider)
+    return other.json.dumps([1])
 
 
 def build_urls() -> list[str]:

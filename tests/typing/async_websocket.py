@@ -8,9 +8,11 @@ from typing import Any, assert_type
 
 from erlen import Erlen, Response, abort, g, jsonify, request, websocket
 from erlen.testing import ErlenClient, WebSocketTestSession
+from erlen.websocket import Websocket, current_websocket
 
 app = Erlen(__name__)
 rooms: dict[str, set[str]] = {}
+joined: list[Websocket] = []
 
 
 async def fetch_user(user_id: int) -> dict[str, Any]:
@@ -70,6 +72,9 @@ async def ws_echo() -> None:
 @app.websocket("/ws/rooms/<room>")
 async def ws_room(room: str) -> None:
     name = websocket.args.get("name", "anon")
+    connection = current_websocket()
+    assert_type(connection, Websocket)
+    joined.append(connection)
     rooms.setdefault(room, set()).add(name)
     try:
         async for message in websocket:

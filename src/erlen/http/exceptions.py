@@ -13,10 +13,11 @@ The names and constructor arguments are Werkzeug's, so code written against
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
+
+from markupsafe import escape
 
 from .status import HTTP_STATUS_CODES
 
@@ -62,6 +63,7 @@ __all__ = [
     "UnavailableForLegalReasons",
     "UnprocessableEntity",
     "UnsupportedMediaType",
+    "UpgradeRequired",
     "abort",
     "default_exceptions",
 ]
@@ -91,16 +93,20 @@ class HTTPException(Exception):
         return HTTP_STATUS_CODES.get(self.code, "Unknown Error")
 
     def get_description(self, request: Request | None = None) -> str:
-        """The description as HTML, one paragraph, escaped."""
+        """The description as HTML, one paragraph: escaped (a ``Markup``
+        description is kept as is), line breaks as ``<br>``."""
         text = "" if self.description is None else self.description
-        return f"<p>{html.escape(text).replace(chr(10), '<br>')}</p>"
+        # COMPAT(werkzeug): markupsafe's escaping (&#39; and &#34; for quotes),
+        # so default error pages are byte-identical to Werkzeug's.
+        return f"<p>{str(escape(text)).replace(chr(10), '<br>')}</p>"
 
     def get_body(self, request: Request | None = None) -> str:
         """The HTML page sent as the response body."""
+        name = escape(self.name)
         return (
             "<!doctype html>\n<html lang=en>\n"
-            f"<title>{self.code} {html.escape(self.name)}</title>\n"
-            f"<h1>{html.escape(self.name)}</h1>\n"
+            f"<title>{self.code} {name}</title>\n"
+            f"<h1>{name}</h1>\n"
             f"{self.get_description(request)}\n"
         )
 
@@ -416,6 +422,37 @@ class FailedDependency(HTTPException):
         "The method could not be performed on the resource because the requested action"
         " depended on another action and that action failed."
     )
+
+
+class UpgradeRequired(HTTPException):
+    """426: the request must be made again over another protocol.
+
+    ``upgrade`` names that protocol (``"websocket"``, ``"TLS/1.3"``); it is
+    sent in the ``Upgrade`` header, with ``Connection: Upgrade``, as RFC 9110
+    asks of a 426. Werkzeug has no class for it; ``abort(426)`` raises this one.
+    """
+
+    code = 426
+    description = (
+        "The server refuses to perform the request using the current protocol. Repeat it"
+        " after upgrading to the protocol named in the Upgrade header."
+    )
+
+    def __init__(
+        self,
+        description: str | None = None,
+        response: Response | None = None,
+        upgrade: str | None = None,
+    ) -> None:
+        super().__init__(description, response)
+        self.upgrade = upgrade
+
+    def get_headers(self, request: Request | None = None) -> list[tuple[str, str]]:
+        headers = super().get_headers(request)
+        if self.upgrade:
+            headers.append(("Upgrade", self.upgrade))
+            headers.append(("Connection", "Upgrade"))
+        return headers
 
 
 class PreconditionRequired(HTTPException):

@@ -250,6 +250,24 @@ class BodyStream:
         """Nothing to release (the server owns the connection)."""
 
 
+class _ImmutableList(list[_T]):
+    """A list that refuses changes (``access_route``): copy it to edit."""
+
+    __slots__ = ()
+
+    def _readonly(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"{type(self).__name__} is immutable; copy it with list() first")
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _readonly
+    append = extend = insert = pop = remove = reverse = sort = clear = _readonly
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (list(self),))
+
+
 class Request:
     """An HTTP request as the application sees it; parsed lazily.
 
@@ -306,6 +324,10 @@ class Request:
     json_module: ClassVar[Any] = json
     #: The class of ``args``, ``form`` and ``files``.
     parameter_storage_class: ClassVar[type[ImmutableMultiDict[Any, Any]]] = ImmutableMultiDict
+    #: The class of ``cookies``.
+    dict_storage_class: ClassVar[type[ImmutableMultiDict[Any, Any]]] = ImmutableMultiDict
+    #: The class of ``access_route`` (a list that refuses changes).
+    list_storage_class: ClassVar[type[list[Any]]] = _ImmutableList
     #: The class of ``user_agent``.
     user_agent_class: ClassVar[type[UserAgent]] = UserAgent
 
@@ -514,8 +536,33 @@ class Request:
         """
         forwarded = self.headers.get("X-Forwarded-For")
         if forwarded:
-            return [part.strip() for part in forwarded.split(",") if part.strip()]
-        return [self.remote_addr] if self.remote_addr is not None else []
+            parts = (part.strip() for part in forwarded.split(","))
+            return self.list_storage_class(part for part in parts if part)
+        if self.remote_addr is not None:
+            return self.list_storage_class([self.remote_addr])
+        return self.list_storage_class()
+
+    def _wsgi_flag(self, key: str) -> bool:
+        environ = self._environ
+        return bool(environ.get(key, False)) if environ is not None else False
+
+    @property
+    def is_multithread(self) -> bool:
+        """Whether the WSGI server may run requests in several threads
+        (``wsgi.multithread``); False when the server did not say."""
+        return self._wsgi_flag("wsgi.multithread")
+
+    @property
+    def is_multiprocess(self) -> bool:
+        """Whether the WSGI server may run requests in several processes
+        (``wsgi.multiprocess``); False when the server did not say."""
+        return self._wsgi_flag("wsgi.multiprocess")
+
+    @property
+    def is_run_once(self) -> bool:
+        """Whether the process serves only this request, as under CGI
+        (``wsgi.run_once``); False when the server did not say."""
+        return self._wsgi_flag("wsgi.run_once")
 
     # -- query string, form, files -------------------------------------------
 
@@ -798,6 +845,12 @@ class Request:
         return int(value)
 
     @property
+    def content_md5(self) -> str | None:
+        """The ``Content-MD5`` header (RFC 1864, obsolete): a base64 MD5 digest
+        of the body, as sent; it is not checked."""
+        return self.headers.get("Content-MD5")
+
+    @property
     def content_encoding(self) -> str | None:
         """The ``Content-Encoding`` header (``gzip``, ...)."""
         return self.headers.get("Content-Encoding")
@@ -831,7 +884,7 @@ class Request:
         if self._cookies is None:
             values = self.headers.getlist("Cookie")
             header = values[0] if len(values) == 1 else "; ".join(values) or None
-            self._cookies = parse_cookie(header)
+            self._cookies = parse_cookie(header, cls=self.dict_storage_class)
         return self._cookies
 
     @property

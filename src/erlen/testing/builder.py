@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import io
 import json as _stdlib_json
+import mimetypes
+import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
@@ -331,7 +333,7 @@ class EnvironBuilder:
         for key, value in _iter_form(data):
             if _is_file(value):
                 self._multipart = True
-                fields.append((key, self._open_file_value(value)))
+                fields.append((key, _with_content_type(self._open_file_value(value))))
             elif isinstance(value, bytes):
                 fields.append((key, value.decode("utf-8", "replace")))
             elif value is not None:
@@ -485,6 +487,40 @@ def _iter_form(data: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
 
 def _is_file(value: Any) -> bool:
     return isinstance(value, tuple | FileStorage) or hasattr(value, "read")
+
+
+def _with_content_type(value: Any) -> Any:
+    """The file field ``value``, made to carry a content type: its own, else
+    one guessed from its filename, else ``application/octet-stream``."""
+    # COMPAT(werkzeug): Werkzeug's builder gives every file part a
+    # Content-Type, so an upload's ``content_type`` is never None in tests.
+    if isinstance(value, tuple):
+        if len(value) > 2 and value[2]:
+            return value
+        filename = value[1] if len(value) > 1 else _file_name(value[0])
+        return (value[0], filename, _guess_type(filename))
+    if getattr(value, "content_type", None):
+        return value
+    if hasattr(value, "stream"):
+        filename = getattr(value, "filename", None)
+        return (value.stream, filename, _guess_type(filename))
+    filename = _file_name(value)
+    return (value, filename, _guess_type(filename))
+
+
+def _file_name(source: Any) -> str | None:
+    """The base name of an open file's path (None for bytes, ``<stdin>``...)."""
+    name = getattr(source, "name", None)
+    if isinstance(name, bytes):
+        name = os.fsdecode(name)
+    if not isinstance(name, str) or (name.startswith("<") and name.endswith(">")):
+        return None
+    return os.path.basename(name)
+
+
+def _guess_type(filename: str | None) -> str:
+    guessed = mimetypes.guess_type(filename)[0] if filename else None
+    return guessed or "application/octet-stream"
 
 
 def _remaining_length(stream: IO[bytes]) -> int | None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from click.testing import CliRunner, Result
+
+from ..cli import ScriptInfo
+
+if TYPE_CHECKING:
+    from ..app import Erlen
 
 __all__ = ["ErlenCliRunner"]
 
@@ -19,7 +23,7 @@ class ErlenCliRunner(CliRunner):
         assert result.exit_code == 0
     """
 
-    def __init__(self, app: Any, **kwargs: Any) -> None:
+    def __init__(self, app: Erlen, **kwargs: Any) -> None:
         self.app = app
         super().__init__(**kwargs)
 
@@ -28,23 +32,13 @@ class ErlenCliRunner(CliRunner):
     ) -> Result:
         """Invoke ``cli`` (the app's ``app.cli`` group by default) with ``args``.
 
-        The app is handed to the commands through ``ScriptInfo`` so
-        ``with_appcontext`` commands find it.
+        Unless ``obj`` is given, the commands get a
+        :class:`~erlen.cli.ScriptInfo` that loads this app, so
+        ``with_appcontext`` commands (and ``erlen`` built-ins) find it.
         """
         if cli is None:
             cli = self.app.cli
         if "obj" not in kwargs:
-            script_info = _script_info_class()
-            if script_info is not None:
-                app = self.app
-                kwargs["obj"] = script_info(create_app=lambda: app)
+            app = self.app
+            kwargs["obj"] = ScriptInfo(create_app=lambda: app)
         return super().invoke(cli, args, **kwargs)
-
-
-def _script_info_class() -> Any:
-    # NOTE: erlen.cli is a later issue; without it the group is invoked as is.
-    try:
-        module = importlib.import_module("erlen.cli")
-    except ImportError:
-        return None
-    return getattr(module, "ScriptInfo", None)
