@@ -74,6 +74,7 @@ from .http.exceptions import Unauthorized as Unauthorized
 from .http.exceptions import UnavailableForLegalReasons as UnavailableForLegalReasons
 from .http.exceptions import UnprocessableEntity as UnprocessableEntity
 from .http.exceptions import UnsupportedMediaType as UnsupportedMediaType
+from .http.exceptions import UpgradeRequired as UpgradeRequired
 from .json import jsonify as jsonify
 from .signals import appcontext_popped as appcontext_popped
 from .signals import appcontext_pushed as appcontext_pushed
@@ -170,6 +171,7 @@ __all__ = [
     "UnavailableForLegalReasons",
     "UnprocessableEntity",
     "UnsupportedMediaType",
+    "UpgradeRequired",
     "abort",
     "after_this_request",
     "appcontext_popped",

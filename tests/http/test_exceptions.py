@@ -156,3 +156,11 @@ def test_upgrade_required() -> None:
     assert response.headers.getlist("Upgrade") == ["TLS/1.3"]
     assert response.headers["Connection"] == "Upgrade"
     assert b"<title>426 Upgrade Required</title>" in response.get_data()
+
+
+def test_every_error_class_is_exported_from_erlen() -> None:
+    import erlen
+
+    for cls in exc.default_exceptions.values():
+        assert getattr(erlen, cls.__name__) is cls, cls.__name__
+    assert erlen.HTTPException is exc.HTTPException
