@@ -368,6 +368,57 @@ def test_no_content_statuses(status: int) -> None:
     assert result.header("etag") == '"x"'
 
 
+@pytest.mark.parametrize(("body", "length"), [(None, "0"), ([], "0"), (["a", b"\xc3\xa9"], "3")])
+def test_sequence_body_without_length_gets_one(body: Any, length: str) -> None:
+    # COMPAT(flask): Werkzeug sends Content-Length for every list or tuple body.
+    response = Response(body)
+    response.headers.pop("Content-Length", None)
+    _, result = _send(response)
+    assert result.headers == [
+        ("content-type", "text/plain; charset=utf-8"),
+        ("content-length", length),
+    ]
+    assert len(result.body) == int(length)
+    assert "Content-Length" not in response.headers
+
+
+def test_empty_response_head_and_204() -> None:
+    _, head = _send(Response(), method="HEAD")
+    assert head.header("content-length") == "0"
+    _, no_content = _send(Response(status=204))
+    assert no_content.header("content-length") is None
+
+
+def test_streamed_body_gets_no_length() -> None:
+    def generate() -> Iterator[bytes]:
+        yield b"abc"
+
+    _, result = _send(Response(generate()))
+    assert result.body == b"abc"
+    assert result.header("content-length") is None
+
+
+def test_location_is_sent_as_a_uri() -> None:
+    response = Response("x", 302, {"Location": "/rel path?q=\u00fc"})
+    response.headers["Content-Location"] = "http://b\u00fccher.de/a b"
+    _, result = _send(response)
+    assert result.header("location") == "/rel%20path?q=%C3%BC"
+    assert result.header("content-location") == "http://xn--bcher-kva.de/a%20b"
+    assert response.location == "/rel path?q=\u00fc"
+
+
+def test_websocket_denial_gets_length_too() -> None:
+    connection = Connection(b"")
+
+    async def main() -> None:
+        await send_response(Response(status=403), connection.send, kind="websocket.http")
+
+    run(main())
+    start = connection.result.messages[0]
+    assert start["type"] == "websocket.http.response.start"
+    assert (b"content-length", b"0") in start["headers"]
+
+
 def test_sync_generator_runs_in_the_pool() -> None:
     threads: list[str] = []
 

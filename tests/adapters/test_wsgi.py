@@ -504,6 +504,130 @@ def test_bodyless_statuses(status: int) -> None:
     assert ("last-modified" in names) is (status != 304)
 
 
+# COMPAT(flask): the wire headers are Werkzeug's (get_wsgi_headers).
+
+
+@pytest.mark.parametrize(
+    ("body", "length"),
+    [(None, "0"), ([], "0"), ((), "0"), ([b"ab", "\u00e9"], "4"), ((b"a", b"bc"), "3")],
+)
+def test_sequence_body_without_length_gets_one(body: Any, length: str) -> None:
+    response = Response(body)
+    response.headers.pop("Content-Length", None)
+    start = StartResponse()
+    sent = start_response_and_body(response, make_environ(), start)
+    assert start.headers == [
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Length", length),
+    ]
+    assert len(b"".join(sent)) == int(length)
+    # The response itself is left as it was.
+    assert "Content-Length" not in response.headers
+
+
+def test_empty_response_head_also_gets_length_zero() -> None:
+    start = StartResponse()
+    sent = start_response_and_body(Response(), make_environ(REQUEST_METHOD="HEAD"), start)
+    assert list(sent) == []
+    assert ("Content-Length", "0") in start.headers
+
+
+def test_existing_length_is_kept_in_any_spelling() -> None:
+    response = Response([b"hello"], headers={"content-length": "5"})
+    start = StartResponse()
+    start_response_and_body(response, make_environ(), start)
+    assert [k for k, _ in start.headers if k.lower() == "content-length"] == ["content-length"]
+
+
+def test_streamed_body_gets_no_length() -> None:
+    def gen() -> Iterator[bytes]:
+        yield b"abc"
+
+    start = StartResponse()
+    sent = start_response_and_body(Response(gen()), make_environ(), start)
+    assert all(k.lower() != "content-length" for k, _ in start.headers)
+    assert b"".join(sent) == b"abc"
+    file_start = StartResponse()
+    start_response_and_body(Response(FileWrapper(io.BytesIO(b"x"))), make_environ(), file_start)
+    assert all(k.lower() != "content-length" for k, _ in file_start.headers)
+
+
+def test_no_automatic_length_when_the_class_turns_it_off() -> None:
+    class NoLength(Response):
+        __slots__ = ()
+        automatically_set_content_length = False
+
+    start = StartResponse()
+    start_response_and_body(NoLength(), make_environ(), start)
+    assert start.headers == [("Content-Type", "text/plain; charset=utf-8")]
+
+
+@pytest.mark.parametrize("status", [204, 304, 101])
+def test_empty_bodyless_statuses_get_no_length(status: int) -> None:
+    start = StartResponse()
+    start_response_and_body(Response(status=status), make_environ(), start)
+    assert all(k.lower() != "content-length" for k, _ in start.headers)
+
+
+@pytest.mark.parametrize(
+    ("location", "sent"),
+    [
+        ("/rel path?q=\u00fc", "/rel%20path?q=%C3%BC"),
+        ("http://b\u00fccher.de/stra\u00dfe#f g", "http://xn--bcher-kva.de/stra%C3%9Fe#f%20g"),
+        ("../up/a b", "../up/a%20b"),
+        ("/already%20quoted?x=%C3%BC", "/already%20quoted?x=%C3%BC"),
+        ("http://localhost/login?next=%2F", "http://localhost/login?next=%2F"),
+        ("/a?", "/a"),
+    ],
+)
+def test_location_is_sent_as_a_uri(location: str, sent: str) -> None:
+    response = Response("x", 302, {"Location": location, "Content-Location": location})
+    start = StartResponse()
+    start_response_and_body(response, make_environ(), start)
+    assert start.headers == [
+        ("Location", sent),
+        ("Content-Location", sent),
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Length", "1"),
+    ]
+    # Relative stays relative, and the response keeps what the app set.
+    assert response.headers["Location"] == location
+    assert response.location == location
+
+
+def test_location_any_spelling_and_on_304() -> None:
+    response = Response(status=304, headers=[("LOCATION", "/a b"), ("content-location", "/\u00e9")])
+    start = StartResponse()
+    start_response_and_body(response, make_environ(), start)
+    assert start.headers == [("LOCATION", "/a%20b"), ("content-location", "/%C3%A9")]
+
+
+def test_wire_headers_same_as_werkzeug() -> None:
+    wz = pytest.importorskip("werkzeug.wrappers")
+    wz_test = pytest.importorskip("werkzeug.test")
+    cases: list[tuple[Any, int, dict[str, str]]] = [
+        (None, 200, {}),
+        ([], 200, {"X-A": "1"}),
+        (["a", b"b\xc3\xa9"], 201, {}),
+        (None, 302, {"Location": "/rel path?q=\u00fc"}),
+        (None, 301, {"Location": "http://EXAMPLE.com/a"}),
+        (b"x", 200, {"Content-Location": "/a b"}),
+        (None, 204, {}),
+    ]
+    for body, status, headers in cases:
+        ours = StartResponse()
+        start_response_and_body(Response(body, status, headers), make_environ(), ours)
+        theirs = wz.Response(body, status, headers).get_wsgi_headers(wz_test.create_environ())
+        expected = list(theirs)
+        if status == 204:
+            # erlen also drops Content-Type from a 204 (RFC 9110 §15.3.5: no content).
+            expected = [(k, v) for k, v in expected if k != "Content-Type"]
+        if "EXAMPLE" in headers.get("Location", ""):
+            # Werkzeug lower-cases the host; erlen's iri_to_uri keeps it as given.
+            expected = [(k, v.replace("example", "EXAMPLE")) for k, v in expected]
+        assert ours.headers == expected, (body, status, headers)
+
+
 class RecordingFileWrapper:
     instances: list[RecordingFileWrapper] = []
 

@@ -263,16 +263,8 @@ def test_redirects(protocol):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="app.py _build_redirect: the redirect page's sentence differs from Werkzeug's "
-    "('You should be redirected to <a>..</a>. If not, follow the link.' vs 'You should be "
-    "redirected automatically to the target URL: <a>..</a>. If not, click the link.'), and the "
-    "link shows the percent-encoded URI instead of the HTML-escaped location",
-)
 @pytest.mark.parametrize("path", ["/r/302", "/abs", "/html", "/unicode"])
-def test_bug_redirect_bodies(protocol, path):
+def test_redirect_bodies(protocol, path):
     compare(build_redirects, [get(path)], protocol)
 
 
@@ -385,12 +377,6 @@ def test_response_headers_and_cookies(protocol):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="http/response.py Response (Location header) / adapters: a Location with non-ASCII "
-    "or spaces ('/rel path?q=\u00fc') is sent as is; Werkzeug sends it through iri_to_uri "
-    "('/rel%20path?q=%C3%BC'), as helpers.redirect() already does",
-)
-def test_bug_location_header_iri(protocol):
+# Location goes out through iri_to_uri, as Werkzeug's get_wsgi_headers does.
+def test_location_header_iri(protocol):
     compare(build_headers, [get("/location-iri", status=302)], protocol)

@@ -447,26 +447,13 @@ def test_redirect_rules(protocol):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="routing/exceptions.py RequestRedirect.get_description/name: the 308 body is the "
-    "generic error page ('<title>308 Permanent Redirect</title>... link.</p>'); Werkzeug sends "
-    "the redirect() page ('<title>Redirecting...</title><h1>Redirecting...</h1>... link.' without "
-    "</p>), so Content-Length differs too",
-)
-def test_bug_slash_redirect_body(protocol):
+# The 308 body is Werkzeug's redirect() page, byte for byte.
+def test_slash_redirect_body(protocol):
     compare(build_methods, [get("/slash", status=308)], protocol)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="http/response.py Response (or adapters/wsgi.py start_response_and_body): an empty "
-    "Response() (the automatic OPTIONS reply, Response() returned by a view) goes out without "
-    "'Content-Length: 0'; Werkzeug adds Content-Length for every sequence body except 1xx/204/304",
-)
-def test_bug_options_content_length(protocol):
+# An empty Response() (the OPTIONS reply) goes out with Content-Length: 0.
+def test_options_content_length(protocol):
     compare(build_methods, [request("OPTIONS", "/multi")], protocol)
 
 

@@ -32,9 +32,16 @@ class TestParseCookie:
     def test_backslash_in_unquoted_value_kept(self) -> None:
         assert parse_cookie(r"a=x\073y")["a"] == r"x\073y"
 
-    def test_pairs_without_equals_or_name_skipped(self) -> None:
+    def test_pair_without_equals_is_empty_value(self) -> None:
+        # COMPAT(flask): Werkzeug reads "flag" as the name "flag" with an empty
+        # value (erlen used to skip it); a pair with no name is still skipped.
         cookies = parse_cookie("flag; =orphan; a=1;; ;b=2")
-        assert list(cookies.items(multi=True)) == [("a", "1"), ("b", "2")]
+        assert list(cookies.items(multi=True)) == [("flag", ""), ("a", "1"), ("b", "2")]
+        assert list(parse_cookie("bad; a=1").items(multi=True)) == [("bad", ""), ("a", "1")]
+        assert list(parse_cookie(" lone ").items(multi=True)) == [("lone", "")]
+        cookies = parse_cookie("a=1; b c; d; d")
+        assert list(cookies.items(multi=True)) == [("a", "1"), ("b c", ""), ("d", ""), ("d", "")]
+        assert parse_cookie('q="x;y"; tail')["tail"] == ""
 
     def test_duplicates_kept_in_order(self) -> None:
         cookies = parse_cookie("id=first; other=x; id=second")
@@ -82,6 +89,9 @@ class TestParseCookie:
             r'x="a\"b\\c\054d"',
             "k=v=w; z=",
             "__Host-id=1; __Secure-x=2",
+            "flag; a=1",
+            "a=1; b c; =x; d",
+            'a="unterminated; b=2; c="x"y; d=4',
         ]:
             ours = list(parse_cookie(header).items(multi=True))
             theirs = list(wz_http.parse_cookie(header).items(multi=True))

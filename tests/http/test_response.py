@@ -9,11 +9,14 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from erlen.http.datastructures import Headers, WWWAuthenticate
 from erlen.http.exceptions import RequestedRangeNotSatisfiable
 from erlen.http.request import Request
-from erlen.http.response import FileWrapper, Response
+from erlen.http.response import FileWrapper, Response, _uri, _wire_headers
+from erlen.http.urls import iri_to_uri
 
 
 def req(method: str = "GET", headers: dict[str, str] | None = None) -> Request:
@@ -1009,3 +1012,54 @@ def test_subclass_overriding_set_data_and_status_is_still_called() -> None:
     assert calls == [("status", 201), ("set_data", "hi")]
     assert r.status == "201 CREATED"
     assert r.headers["Content-Length"] == "2"
+
+
+# -- wire headers (what the adapters send) ----------------------------------------
+
+
+def test_empty_response_object_has_no_length_until_sent() -> None:
+    # COMPAT(flask): like Werkzeug, Content-Length: 0 is added when sending,
+    # so a body assigned later still gets the right length.
+    r = Response()
+    assert "Content-Length" not in r.headers
+    r.response = [b"late"]
+    headers, no_body = _wire_headers(r)
+    assert headers == [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "4")]
+    assert no_body is False
+    assert "Content-Length" not in r.headers
+
+
+@pytest.mark.parametrize(
+    ("status", "no_body"), [(100, True), (200, False), (204, True), (304, True)]
+)
+def test_wire_headers_flags_bodyless_statuses(status: int, no_body: bool) -> None:
+    headers, dropped = _wire_headers(Response(b"abc", status))
+    assert dropped is no_body
+    assert (("Content-Length", "3") in headers) is not no_body
+
+
+def test_wire_headers_from_a_headers_subclass() -> None:
+    class MyHeaders(Headers):
+        __slots__ = ()
+
+    r = Response(None, 301, MyHeaders([("location", "/\u00e9 x")]))
+    headers, _ = _wire_headers(r)
+    assert headers == [
+        ("location", "/%C3%A9%20x"),
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Length", "0"),
+    ]
+
+
+_URI_TEXT = st.text(alphabet="aZ09-._~!$&'()*+,;=:@/%?#[] \"<>\\^`{|}\u00e9\t", max_size=24)
+
+
+@given(
+    st.sampled_from(
+        ["", "/", "//", "http://", "https://a.b", "HTTP://", "http://x:8", "http://x:"]
+    ),
+    _URI_TEXT,
+)
+def test_uri_fast_path_agrees_with_iri_to_uri(prefix: str, rest: str) -> None:
+    value = prefix + rest
+    assert _uri(value) == iri_to_uri(value)

@@ -31,7 +31,7 @@ from erlen.http.datastructures import Headers
 from erlen.http.exceptions import BadRequest, ClientDisconnected, RequestEntityTooLarge
 from erlen.http.proxy import resolve_forwarded
 from erlen.http.request import Request
-from erlen.http.response import FileWrapper, Response
+from erlen.http.response import FileWrapper, Response, _wire_headers
 
 __all__ = [
     "ASGIBody",
@@ -59,20 +59,6 @@ DEFAULT_SPOOL_THRESHOLD = 1024 * 1024
 #: The most bytes read from a file per ``http.response.body`` message.
 FILE_CHUNK_SIZE = 64 * 1024
 
-_BODYLESS_STATUSES = frozenset((204, 304))
-_DROPPED_NO_CONTENT = frozenset(("content-length", "content-type"))
-_DROPPED_304 = frozenset(
-    (
-        "allow",
-        "content-encoding",
-        "content-language",
-        "content-length",
-        "content-md5",
-        "content-range",
-        "content-type",
-        "last-modified",
-    )
-)
 _DONE: Any = object()
 
 # -- the request ------------------------------------------------------------------
@@ -471,19 +457,16 @@ def encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, byte
 
 
 def _start_message(response: Response, kind: str) -> tuple[Message, bool]:
-    """The ``*.response.start`` message and whether the body must be dropped."""
-    status = response.status_code
-    headers = response.headers.to_wsgi_list()
-    no_body = False
-    if status < 200 or status in _BODYLESS_STATUSES:
-        no_body = True
-        # RFC 9110 §8.6, §15.4.5: no Content-Length on 1xx/204; a 304 carries
-        # only the validators and caching headers.
-        dropped = _DROPPED_304 if status == 304 else _DROPPED_NO_CONTENT
-        headers = [(k, v) for k, v in headers if k.lower() not in dropped]
+    """The ``*.response.start`` message and whether the body must be dropped.
+
+    The headers are Werkzeug's wire headers (see ``start_response_and_body``
+    in the WSGI adapter): ``Content-Length`` for a list body, URIs in
+    ``Location``, none of the body's headers on 1xx, 204 and 304.
+    """
+    headers, no_body = _wire_headers(response)
     message: Message = {
         "type": f"{kind}.response.start",
-        "status": status,
+        "status": response.status_code,
         "headers": encode_headers(headers),
     }
     return message, no_body

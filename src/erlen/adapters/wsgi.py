@@ -15,7 +15,7 @@ from erlen.http.datastructures import Headers
 from erlen.http.exceptions import BadRequest, BadRequestKeyError
 from erlen.http.proxy import resolve_forwarded
 from erlen.http.request import Request
-from erlen.http.response import FileWrapper, Response
+from erlen.http.response import FileWrapper, Response, _wire_headers
 
 __all__ = [
     "EnvironHeaders",
@@ -33,22 +33,6 @@ RequestT = TypeVar("RequestT", bound=Request)
 _CONTENT_KEYS = frozenset(("CONTENT_TYPE", "CONTENT_LENGTH"))
 # Some servers copy the body headers into HTTP_* too; the CONTENT_* keys win.
 _SKIPPED_HTTP_KEYS = frozenset(("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"))
-_BODYLESS_STATUSES = frozenset((204, 304))
-_DROPPED_NO_CONTENT = frozenset(("content-length", "content-type"))
-_DROPPED_304 = frozenset(
-    (
-        "allow",
-        "content-encoding",
-        "content-language",
-        "content-length",
-        "content-md5",
-        "content-range",
-        "content-type",
-        "last-modified",
-    )
-)
-
-
 _ENVIRON_KEYS: dict[str, str] = {}
 
 
@@ -420,22 +404,17 @@ def start_response_and_body(
 
     The body is empty for ``HEAD`` requests and for 1xx, 204 and 304
     responses (which also lose ``Content-Length`` and ``Content-Type``; a 304
-    keeps only its validators and caching headers). A :class:`~erlen.http.response.FileWrapper` body that covers
+    keeps only its validators and caching headers). As Werkzeug does, a
+    buffered (list) body without ``Content-Length`` gets one, and
+    ``Location`` and ``Content-Location`` are sent as ASCII URIs
+    (:func:`~erlen.http.urls.iri_to_uri`); the response itself is not
+    changed. A :class:`~erlen.http.response.FileWrapper` body that covers
     the whole file goes to the server's ``wsgi.file_wrapper`` (so it can use
     ``sendfile``). Closing the returned iterable closes the body and runs the
     response's ``call_on_close`` functions, exactly once.
     """
-    status_code = response.status_code
-    header_obj = response.headers
-    # PERF: skip the method call for the plain Headers class (what to_wsgi_list does).
-    headers = header_obj._list.copy() if type(header_obj) is Headers else header_obj.to_wsgi_list()
-    if status_code < 200 or status_code in _BODYLESS_STATUSES:
-        no_body = True
-        # RFC 9110 §8.6, §15.4.5: no Content-Length on 1xx/204, and a 304 carries
-        # only the validators and caching headers, not the body's metadata.
-        dropped = _DROPPED_304 if status_code == 304 else _DROPPED_NO_CONTENT
-        headers = [(k, v) for k, v in headers if k.lower() not in dropped]
-    else:
+    headers, no_body = _wire_headers(response)
+    if not no_body:
         no_body = environ.get("REQUEST_METHOD") == "HEAD"
     start_response(response.status, headers)
 

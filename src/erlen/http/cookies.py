@@ -95,12 +95,12 @@ def _to_bytes(header: str | bytes) -> bytes:
 def _iter_pairs(header: bytes) -> Iterator[tuple[str, str]]:
     for match in _PAIR.finditer(header):
         key, value = match.groups()
-        if value is None:
-            continue
         name = key.strip(b" \t")
         if not name:
             continue
-        yield name.decode("utf-8", "replace"), _decode_value(value)
+        # COMPAT(flask): a pair without "=" ("flag") is the name with an empty
+        # value, as Werkzeug reads it, not a pair to skip.
+        yield name.decode("utf-8", "replace"), "" if value is None else _decode_value(value)
 
 
 @overload
@@ -115,7 +115,8 @@ def parse_cookie(
 
     ``a=b; c="d e"`` gives ``{"a": "b", "c": "d e"}``. Quoted values are
     unquoted and their backslash escapes undone; whitespace around names and
-    values is trimmed; pairs without ``=`` or with an empty name are skipped;
+    values is trimmed; a pair without ``=`` (``flag``) is the name with an
+    empty value, and a pair with an empty name is skipped;
     a repeated name keeps all its values in order (``get`` returns the first,
     which browsers send for the most specific path). Bytes, or text holding
     Latin-1 decoded bytes as WSGI gives it, are read as UTF-8; invalid

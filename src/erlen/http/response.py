@@ -9,14 +9,16 @@ The body is a ``str`` (sent as UTF-8), ``bytes``, any iterable of those
     resp.headers["Content-Type"]   # 'text/plain; charset=utf-8'
     resp.set_cookie("theme", "dark", httponly=True)
 
-Adapters read ``status``, ``headers.to_wsgi_list()`` and ``iter_encoded()``,
-then call ``close()``.
+Adapters send ``status``, the headers as Werkzeug would send them
+(``_wire_headers``: URIs in ``Location``, a Content-Length for a buffered
+body) and ``iter_encoded()``, then call ``close()``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -45,6 +47,7 @@ from .headers import (
     unquote_etag,
 )
 from .status import HTTP_STATUS_CODES, clean_status
+from .urls import iri_to_uri
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -77,6 +80,98 @@ _ENTITY_HEADERS = frozenset(
         "last-modified",
     }
 )
+
+
+# 1xx and 204 responses must not carry these (RFC 9110 §8.6).
+_NO_CONTENT_HEADERS = frozenset({"content-length", "content-type"})
+# Headers holding a URL: sent as an ASCII URI, as Werkzeug does.
+_URI_HEADERS = frozenset({"location", "content-location"})
+_IS_LENGTH = 1
+_IS_URI = 2
+_IS_NEW = 4
+# PERF: what each header name (as spelled) means to _wire_headers(): one
+# dict hit per header instead of a lower() and two comparisons.
+_NAME_KINDS: dict[str, int] = {"Content-Type": 0, "Content-Length": _IS_LENGTH}
+
+
+def _name_kind(name: str) -> int:
+    lname = name.lower()
+    kind = _IS_LENGTH if lname == "content-length" else _IS_URI if lname in _URI_HEADERS else 0
+    # SECURITY: bounded, in case an app derives header names from client input.
+    if len(_NAME_KINDS) < 512:
+        _NAME_KINDS[name] = kind
+    return kind
+
+
+# A URL that iri_to_uri() returns unchanged: a lower-case http(s) origin, or
+# none and a path that does not start with "//", then plain URI characters,
+# with a query and a fragment that are not empty when present.
+_PLAIN_URI = re.compile(
+    r"(?:https?://[a-z0-9.\-]+(?::[1-9][0-9]*)?(?=[/?#]|\Z)|(?=/(?!/)))"
+    r"[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*"
+    r"(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]+)?"
+    r"(?:#[A-Za-z0-9\-._~!$&'()*+,;=:@/%?#]+)?"
+)
+
+
+def _uri(value: str) -> str:
+    # PERF: most redirect targets are already plain URIs; the regex check
+    # takes 0.3 µs where iri_to_uri() takes 2.5 µs.
+    if _PLAIN_URI.fullmatch(value):
+        return value
+    return iri_to_uri(value)
+
+
+def _fix_uri_headers(lst: list[tuple[str, str]], kinds: int) -> tuple[list[tuple[str, str]], int]:
+    """A copy of ``lst`` with URLs made URIs, and the kinds of its names, all known."""
+    if kinds & _IS_NEW:
+        kinds = 0
+        for name, _ in lst:
+            kinds |= _name_kind(name)
+    out = lst.copy()
+    if kinds & _IS_URI:
+        for i, (name, value) in enumerate(lst):
+            kind = _NAME_KINDS.get(name)
+            if (_name_kind(name) if kind is None else kind) == _IS_URI:
+                out[i] = (name, _uri(value))
+    return out, kinds
+
+
+def _wire_headers(response: Response) -> tuple[list[tuple[str, str]], bool]:
+    """The header list to send for ``response``, and whether its status forbids a body.
+
+    For the adapters. The response is not changed. COMPAT(flask): what
+    Werkzeug does just before sending: ``Location`` and ``Content-Location``
+    go through :func:`~erlen.http.urls.iri_to_uri` (a relative URL stays
+    relative); a buffered body (list or tuple) without ``Content-Length``
+    gets one, ``0`` for an empty ``Response()``, while a streamed body gets
+    none. 1xx and 204 lose ``Content-Length`` and ``Content-Type``; a 304
+    keeps only its validators and caching headers (RFC 9110 §15.4.5).
+    """
+    headers = response.headers
+    # PERF: the plain Headers class is read directly (what to_wsgi_list does).
+    lst = headers._list if type(headers) is Headers else headers.to_wsgi_list()
+    kinds = 0
+    for item in lst:
+        kinds |= _NAME_KINDS.get(item[0], _IS_NEW)
+    if kinds == _IS_LENGTH:
+        # PERF: the usual case (a length, no URL) copies the list and is done;
+        # this function costs 0.1-0.3 µs more than the bare copy it replaced
+        # (bench_app hello world: 8.8 -> 9.0 µs).
+        out = lst.copy()
+    else:
+        out, kinds = _fix_uri_headers(lst, kinds)
+    status = response.status_code
+    if status < 200 or status == 204 or status == 304:
+        dropped = _ENTITY_HEADERS if status == 304 else _NO_CONTENT_HEADERS
+        return [(k, v) for k, v in out if k.lower() not in dropped], True
+    if not kinds & _IS_LENGTH and response.automatically_set_content_length:
+        body = response.response
+        if isinstance(body, list | tuple):
+            # PERF: an empty body (Response(), the OPTIONS reply) skips iter_encoded().
+            length = sum(len(chunk) for chunk in response.iter_encoded()) if body else 0
+            out.append(("Content-Length", str(length)))
+    return out, False
 
 
 def _content_type_for(mimetype: str) -> str:
@@ -322,7 +417,8 @@ class Response:
     implicit_sequence_conversion: ClassVar[bool] = True
     #: Whether ``set_data`` also sets Content-Length.
     automatically_set_content_length: ClassVar[bool] = True
-    #: COMPAT(flask): ``Location`` is sent as given; relative URLs are valid (RFC 9110).
+    #: COMPAT(flask): off, as in Werkzeug: a relative ``Location`` stays relative
+    #: (valid, RFC 9110); it is only made an ASCII URI when sent.
     autocorrect_location_header: ClassVar[bool] = False
     #: The size above which :func:`dump_cookie` refuses or warns about a cookie.
     max_cookie_size: ClassVar[int] = 4093
@@ -701,7 +797,9 @@ class Response:
     # -- header properties -----------------------------------------------------
 
     location = _str_header_property(
-        "Location", "Where a redirect points; a relative URL is sent as given."
+        "Location",
+        "Where a redirect points. Sent through iri_to_uri (``/a b`` goes out as"
+        " ``/a%20b``); a relative URL stays relative.",
     )
     accept_ranges = _str_header_property(
         "Accept-Ranges", "The range units the resource supports (``bytes``)."

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import difflib
-import html
 from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import escape
+
 from erlen.http.exceptions import BadRequest, HTTPException
+from erlen.http.response import Response
 
 if TYPE_CHECKING:
     from erlen.http.request import Request
@@ -36,31 +38,41 @@ class RequestRedirect(HTTPException, RoutingException):
 
     Raised by matching for a missing trailing slash, repeated slashes, a URL
     equal to another rule's defaults, an alias, or a rule's ``redirect_to``.
-    Its response carries ``Location``; 308 keeps the method and the body.
+    Its response is the same "Redirecting..." page ``redirect()`` sends, with
+    ``Location``; 308 keeps the method and the body.
     """
 
     code = 308
 
     def __init__(self, new_url: str) -> None:
-        super().__init__(f"Redirecting to {new_url}")
+        super().__init__(new_url)
         self.new_url = new_url
 
-    @property
-    def name(self) -> str:
-        """The reason phrase of 308."""
-        return "Permanent Redirect"
-
-    def get_description(self, request: Request | None = None) -> str:
-        target = html.escape(self.new_url)
+    def get_body(self, request: Request | None = None) -> str:
+        """The "Redirecting..." HTML page linking to ``new_url``."""
+        # COMPAT(flask): Werkzeug answers with its redirect() page (no closing
+        # </p>, markupsafe's &#34; and &#39;), not the generic error page.
+        target = str(escape(self.new_url))
         return (
+            "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
+            "<h1>Redirecting...</h1>\n"
             "<p>You should be redirected automatically to the target URL: "
-            f'<a href="{target}">{target}</a>. If not, click the link.</p>'
+            f'<a href="{target}">{target}</a>. If not, click the link.\n'
         )
 
     def get_headers(self, request: Request | None = None) -> list[tuple[str, str]]:
+        """``Content-Type`` and ``Location``."""
         headers = super().get_headers(request)
         headers.append(("Location", self.new_url))
         return headers
+
+    def get_response(self, request: Request | None = None) -> Response:
+        """The 308 response: the redirect page, then ``Location`` (Werkzeug's header order)."""
+        if self.response is not None:
+            return self.response
+        response = Response(self.get_body(request), self.code, mimetype="text/html")
+        response.headers["Location"] = self.new_url
+        return response
 
 
 class RequestPath(RoutingException):
