@@ -799,3 +799,60 @@ def test_module_functions_inside_a_real_app_context(real_app: Any) -> None:
         assert ejson.dumps(["é"]) == '["é"]'
         assert ejson.jsonify("é").get_data() == '"é"\n'.encode()
     assert ejson.dumps(["é"]) == '["\\u00e9"]'
+
+
+# --- response(): the settings go straight to orjson when nothing overrides them ----------
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"id": 42, "name": "widget", "tags": ["a", "b"]},
+        {"b": 1, "a": "é\u2028", "c": "\x7f"},
+        {"big": 1e16, "small": 1e-5, "x": 0.1},
+        {"none": None, "t": True, "f": False},
+        {"d": date(2000, 1, 2), "u": uuid.UUID(int=5), "e": "name-e1"},
+    ],
+)
+@pytest.mark.parametrize("sort_keys", [True, False])
+@pytest.mark.parametrize("ensure_ascii", [True, False])
+def test_response_matches_the_stdlib(
+    app: StandInApp, payload: Any, sort_keys: bool, ensure_ascii: bool
+) -> None:
+    app.json.sort_keys = sort_keys
+    app.json.ensure_ascii = ensure_ascii
+    stdlib = DefaultJSONProvider(app)
+    stdlib.use_orjson = False
+    stdlib.sort_keys = sort_keys
+    stdlib.ensure_ascii = ensure_ascii
+    assert app.json.response(payload).get_data() == stdlib.response(payload).get_data()
+    expected = json.dumps(
+        payload,
+        default=provider_module._default,
+        sort_keys=sort_keys,
+        ensure_ascii=ensure_ascii,
+        separators=(",", ":"),
+    )
+    assert app.json.response(payload).get_data(as_text=True) == expected + "\n"
+
+
+def test_response_honours_overridden_dumps_and_default(app: StandInApp) -> None:
+    class Upper(DefaultJSONProvider):
+        def dumps(self, obj: Any, **kwargs: Any) -> str:
+            return super().dumps(obj, **kwargs).upper()
+
+    class Sets(DefaultJSONProvider):
+        @staticmethod
+        def default(o: Any) -> Any:
+            if isinstance(o, set):
+                return sorted(o)
+            return DefaultJSONProvider.default(o)
+
+    assert Upper(app).response({"a": "b"}).get_data() == b'{"A":"B"}\n'
+    assert Sets(app).response({"s": {2, 1}}).get_data() == b'{"s":[1,2]}\n'
+    instance = DefaultJSONProvider(app)
+    instance.default = lambda o: "custom"
+    assert instance.response({"o": object()}).get_data() == b'{"o":"custom"}\n'
+    assert app.json.response(1, 2).get_data() == b"[1,2]\n"
+    assert app.json.response(a=1).get_data() == b'{"a":1}\n'
+    assert app.json.response().get_data() == b"null\n"

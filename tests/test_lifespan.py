@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from asgi_harness import Message, call, run
-from erlen import Erlen, current_app, g
+from asgi_harness import Message, call, run, websocket_session
+from erlen import Erlen, current_app, g, websocket
 
 
 @pytest.fixture
@@ -196,3 +196,36 @@ def test_registration_closes_after_the_first_request(app: Erlen) -> None:
     run(call(app, "GET", "/"))
     with pytest.raises(AssertionError, match="before_serving"):
         app.before_serving(lambda: None)
+
+
+def test_asgi_server_without_lifespan_starts_on_a_first_websocket(app: Erlen) -> None:
+    calls: list[str] = []
+
+    @app.before_serving
+    async def start() -> None:
+        await asyncio.sleep(0.01)
+        calls.append("started")
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        await websocket.send(",".join(calls))
+
+    async def connect() -> list[Message]:
+        peer = await websocket_session(app, "/ws", None)
+        return peer.sent
+
+    async def main() -> list[list[Message]]:
+        return list(await asyncio.gather(connect(), connect()))
+
+    for sent in run(main()):
+        assert [m["type"] for m in sent] == [
+            "websocket.accept",
+            "websocket.send",
+            "websocket.close",
+        ]
+        assert sent[1]["text"] == "started"
+    assert calls == ["started"]
+    # Later HTTP requests do not start the app a second time.
+    assert run(call(app, "GET", "/missing")).status == 404
+    assert calls == ["started"]

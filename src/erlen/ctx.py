@@ -22,6 +22,7 @@ from .signals import appcontext_popped, appcontext_pushed
 
 if TYPE_CHECKING:
     from .app import Erlen
+    from .pipeline import EndpointPipeline
     from .routing import MapAdapter
     from .sessions import SessionMixin
     from .wrappers import Request, Response
@@ -182,6 +183,7 @@ class RequestContext:
         "_after_request_functions",
         "_cv_tokens",
         "_matched",
+        "_pipeline",
         "_session",
         "app",
         "flashes",
@@ -202,6 +204,8 @@ class RequestContext:
         self._after_request_functions: list[Callable[[Response], Response]] = []
         self._cv_tokens: list[tuple[Token[RequestContext], AppContext | None]] = []
         self._matched = False
+        # The endpoint's pipeline, once the request was dispatched.
+        self._pipeline: EndpointPipeline | None = None
 
     @property
     def session(self) -> SessionMixin:
@@ -261,10 +265,12 @@ class RequestContext:
 
     def _enter(self) -> AppContext | None:
         """Set the context variables; return the app context pushed for it."""
+        app = self.app
         app_ctx = _cv_app.get(None)
-        if app_ctx is None or app_ctx.app is not self.app:
-            app_ctx = AppContext(self.app)
-            app_ctx._enter()
+        if app_ctx is None or app_ctx.app is not app:
+            app_ctx = AppContext(app)
+            # PERF: AppContext._enter inlined (runs on every request).
+            app_ctx._cv_tokens.append(_cv_app.set(app_ctx))
         else:
             app_ctx = None
         self._cv_tokens.append((_cv_request.set(self), app_ctx))

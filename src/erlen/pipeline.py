@@ -355,6 +355,13 @@ class EndpointPipeline:
     teardown_sync: tuple[Callable[[BaseException | None], Any], ...]
     teardown_async: tuple[Callable[[BaseException | None], Awaitable[Any]], ...]
     errors: ErrorLookup
+    #: The async driver runs the whole dispatch (hooks, view, response,
+    #: session save) in one worker-thread call: the view and every hook are
+    #: sync, so hopping to the thread pool for each of them would only add
+    #: thread switches.
+    offload_async: bool = False
+    #: Always False: the sync driver already runs where it is.
+    offload_sync: bool = False
 
 
 def find_error_handler(
@@ -453,6 +460,11 @@ def build_pipeline(app: Erlen, endpoint: str | None) -> EndpointPipeline:
     before = _collect(app.before_request_funcs, outer_first)
     after = _collect(app.after_request_funcs, inner_first, reverse=True)
     teardown = _collect(app.teardown_request_funcs, inner_first, reverse=True)
+    all_sync = (
+        view is not None
+        and not is_async_callable(view)
+        and not any(is_async_callable(f) for f in (*before, *after))
+    )
     return EndpointPipeline(
         endpoint=endpoint,
         blueprints=blueprints,
@@ -467,7 +479,23 @@ def build_pipeline(app: Erlen, endpoint: str | None) -> EndpointPipeline:
         teardown_sync=tuple(as_sync(f) for f in teardown),
         teardown_async=tuple(as_async(f) for f in teardown),
         errors=ErrorLookup(inner_first, app.error_handler_spec),
+        offload_async=all_sync,
     )
+
+
+async def dispatch_in_thread_async(app: Erlen, ctx: RequestContext) -> Any:
+    """Run the sync pipeline's ``full_dispatch_request_sync`` for ``ctx`` in
+    the thread pool (one thread hop for the whole dispatch) and return the
+    response."""
+    from ._pipeline_sync import full_dispatch_request_sync
+
+    return await run_sync_in_thread(full_dispatch_request_sync, app, ctx)
+
+
+def dispatch_in_thread_sync(app: Erlen, ctx: RequestContext) -> Any:
+    """The sync driver never offloads (``EndpointPipeline.offload_sync`` is
+    False); present so the generated twin's names resolve."""
+    raise RuntimeError("The sync pipeline does not offload its dispatch.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -514,6 +542,8 @@ __all__ = [
     "blueprint_chain",
     "build_pipeline",
     "build_websocket_pipeline",
+    "dispatch_in_thread_async",
+    "dispatch_in_thread_sync",
     "find_error_handler",
     "first_request_lock_async",
     "first_request_lock_sync",

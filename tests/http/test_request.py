@@ -1043,3 +1043,31 @@ def test_access_route_is_immutable_by_default() -> None:
     assert hash(route) == hash(("1.1.1.1", "2.2.2.2"))
     assert make(remote_addr="9.9.9.9").access_route == ["9.9.9.9"]
     assert type(make(remote_addr=None).access_route) is Request.list_storage_class
+
+
+def test_host_cache_keeps_validation_and_trust_per_request() -> None:
+    class Trusting(Request):
+        trusted_hosts = ["good.test"]
+
+    request_module._HOST_CACHE.clear()
+    # Cached for the plain class, still refused for a class that trusts less.
+    assert make(headers={"Host": "other.test"}).host == "other.test"
+    assert ("other.test", ("localhost", 80), "http") in request_module._HOST_CACHE
+    with pytest.raises(SecurityError, match="not trusted"):
+        _ = make(headers={"Host": "other.test"}, cls=Trusting).host
+    assert make(headers={"Host": "good.test"}, cls=Trusting).host == "good.test"
+    # An invalid host is never cached: every request gets its 400.
+    for _ in range(2):
+        with pytest.raises(SecurityError, match="not a valid host name"):
+            _ = make(headers={"Host": "bad host"}).host
+    assert all(key[0] != "bad host" for key in request_module._HOST_CACHE)
+    # The same header under another scheme or server gives its own answer.
+    assert make(scheme="https", headers={"Host": "x.test:443"}).host == "x.test"
+    assert make(scheme="http", headers={"Host": "x.test:443"}).host == "x.test:443"
+
+
+def test_host_cache_is_bounded() -> None:
+    request_module._HOST_CACHE.clear()
+    for i in range(request_module._HOST_CACHE_SIZE * 3):
+        assert make(headers={"Host": f"h{i}.test"}).host == f"h{i}.test"
+        assert len(request_module._HOST_CACHE) <= request_module._HOST_CACHE_SIZE

@@ -1,0 +1,304 @@
+"""The request hot paths keep every behaviour: the shortcuts taken when an
+endpoint has nothing to run around its view (no hooks, session untouched,
+no signal receivers) fall back to the full pipeline as soon as something
+appears, also after the first request; under ASGI a sync endpoint's whole
+dispatch runs in one worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from asgi_harness import call, run
+from erlen import Erlen, Response, after_this_request, g, request, session
+from erlen.ctx import RequestContext
+from erlen.globals import _cv_request
+from erlen.http.response import Response as BaseResponse
+from erlen.signals import (
+    appcontext_popped,
+    appcontext_tearing_down,
+    request_finished,
+    request_started,
+    request_tearing_down,
+)
+from erlen.testing import ErlenClient
+
+
+@pytest.fixture
+def hello(app: Erlen) -> Erlen:
+    @app.get("/")
+    def index() -> str:
+        return "Hello"
+
+    return app
+
+
+def test_signal_receivers_connected_after_the_first_request_are_sent(
+    hello: Erlen, client: ErlenClient
+) -> None:
+    assert client.get("/").text == "Hello"
+    seen: list[str] = []
+
+    def started(sender: Erlen, **kw: Any) -> None:
+        seen.append("started")
+
+    def finished(sender: Erlen, response: Response, **kw: Any) -> None:
+        seen.append(f"finished {response.status_code}")
+
+    def tearing_down(sender: Erlen, **kw: Any) -> None:
+        seen.append("request_tearing_down")
+
+    def app_tearing_down(sender: Erlen, **kw: Any) -> None:
+        seen.append("appcontext_tearing_down")
+
+    def popped(sender: Erlen, **kw: Any) -> None:
+        seen.append("appcontext_popped")
+
+    pairs = [
+        (request_started, started),
+        (request_finished, finished),
+        (request_tearing_down, tearing_down),
+        (appcontext_tearing_down, app_tearing_down),
+        (appcontext_popped, popped),
+    ]
+    for signal, receiver in pairs:
+        signal.connect(receiver, hello)
+    try:
+        assert client.get("/").text == "Hello"
+    finally:
+        for signal, receiver in pairs:
+            signal.disconnect(receiver, hello)
+    assert seen == [
+        "started",
+        "finished 200",
+        "request_tearing_down",
+        "appcontext_tearing_down",
+        "appcontext_popped",
+    ]
+    seen.clear()
+    assert client.get("/").text == "Hello"
+    assert seen == []
+
+
+def test_untouched_session_is_never_opened_nor_saved(app: Erlen, client: ErlenClient) -> None:
+    opened: list[bool] = []
+    interface = app.session_interface
+    original = interface.open_session
+
+    def spy(app_: Any, request_: Any) -> Any:
+        opened.append(True)
+        return original(app_, request_)
+
+    interface.open_session = spy  # type: ignore[method-assign]
+
+    @app.get("/plain")
+    def plain() -> str:
+        return "plain"
+
+    @app.get("/set")
+    def set_value() -> str:
+        session["n"] = session.get("n", 0) + 1
+        return str(session["n"])
+
+    response = client.get("/plain")
+    assert response.text == "plain"
+    assert "Set-Cookie" not in response.headers
+    assert opened == []
+    assert client.get("/set").text == "1"
+    assert "Set-Cookie" in client.get("/set").headers
+    assert client.get("/set").text == "3"
+    assert opened == [True, True, True]
+    plain_again = client.get("/plain")
+    assert "Set-Cookie" not in plain_again.headers
+    assert len(opened) == 3
+
+
+def test_after_this_request_and_g_on_a_hookless_endpoint(app: Erlen, client: ErlenClient) -> None:
+    @app.get("/")
+    def index() -> str:
+        g.value = "from g"
+
+        @after_this_request
+        def add(response: Response) -> Response:
+            response.headers["X-After"] = g.value
+            return response
+
+        return "ok"
+
+    response = client.get("/")
+    assert response.text == "ok"
+    assert response.headers["X-After"] == "from g"
+
+
+def test_errors_on_a_hookless_endpoint(app: Erlen, client: ErlenClient) -> None:
+    @app.get("/boom")
+    def boom() -> str:
+        raise KeyError("x")
+
+    @app.get("/missing")
+    def missing() -> str:
+        from erlen import abort
+
+        abort(418)
+
+    @app.errorhandler(KeyError)
+    def on_key_error(e: KeyError) -> tuple[str, int]:
+        return "handled", 409
+
+    assert (client.get("/boom").status_code, client.get("/boom").text) == (409, "handled")
+    assert client.get("/missing").status_code == 418
+    assert client.get("/nope").status_code == 404
+    options = client.options("/boom")
+    assert options.status_code == 200
+    assert set(options.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_the_pipeline_is_kept_on_the_context_for_teardown(app: Erlen, client: ErlenClient) -> None:
+    seen: list[tuple[str | None, str | None]] = []
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        ctx = _cv_request.get()
+        assert ctx._pipeline is not None
+        seen.append((ctx._pipeline.endpoint, request.endpoint))
+
+    assert client.get("/").text == "ok"
+    assert client.get("/nope").status_code == 404
+    assert seen == [("index", "index"), (None, None)]
+
+
+def test_a_pushed_context_without_dispatch_tears_down(app: Erlen) -> None:
+    calls: list[str] = []
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        calls.append(request.path)
+
+    with app.test_request_context("/"):
+        ctx = _cv_request.get()
+        assert isinstance(ctx, RequestContext) and ctx._pipeline is None
+    assert calls == ["/"]
+
+
+# -- ASGI: one worker-thread hop for a sync endpoint ----------------------------------
+
+
+def test_asgi_sync_endpoint_runs_hooks_view_and_session_in_one_thread(app: Erlen) -> None:
+    threads: dict[str, int] = {}
+
+    @app.before_request
+    def before() -> None:
+        threads["before"] = threading.get_ident()
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        threads["after"] = threading.get_ident()
+        return response
+
+    @app.get("/count")
+    def count() -> str:
+        threads["view"] = threading.get_ident()
+        session["n"] = session.get("n", 0) + 1
+        return str(session["n"])
+
+    async def main() -> tuple[int, str | None, int]:
+        loop_thread = threading.get_ident()
+        result = await call(app, "GET", "/count")
+        return result.status, result.header("set-cookie"), loop_thread
+
+    status, cookie, loop_thread = run(main())
+    assert status == 200 and cookie is not None and cookie.startswith("session=")
+    assert threads["before"] == threads["view"] == threads["after"]
+    assert threads["view"] != loop_thread
+
+
+def test_asgi_async_view_with_sync_hook_stays_on_the_loop(app: Erlen) -> None:
+    threads: dict[str, int] = {}
+
+    @app.before_request
+    def before() -> None:
+        threads["before"] = threading.get_ident()
+
+    @app.get("/")
+    async def index() -> str:
+        threads["view"] = threading.get_ident()
+        await asyncio.sleep(0)
+        return "async"
+
+    async def main() -> tuple[bytes, int]:
+        return (await call(app, "GET", "/")).body, threading.get_ident()
+
+    body, loop_thread = run(main())
+    assert body == b"async"
+    assert threads["view"] == loop_thread
+    assert threads["before"] != loop_thread
+
+
+def test_asgi_offloaded_sync_view_can_await_on_the_serving_loop(app: Erlen) -> None:
+    from erlen.pipeline import run_coroutine_sync
+
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def which_loop() -> asyncio.AbstractEventLoop:
+        return asyncio.get_running_loop()
+
+    @app.get("/")
+    def index() -> str:
+        loops.append(run_coroutine_sync(which_loop()))
+        return "ok"
+
+    async def main() -> asyncio.AbstractEventLoop:
+        await call(app, "GET", "/")
+        return asyncio.get_running_loop()
+
+    serving = run(main())
+    assert loops == [serving]
+
+
+# -- the response class ---------------------------------------------------------------
+
+
+def test_response_close_is_the_toolkits_so_adapters_may_skip_it() -> None:
+    assert Response.close is BaseResponse.close
+    assert Response("x")._on_close == []
+
+
+def test_async_body_is_closed_once_under_wsgi(app: Erlen) -> None:
+    events: list[str] = []
+
+    async def body() -> AsyncIterator[str]:
+        try:
+            yield "a"
+            yield "b"
+        finally:
+            events.append("closed")
+
+    @app.get("/early")
+    def early() -> Response:
+        return Response(body())
+
+    @app.get("/assigned")
+    def assigned() -> Response:
+        response = Response()
+        response.response = body()  # type: ignore[assignment]
+        return response
+
+    client = app.test_client()
+    for path in ("/early", "/assigned"):
+        events.clear()
+        with client.get(path, buffered=False) as response:
+            iterator: Iterator[bytes] = iter(response.response)  # type: ignore[arg-type]
+            assert next(iterator) == b"a"
+        assert events == ["closed"], path
