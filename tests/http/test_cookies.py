@@ -40,7 +40,8 @@ class TestParseCookie:
         assert list(parse_cookie("bad; a=1").items(multi=True)) == [("bad", ""), ("a", "1")]
         assert list(parse_cookie(" lone ").items(multi=True)) == [("lone", "")]
         cookies = parse_cookie("a=1; b c; d; d")
-        assert list(cookies.items(multi=True)) == [("a", "1"), ("b c", ""), ("d", ""), ("d", "")]
+        # COMPAT(werkzeug>=3.1.9): a name with a space inside is no token: skipped.
+        assert list(cookies.items(multi=True)) == [("a", "1"), ("d", ""), ("d", "")]
         assert parse_cookie('q="x;y"; tail')["tail"] == ""
 
     def test_duplicates_kept_in_order(self) -> None:
@@ -58,7 +59,8 @@ class TestParseCookie:
 
     def test_malformed_quotes(self) -> None:
         cookies = parse_cookie('a="unterminated; b=2; c="x"y; d=4')
-        assert cookies.to_dict() == {"a": '"unterminated', "b": "2", "c": '"x"y', "d": "4"}
+        # A broken quoted value is dropped, never guessed at (Werkzeug 3.1.9 too).
+        assert cookies.to_dict() == {"b": "2", "d": "4"}
 
     def test_bytes_and_latin1_text(self) -> None:
         raw = "name=日本".encode()

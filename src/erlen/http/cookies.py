@@ -34,6 +34,9 @@ _PLAIN_VALUE = re.compile(rb"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*")
 # One "name=value" pair; a quoted value may contain ";" (lenient, some clients send it).
 _PAIR = re.compile(rb'([^=;]*)(?:=("(?:[^"\\]|\\.)*"|[^;]*))?(?:;|$)', re.S)
 _UNESCAPE = re.compile(rb"\\([0-3][0-7]{2}|.)", re.S)
+# Inside a name, or an unquoted value, these end the token: such a pair is not
+# one a browser sends, so it is dropped whole rather than guessed at.
+_NOT_IN_TOKEN = re.compile(rb'[ \t"]')
 _DOMAIN = re.compile(r"[A-Za-z0-9._-]+")
 
 
@@ -96,8 +99,14 @@ def _iter_pairs(header: bytes) -> Iterator[tuple[str, str]]:
     for match in _PAIR.finditer(header):
         key, value = match.groups()
         name = key.strip(b" \t")
-        if not name:
+        if not name or _NOT_IN_TOKEN.search(name):
             continue
+        if value is not None:
+            stripped = value.strip(b" \t")
+            quoted = len(stripped) >= 2 and stripped[:1] == stripped[-1:] == b'"'
+            # COMPAT(werkzeug>=3.1.9): "sp=a b" or 'c="x"y' is skipped, not kept.
+            if not quoted and _NOT_IN_TOKEN.search(stripped):
+                continue
         # COMPAT(flask): a pair without "=" ("flag") is the name with an empty
         # value, as Werkzeug reads it, not a pair to skip.
         yield name.decode("utf-8", "replace"), "" if value is None else _decode_value(value)
@@ -116,7 +125,8 @@ def parse_cookie(
     ``a=b; c="d e"`` gives ``{"a": "b", "c": "d e"}``. Quoted values are
     unquoted and their backslash escapes undone; whitespace around names and
     values is trimmed; a pair without ``=`` (``flag``) is the name with an
-    empty value, and a pair with an empty name is skipped;
+    empty value; a pair with an empty name, or with a space, tab or quote
+    inside its name or its unquoted value, is skipped;
     a repeated name keeps all its values in order (``get`` returns the first,
     which browsers send for the most specific path). Bytes, or text holding
     Latin-1 decoded bytes as WSGI gives it, are read as UTF-8; invalid
