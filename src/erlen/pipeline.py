@@ -21,6 +21,7 @@ import concurrent.futures
 import contextvars
 import functools
 import inspect
+import os
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -218,6 +219,20 @@ def thread_pool(app: Erlen | None = None) -> ThreadPoolExecutor:
 
 
 _thread_pool = thread_pool
+
+
+def _forget_inherited_workers() -> None:
+    # A forked child (gunicorn/uWSGI with preload, multiprocessing) inherits
+    # the pool object but none of its threads: work submitted to it would
+    # never run. Start over in the child; the per-thread loop likewise, since
+    # its selector is shared with the parent.
+    global _executor, _executor_lock, _thread_state
+    _executor = None
+    _executor_lock = threading.Lock()
+    _thread_state = threading.local()
+
+
+os.register_at_fork(after_in_child=_forget_inherited_workers)
 
 
 async def run_sync_in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

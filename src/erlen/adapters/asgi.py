@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
+import os
 import tempfile
 import threading
 from collections import deque
@@ -474,6 +475,17 @@ def _start_message(response: Response, kind: str) -> tuple[Message, bool]:
 
 _default_executor: concurrent.futures.ThreadPoolExecutor | None = None
 _default_executor_lock = threading.Lock()
+
+
+def _forget_inherited_pool() -> None:
+    # A forked child inherits the pool object without its
+    # threads; submitted work would hang forever. Start a new pool there.
+    global _default_executor, _default_executor_lock
+    _default_executor = None
+    _default_executor_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_inherited_pool)
 
 
 def _executor_or_default(
