@@ -139,6 +139,48 @@ def test_unknown_scope_type(app: Erlen) -> None:
         run(app({"type": "telepathy"}, nothing, drop))
 
 
+def test_request_without_body_never_calls_receive(app: Erlen) -> None:
+    @app.route("/", methods=["GET", "HEAD", "DELETE"])
+    async def index() -> str:
+        return f"{request.method} {request.get_data()!r} {len(request.form)}"
+
+    async def receive() -> Message:
+        raise AssertionError("receive() called for a request without a body")
+
+    async def serve(method: str, headers: list[tuple[bytes, bytes]]) -> list[Message]:
+        scope = http_scope(method, "/")
+        scope["headers"] += headers
+        sent: list[Message] = []
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)
+        return sent
+
+    for method, headers in [("GET", []), ("DELETE", [(b"content-length", b"0")])]:
+        sent = run(serve(method, headers))
+        assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+        assert sent[0]["status"] == 200
+        assert sent[1]["body"] == f"{method} b'' 0".encode()
+        assert (b"content-length", str(len(sent[1]["body"])).encode()) in sent[0]["headers"]
+    sent = run(serve("HEAD", []))
+    assert sent[1]["body"] == b""
+
+
+def test_asgi_app_hands_back_the_serving_coroutine(app: Erlen) -> None:
+    from erlen.asgi import asgi_app
+
+    @app.route("/")
+    async def index() -> str:
+        return "hi"
+
+    result = get(app)
+    assert (result.status, result.body) == (200, b"hi")
+    with pytest.raises(ValueError, match="'telepathy'"):
+        asgi_app(app, {"type": "telepathy"}, None, None)  # type: ignore[arg-type]
+
+
 # -- the pipeline -------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ server exits) and the ``after_serving`` ones at shutdown.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from ._pipeline_async import (
@@ -35,13 +36,14 @@ from ._pipeline_async import (
     run_first_request_async,
 )
 from .adapters.asgi import (
+    EMPTY_BODY,
     ASGIBody,
     Receive,
     Scope,
     Send,
     WebSocketConnection,
     WebSocketDisconnect,
-    body_may_follow,
+    _scope_body_may_follow,
     request_from_scope,
     send_response,
 )
@@ -68,17 +70,19 @@ __all__ = ["asgi_app"]
 PRESERVE_CONTEXT_KEY = "erlen.preserve_context"
 
 
-async def asgi_app(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
-    """Serve one ASGI connection of ``app``: ``http``, ``websocket`` or ``lifespan``."""
+def asgi_app(app: Erlen, scope: Scope, receive: Receive, send: Send) -> Coroutine[Any, Any, None]:
+    """Serve one ASGI connection of ``app``: ``http``, ``websocket`` or
+    ``lifespan``; returns the coroutine to await."""
+    # PERF: a plain function handing back the serving coroutine saves a
+    # coroutine frame per request (0.3 µs of hello world's 12 µs).
     kind = scope["type"]
     if kind == "http":
-        await serve_http(app, scope, receive, send)
-    elif kind == "websocket":
-        await serve_websocket(app, scope, receive, send)
-    elif kind == "lifespan":
-        await serve_lifespan(app, scope, receive, send)
-    else:
-        raise ValueError(f"Erlen cannot serve ASGI connections of type {kind!r}.")
+        return serve_http(app, scope, receive, send)
+    if kind == "websocket":
+        return serve_websocket(app, scope, receive, send)
+    if kind == "lifespan":
+        return serve_lifespan(app, scope, receive, send)
+    raise ValueError(f"Erlen cannot serve ASGI connections of type {kind!r}.")
 
 
 # -- HTTP -----------------------------------------------------------------------------
@@ -100,22 +104,28 @@ async def serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> 
     if not app._serving_started and app.before_serving_funcs:
         # A server without lifespan support: start the app with its first request.
         await run_before_serving_async(app)
-    loop = asyncio.get_running_loop()
-    executor = thread_pool(app)
     config = app.config
-    body = ASGIBody(receive, loop, spool_threshold=int(config["ASGI_BODY_SPOOL_SIZE"]))
     try:
-        request = request_from_scope(scope, app.request_class, body=body, proxy=config["PROXY_FIX"])
+        request = request_from_scope(
+            scope, app.request_class, body=EMPTY_BODY, proxy=config["PROXY_FIX"]
+        )
     except HTTPException as e:
         # A request that cannot even be built (a path that is not UTF-8).
         await send_response(e.get_response(), send, method=str(scope.get("method", "GET")))
         return
-    if not body_may_follow(scope, request.headers):
-        body.set_empty()
+    loop = asyncio.get_running_loop()
     ctx = RequestContext(app, request)
-    ctx.match_request()
-    if not body.ended and not getattr(request.url_rule, "stream_body", False):
-        await body.prefetch(_body_limit(app, request))
+    body: ASGIBody | None = None
+    if _scope_body_may_follow(scope, request.headers):
+        body = ASGIBody(receive, loop, spool_threshold=int(config["ASGI_BODY_SPOOL_SIZE"]))
+        request._input = body  # type: ignore[assignment]
+        ctx.match_request()
+        if not getattr(request.url_rule, "stream_body", False):
+            await body.prefetch(_body_limit(app, request))
+    else:
+        # PERF: no body declared (GET, HEAD): the shared empty body, no
+        # receive() call and no per-request body object.
+        ctx.match_request()
     preserve = (scope.get("extensions") or {}).get(PRESERVE_CONTEXT_KEY)
     if _cv_serving_loop.get(None) is not loop:
         # PERF: set, never reset: the value is this running loop for
@@ -123,6 +133,11 @@ async def serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> 
         # task), and a caller awaiting requests in one task skips the
         # set/reset pair (0.2 µs).
         _cv_serving_loop.set(loop)
+    executor = thread_pool(app)
+    if body is None:
+        response = await handle_request_async(app, ctx, preserve)
+        await send_response(response, send, receive, method=request.method, executor=executor)
+        return
     try:
         response = await handle_request_async(app, ctx, preserve)
         await send_response(response, send, method=request.method, body=body, executor=executor)

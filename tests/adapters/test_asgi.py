@@ -639,3 +639,174 @@ def test_deny_without_the_extension_closes() -> None:
 
     run(main())
     assert peer.sent == [{"type": "websocket.close", "code": 1008}]
+
+
+# -- fast paths ----------------------------------------------------------------------------
+
+
+def test_scope_headers_of_any_byte_type_and_unseen_names() -> None:
+    from erlen.adapters.asgi import _HEADER_NAMES
+
+    unseen = b"x-never-seen-before-h26"
+    _HEADER_NAMES.pop(unseen, None)
+    scope = http_scope()
+    scope["headers"] = [
+        (b"host", b"example.org"),
+        (bytearray(b"x-array"), bytearray(b"a\xe9")),
+        (memoryview(b"x-view"), memoryview(b"v")),
+        (unseen, b"1"),
+        [b"x-list-pair", b"2"],
+        (b"X-Mixed-Case", b"3"),
+    ]
+    request = request_from_scope(scope, Request)
+    assert list(request.headers) == [
+        ("Host", "example.org"),
+        ("X-Array", "a\xe9"),
+        ("X-View", "v"),
+        ("X-Never-Seen-Before-H26", "1"),
+        ("X-List-Pair", "2"),
+        ("X-Mixed-Case", "3"),
+    ]
+    # The second time the names are cached: same result.
+    assert list(request_from_scope(scope, Request).headers) == list(request.headers)
+
+
+def test_server_and_client_as_lists_or_tuples() -> None:
+    scope = http_scope(server=("example.org", 8080), client=("10.1.2.3", 1))
+    request = request_from_scope(scope, Request)
+    assert request.server == ("example.org", 8080)
+    assert request.remote_addr == "10.1.2.3"
+    scope["server"] = ["example.org", 8081]
+    scope["client"] = ["10.1.2.4", 2]
+    request = request_from_scope(scope, Request)
+    assert request.server == ("example.org", 8081)
+    assert type(request.server) is tuple
+    assert request.remote_addr == "10.1.2.4"
+    scope["server"] = None
+    scope["client"] = None
+    request = request_from_scope(scope, Request)
+    assert request.server is None
+    assert request.remote_addr is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "version", "expected"),
+    [
+        ([], "1.1", False),
+        ([("Content-Length", "0")], "1.1", False),
+        ([("Content-Length", " ")], "1.1", False),
+        ([("Content-Length", "5")], "1.1", True),
+        ([("Content-Length", "0"), ("Content-Length", "5")], "1.1", False),
+        ([("Transfer-Encoding", "chunked")], "1.0", True),
+        ([("Transfer-Encoding", ""), ("Transfer-Encoding", "chunked")], "1.1", False),
+        ([("Transfer-Encoding", ""), ("Content-Length", "3")], "1.1", True),
+        ([], "2", True),
+        ([], "3", True),
+    ],
+)
+def test_scope_body_may_follow_agrees_with_body_may_follow(
+    headers: list[tuple[str, str]], version: str, expected: bool
+) -> None:
+    from erlen.adapters.asgi import _scope_body_may_follow
+
+    scope = http_scope("POST", headers=headers, http_version=version)
+    request = request_from_scope(scope, Request)
+    assert body_may_follow(scope, request.headers) is expected
+    assert _scope_body_may_follow(scope, request.headers) is expected
+
+
+def test_empty_body_reads_nothing() -> None:
+    from erlen.adapters.asgi import EMPTY_BODY
+
+    request = request_from_scope(http_scope(), Request, body=EMPTY_BODY)
+    assert request.get_data() == b""
+    assert request.input_stream is EMPTY_BODY
+    assert EMPTY_BODY.read(10) == b""
+    assert EMPTY_BODY.readline() == b""
+    assert EMPTY_BODY.ended
+    EMPTY_BODY.close()
+    assert EMPTY_BODY.read() == b""
+
+    async def chunks() -> list[bytes]:
+        request = request_from_scope(http_scope(), Request, body=EMPTY_BODY)
+        return [chunk async for chunk in request.stream]
+
+    assert run(chunks()) == []
+
+
+def test_encode_headers_caches_only_public_pairs() -> None:
+    from erlen.adapters.asgi import _PAIR_CACHE
+
+    headers = [
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Length", "5"),
+        ("Set-Cookie", "session=secret-h26"),
+        ("X-Name", "caf\u00e9"),
+        ("X-Emoji", "\u2603"),
+    ]
+    expected = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", b"5"),
+        (b"set-cookie", b"session=secret-h26"),
+        (b"x-name", b"caf\xe9"),
+        (b"x-emoji", "\u2603".encode()),
+    ]
+    assert encode_headers(headers) == expected
+    assert encode_headers(headers) == expected
+    assert encode_headers(iter([list(pair) for pair in headers])) == expected  # type: ignore[misc]
+    assert ("Content-Type", "text/plain; charset=utf-8") in _PAIR_CACHE
+    assert ("Set-Cookie", "session=secret-h26") not in _PAIR_CACHE
+    assert len(_PAIR_CACHE) <= 1024
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ([b"one chunk"], b"one chunk"),
+        (["text ", "\u00e9"], "text \u00e9".encode()),
+        ([], b""),
+        ((b"a", b"b"), b"ab"),
+    ],
+)
+def test_buffered_body_is_one_start_and_one_body_message(body: Any, expected: bytes) -> None:
+    response = Response()
+    response.response = body
+    closed: list[bool] = []
+    response.call_on_close(lambda: closed.append(True))
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    run(send_response(response, send, method="GET"))
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert sent[1]["body"] == expected
+    assert not sent[1].get("more_body", False)
+    assert closed == [True]
+
+
+def test_asgi_body_iterates_sync_and_async() -> None:
+    async def main() -> tuple[list[bytes], list[bytes]]:
+        messages = iter(
+            [
+                {"type": "http.request", "body": b"ab", "more_body": True},
+                {"type": "http.request", "body": b"", "more_body": True},
+                {"type": "http.request", "body": b"cd", "more_body": False},
+            ]
+        )
+
+        async def receive() -> Message:
+            return next(messages)
+
+        streamed = ASGIBody(receive)
+        got = [chunk async for chunk in streamed]
+        fed = iter([{"type": "http.request", "body": b"xyz", "more_body": False}])
+
+        async def receive_again() -> Message:
+            return next(fed)
+
+        prefetched = ASGIBody(receive_again)
+        await prefetched.prefetch()
+        return got, list(prefetched)
+
+    assert run(main()) == ([b"ab", b"cd"], [b"xyz"])

