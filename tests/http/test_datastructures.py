@@ -1111,3 +1111,19 @@ class TestHeaderSet:
         hs.clear()
         assert not hs
         assert str(HeaderSet(["a b"])) == '"a b"'
+
+
+@pytest.mark.parametrize("kind", [list, tuple, iter])
+def test_multidict_from_pairs_keeps_order_whatever_the_iterable(kind: type) -> None:
+    pairs = [("b", "1"), ("a", "2"), ("b", "3"), ("", ""), ("a", "4")]
+    md = ImmutableMultiDict(kind(pairs))
+    assert list(md.items(multi=True)) == [
+        ("b", "1"),
+        ("b", "3"),
+        ("a", "2"),
+        ("a", "4"),
+        ("", ""),
+    ]
+    assert list(md) == ["b", "a", ""]
+    assert md["b"] == "1"
+    assert md.getlist("a") == ["2", "4"]

@@ -487,3 +487,35 @@ def test_round_trip(fields: list[tuple[str, Any]], spool_threshold: int) -> None
         ]
     assert sum(len(form.getlist(n)) + len(files.getlist(n)) for n in {*form, *files}) == len(fields)
     close_all(files)
+
+
+@pytest.mark.parametrize(
+    ("charset", "body", "expected"),
+    [
+        ("", b"n=J%C3%BCrgen+M&t=a&t=b", [("n", "Jürgen M"), ("t", "a"), ("t", "b")]),
+        ("latin-1", b"n=%E4+%2B&k%E4=1", [("n", "ä +"), ("kä", "1")]),
+        ("windows-1252", b"euro=%80", [("euro", "€")]),
+    ],
+)
+def test_urlencoded_charsets(charset: str, body: bytes, expected: list[tuple[str, str]]) -> None:
+    options = {"charset": charset} if charset else {}
+    form, files = parse_form_data(io.BytesIO(body), URLENCODED, options, len(body))
+    assert list(form.items(multi=True)) == expected
+    assert not files
+
+
+@pytest.mark.parametrize(
+    ("charset", "body", "where"),
+    [
+        ("utf-8", b"ok=1&name=%FF", "form field 'name'"),
+        ("ascii", b"x=%C3%A4", "form field 'x'"),
+        ("utf-8", b"%FF=1", "form field name"),
+    ],
+)
+def test_urlencoded_undecodable_escape_is_400_naming_the_field(
+    charset: str, body: bytes, where: str
+) -> None:
+    with pytest.raises(BadRequest) as info:
+        parse_form_data(io.BytesIO(body), URLENCODED, {"charset": charset}, len(body))
+    assert info.value.description is not None
+    assert info.value.description.startswith(f"The {where} is not valid {charset} text")

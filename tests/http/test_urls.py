@@ -280,3 +280,23 @@ def test_iri_to_uri_matches_werkzeug() -> None:
         "/relative/ä?x=%zz",
     ]:
         assert iri_to_uri(iri) == werkzeug_urls.iri_to_uri(iri)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # "+" is a space, but an escaped plus stays a plus (the fast path
+        # replaces "+" before unescaping).
+        ("a=1%2B2+3", [("a", "1+2 3")]),
+        ("a+b=c+d&e=f", [("a b", "c d"), ("e", "f")]),
+        # An escaped "&" or "=" does not split.
+        ("k=a%26b%3Dc&x=y", [("k", "a&b=c"), ("x", "y")]),
+        ("plain=1&plain=2&other=", [("plain", "1"), ("plain", "2"), ("other", "")]),
+        ("ä=ö+ü", [("ä", "ö ü")]),
+    ],
+)
+def test_decode_fast_paths_match_stdlib(query: str, expected: list[tuple[str, str]]) -> None:
+    items = url_decode(query).items(multi=True)
+    assert list(items) == expected
+    assert list(url_decode(query.encode()).items(multi=True)) == expected
+    assert expected == parse_qsl(query, keep_blank_values=True)
