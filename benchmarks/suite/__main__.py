@@ -22,7 +22,7 @@ from .fixtures import Fixtures
 from .scenarios import BY_NAME, SCENARIOS, Scenario
 
 E2E_SCENARIOS = ("hello", "json_param", "json_echo", "template", "send_file")
-LEAK_APPS = ("erlen-wsgi", "erlen-asgi", "flask")
+LEAK_APPS = ("erlen-wsgi", "erlen-asgi", "erlen-asgi-sync", "flask")
 
 
 def _names(value: str, known: Mapping[str, object], what: str) -> list[str]:

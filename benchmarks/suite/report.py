@@ -176,19 +176,29 @@ def inprocess_markdown(
         lines += [
             "## Summary: median µs per request (lower is better)",
             "",
-            "The ratios divide erlen's time by Flask's: below 1 means erlen is faster.",
+            "The ratios divide erlen's time by the peer's: below 1 means erlen is faster. "
+            "erlen ASGI is the row with `async def` views; erlen ASGI sync runs Flask's sync "
+            "views, each in erlen's worker thread pool.",
             "",
         ]
-        head = ["scenario", *(a.label for a in apps), "erlen WSGI ÷ Flask", "erlen ASGI ÷ Flask"]
+        ratios = (
+            ("erlen WSGI ÷ Flask", "erlen-wsgi", FLASK),
+            ("erlen ASGI ÷ Flask", "erlen-asgi", FLASK),
+            ("erlen ASGI ÷ Starlette", "erlen-asgi", "starlette"),
+            ("erlen ASGI ÷ Quart", "erlen-asgi", "quart"),
+            ("erlen ASGI sync ÷ Flask", "erlen-asgi-sync", FLASK),
+        )
+        head = ["scenario", *(a.label for a in apps), *(r[0] for r in ratios)]
         body = []
         for s in scenarios:
-            flask = _median(index, FLASK, s.name)
             body.append(
                 [
                     s.title,
                     *(_cell(index.get((a.key, s.name))) for a in apps),
-                    _ratio(_div(_median(index, "erlen-wsgi", s.name), flask)),
-                    _ratio(_div(_median(index, "erlen-asgi", s.name), flask)),
+                    *(
+                        _ratio(_div(_median(index, mine, s.name), _median(index, peer, s.name)))
+                        for _, mine, peer in ratios
+                    ),
                 ]
             )
         lines += _table(head, body)

@@ -3,7 +3,9 @@
 Each module defines ``make_wsgi_app(fx)`` and/or ``make_asgi_app(fx)`` (the
 scenario app: every route of :mod:`suite.scenarios`, plus 50 filler routes),
 the matching ``make_*_routing_app(size, dynamic)``, and ``UNSUPPORTED``: the
-scenarios the framework has no standard way to serve, with the reason.
+scenarios the framework has no standard way to serve, with the reason. A module
+serving two rows of one protocol adds ``make_<protocol>_<variant>_app`` (and
+its routing twin) for the second (:attr:`AppSpec.variant`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ class AppSpec:
     protocol: Protocol
     dist: str  # the distribution whose version the report prints
     floor: bool = False
+    variant: str = ""  # picks ``make_<protocol>_<variant>_app`` when one module has two rows
+
+    @property
+    def _suffix(self) -> str:
+        return f"{self.protocol}_{self.variant}" if self.variant else self.protocol
 
     def load(self) -> ModuleType:
         """Import the app module (and so the framework)."""
@@ -36,11 +43,11 @@ class AppSpec:
 
     def build(self, fx: Fixtures) -> Any:
         """A fresh scenario app."""
-        return getattr(self.load(), f"make_{self.protocol}_app")(fx)
+        return getattr(self.load(), f"make_{self._suffix}_app")(fx)
 
     def build_routing(self, size: int, dynamic: bool) -> Any:
         """A fresh app with ``size`` routing rules."""
-        return getattr(self.load(), f"make_{self.protocol}_routing_app")(size, dynamic)
+        return getattr(self.load(), f"make_{self._suffix}_routing_app")(size, dynamic)
 
     def unsupported(self) -> dict[str, str]:
         """Scenario name -> why this framework does not take part in it."""
@@ -54,7 +61,15 @@ APPS: tuple[AppSpec, ...] = (
     AppSpec("falcon-wsgi", "Falcon WSGI", "falcon_app", "wsgi", "falcon"),
     AppSpec("bottle", "Bottle", "bottle_app", "wsgi", "bottle"),
     AppSpec("bare-asgi", "bare ASGI", "bare_asgi", "asgi", "", floor=True),
-    AppSpec("erlen-asgi", "erlen ASGI", "erlen_app", "asgi", "erlen"),
+    AppSpec("erlen-asgi", "erlen ASGI (async views)", "erlen_app", "asgi", "erlen"),
+    AppSpec(
+        "erlen-asgi-sync",
+        "erlen ASGI (sync views, thread pool)",
+        "erlen_app",
+        "asgi",
+        "erlen",
+        variant="sync",
+    ),
     AppSpec("quart", "Quart", "quart_app", "asgi", "quart"),
     AppSpec("starlette", "Starlette", "starlette_app", "asgi", "starlette"),
     AppSpec("fastapi", "FastAPI", "fastapi_app", "asgi", "fastapi"),
