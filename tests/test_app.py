@@ -663,3 +663,90 @@ def test_run_under_the_cli_is_ignored_with_a_warning(
     app.run()
     assert capsys.readouterr() == ("", "")
     assert served == []
+
+
+# -- routing errors: the unraised fast path keeps every override --------------
+
+
+def test_routing_error_with_a_handler_sees_the_raised_exception(
+    app: Erlen, make_client: MakeClient
+) -> None:
+    seen: list[Any] = []
+
+    @app.errorhandler(404)
+    def missing(e: Exception) -> tuple[str, int]:
+        seen.append((type(e).__name__, e.__traceback__ is not None))
+        return "nothing here", 404
+
+    rv = make_client(app).get("/nope")
+    assert (rv.status_code, rv.data) == (404, b"nothing here")
+    assert seen == [("NotFound", True)]
+
+
+def test_routing_error_trapped_raises(app: Erlen, make_client: MakeClient) -> None:
+    from erlen.http.exceptions import MethodNotAllowed, NotFound
+
+    app.config["TRAP_HTTP_EXCEPTIONS"] = True
+    app.add_url_rule("/only-get", "only_get", lambda: "ok")
+    with pytest.raises(NotFound):
+        make_client(app).get("/nope")
+    with pytest.raises(MethodNotAllowed):
+        make_client(app).post("/only-get")
+
+
+@pytest.mark.parametrize(
+    "name", ["raise_routing_exception", "handle_user_exception", "handle_http_exception"]
+)
+def test_routing_error_goes_through_replaced_methods(make_client: MakeClient, name: str) -> None:
+    calls: list[str] = []
+
+    class Custom(Erlen):
+        pass
+
+    original = getattr(Erlen, name)
+
+    def replaced(self: Erlen, arg: Any) -> Any:
+        calls.append(name)
+        return original(self, arg)
+
+    setattr(Custom, name, replaced)
+    for app in (Custom(__name__), Erlen(__name__)):
+        if type(app) is Erlen:
+            setattr(app, name, replaced.__get__(app))
+        rv = make_client(app).get("/nope")
+        assert rv.status_code == 404
+        assert b"<title>404 Not Found</title>" in rv.data
+    assert calls == [name, name]
+
+
+def test_unhandled_404_and_405_bodies_and_headers(app: Erlen, make_client: MakeClient) -> None:
+    app.add_url_rule("/item", "item", lambda: "ok", methods=["GET", "PUT"])
+    client = make_client(app)
+    missing = client.get("/nope")
+    assert missing.status_code == 404
+    assert missing.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert missing.data.startswith(b"<!doctype html>\n<html lang=en>\n<title>404 Not Found")
+    wrong = client.post("/item")
+    assert wrong.status_code == 405
+    assert wrong.headers["Allow"] == "GET, HEAD, OPTIONS, PUT"
+    assert b"<title>405 Method Not Allowed</title>" in wrong.data
+
+
+def test_import_erlen_leaves_async_and_crypto_unloaded() -> None:
+    import subprocess
+
+    code = (
+        "import sys, erlen\n"
+        "heavy = ['asyncio', 'concurrent.futures', 'cryptography', 'itsdangerous',"
+        " 'erlen.asgi', 'erlen.websocket']\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "import asyncio\n"
+        "app = erlen.Erlen('x')\n"
+        "print(asyncio.iscoroutinefunction(app.__call__), type(erlen.websocket).__name__)\n"
+        "import erlen.websocket\n"
+        "print(type(erlen.websocket).__name__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out == ["[]", "True _WebsocketProxy", "_WebsocketProxy"]

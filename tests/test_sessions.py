@@ -973,3 +973,68 @@ def test_validly_signed_but_unloadable_payload_is_rejected(payload: bytes) -> No
     signer.get_timestamp = lambda: int(NOW)  # type: ignore[method-assign]
     value = signer.sign(payload).decode()
     assert interface().load_cookie(fake_app(), value) is None
+
+
+# -- fast paths: same results as the general code -----------------------------
+
+
+def test_bytearray_secret_key_still_works() -> None:
+    from erlen import Erlen
+
+    app = Erlen(__name__)
+    app.secret_key = bytearray(b"a bytearray secret")  # type: ignore[assignment]
+    interface = app.session_interface
+    assert isinstance(interface, SecureCookieSessionInterface)
+    value = interface.encrypt(app.secret_key, {"n": 1})  # type: ignore[arg-type]
+    assert interface.decrypt(bytes(app.secret_key), value) == {"n": 1}
+
+
+def test_tagged_serializer_scalars_and_custom_tags() -> None:
+    from erlen.json.tag import JSONTag, TaggedJSONSerializer
+
+    plain = TaggedJSONSerializer()
+    data = {"n": 3, "s": "é", "f": 1.5, "b": True, "z": None, "t": (1, "x")}
+    assert plain.dumps(data) == (
+        '{"n":3,"s":"\\u00e9","f":1.5,"b":true,"z":null,"t":{" t":[1,"x"]}}'
+    )
+    assert plain.loads(plain.dumps(data)) == data
+
+    class TagInt(JSONTag):
+        __slots__ = ()
+        key = " i"
+
+        def check(self, value: Any) -> bool:
+            return type(value) is int
+
+        def to_json(self, value: Any) -> Any:
+            return str(value)
+
+        def to_python(self, value: Any) -> Any:
+            return int(value)
+
+    custom = TaggedJSONSerializer()
+    custom.register(TagInt, index=0)
+    # A registered tag may claim a scalar: the scalar shortcut steps aside.
+    assert custom.dumps({"n": 3}) == '{"n":{" i":"3"}}'
+    assert custom.loads('{"n":{" i":"3"}}') == {"n": 3}
+
+
+def test_vary_cookie_is_merged_once() -> None:
+    from erlen import Erlen, session
+
+    app = Erlen(__name__)
+    app.secret_key = "k"
+
+    @app.route("/plain")
+    def plain() -> str:
+        session["a"] = 1
+        return "ok"
+
+    @app.route("/vary")
+    def vary() -> Any:
+        session["a"] = 1
+        return "ok", {"Vary": "Accept-Encoding"}
+
+    client = app.test_client()
+    assert client.get("/plain").headers.getlist("Vary") == ["Cookie"]
+    assert client.get("/vary").headers.getlist("Vary") == ["Accept-Encoding, Cookie"]

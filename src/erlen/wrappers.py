@@ -4,7 +4,6 @@ matched rule, limits from the app's config, HTML by default)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, ClassVar
@@ -15,7 +14,7 @@ from .http.exceptions import BadRequest, HTTPException
 from .http.request import BodyStream
 from .http.request import Request as _BaseRequest
 from .http.response import Response as _BaseResponse
-from .pipeline import run_coroutine_sync
+from .pipeline import in_event_loop, run_coroutine_sync
 
 if TYPE_CHECKING:
     from .http.datastructures import Headers
@@ -263,9 +262,7 @@ class Response(_BaseResponse):
         aclose = getattr(body, "aclose", None)
         if aclose is None or hasattr(body, "close"):
             return
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
+        if not in_event_loop():
             run_coroutine_sync(aclose())
 
     @property

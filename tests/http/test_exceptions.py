@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -164,3 +165,67 @@ def test_every_error_class_is_exported_from_erlen() -> None:
     for cls in exc.default_exceptions.values():
         assert getattr(erlen, cls.__name__) is cls, cls.__name__
     assert erlen.HTTPException is exc.HTTPException
+
+
+# -- the cached stock page ----------------------------------------------------
+
+
+def test_stock_page_is_reused_and_matches_a_fresh_render() -> None:
+    first = exc.NotFound().get_response()
+    second = exc.NotFound().get_response()
+    assert first.get_data() == second.get_data()
+    assert first.get_data().decode() == exc.NotFound().get_body()
+    assert first.status_code == 404
+    assert first.headers.to_wsgi_list() == [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Content-Length", str(len(first.get_data()))),
+    ]
+
+
+def test_instance_description_and_code_bypass_the_cached_page() -> None:
+    exc.NotFound().get_response()
+    custom = exc.NotFound("No user <7>.").get_response()
+    assert b"<p>No user &lt;7&gt;.</p>" in custom.get_data()
+    error = exc.NotFound()
+    error.code = 410
+    response = error.get_response()
+    assert response.status_code == 410
+    assert b"<title>410 Gone</title>" in response.get_data()
+    assert b"<title>404" in exc.NotFound().get_response().get_data()
+
+
+def test_a_changed_class_description_is_picked_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    exc.Forbidden().get_response()
+    monkeypatch.setattr(exc.Forbidden, "description", "Members only.")
+    assert b"<p>Members only.</p>" in exc.Forbidden().get_response().get_data()
+
+
+def test_subclass_overrides_are_honoured() -> None:
+    class Teapot(exc.ImATeapot):
+        def get_body(self, request: Any = None) -> str:
+            return "short and stout"
+
+    class Moved(exc.NotFound):
+        description = "It moved."
+
+        def get_headers(self, request: Any = None) -> list[tuple[str, str]]:
+            return [("Content-Type", "text/plain"), ("X-Where", "elsewhere")]
+
+    assert Teapot().get_response().get_data() == b"short and stout"
+    moved = Moved().get_response()
+    assert b"<p>It moved.</p>" in moved.get_data()
+    assert moved.headers["X-Where"] == "elsewhere"
+    assert moved.headers["Content-Type"] == "text/plain"
+    # The key error's description is a property: never served from the cache.
+    key_error = exc.BadRequestKeyError("name")
+    key_error.show_exception = True
+    assert b"KeyError: &#39;name&#39;" in key_error.get_response().get_data()
+
+
+def test_method_not_allowed_reuses_the_page_with_its_own_allow_header() -> None:
+    a = exc.MethodNotAllowed(["GET", "HEAD"]).get_response()
+    b = exc.MethodNotAllowed(["POST"]).get_response()
+    assert a.get_data() == b.get_data()
+    assert a.headers["Allow"] == "GET, HEAD"
+    assert b.headers["Allow"] == "POST"
+    assert a.status_code == 405
