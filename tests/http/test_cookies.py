@@ -319,3 +319,104 @@ class TestParseSetCookie:
         assert negative.max_age == -1 and negative.is_expired()
         huge = parse_set_cookie(f"a=b; Max-Age={10**20}")
         assert not huge.is_expired()
+
+
+# --------------------------------------------------------------------------
+# fast paths: same results as the full parser / formatter
+# --------------------------------------------------------------------------
+
+
+def _full_parse(header: str) -> list[tuple[str, str]]:
+    from erlen.http import cookies
+
+    return list(cookies._iter_pairs(cookies._to_bytes(header)))
+
+
+class TestFastPaths:
+    @pytest.mark.parametrize(
+        "header",
+        [
+            "session=eyJh.Zk1x-_w; theme=dark",
+            "a=b=c==; d=",
+            "a=1; a=2; b=3",
+            "a=b;c=d",
+            "a=b; c=d; ",
+            " a=b",
+            "a=b; flag",
+            'a="x y"; b=c',
+            "a=\\x; b=c",
+            "n\u00e9=v; b=c",
+            "a=caf\u00c3\u00a9",
+            "a=b;  c=d",
+            "=v; a=b",
+        ],
+    )
+    def test_parse_matches_full_parser(self, header: str) -> None:
+        parsed = parse_cookie(header, cls=list)
+        assert parsed == _full_parse(header)
+
+    def test_parse_fast_path_values(self) -> None:
+        cookies = parse_cookie("s=abc.def-_==; s=second; t=")
+        assert cookies.getlist("s") == ["abc.def-_==", "second"]
+        assert cookies["t"] == ""
+        assert list(cookies.keys()) == ["s", "t"]
+
+    @given(
+        st.lists(
+            st.tuples(
+                st.text(alphabet=string.ascii_letters + "!#$_-.= \"';\\,é", max_size=6),
+                st.text(alphabet=string.ascii_letters + "!#$_-.= \"';\\,é", max_size=8),
+            ),
+            max_size=5,
+        ),
+        st.sampled_from(["; ", ";", " ; "]),
+    )
+    def test_parse_fast_and_full_agree(self, pairs: list[tuple[str, str]], sep: str) -> None:
+        header = sep.join(f"{name}={value}" for name, value in pairs)
+        assert parse_cookie(header, cls=list) == _full_parse(header)
+
+    def test_dump_cached_name_and_tail_still_validate(self) -> None:
+        assert dump_cookie("ok", "v", httponly=True, samesite="Lax") == (
+            "ok=v; HttpOnly; Path=/; SameSite=Lax"
+        )
+        with pytest.raises(ValueError, match="invalid cookie name"):
+            dump_cookie("o k", "v", httponly=True, samesite="Lax")
+        for _ in range(2):
+            with pytest.raises(ValueError, match="samesite"):
+                dump_cookie("ok", "v", samesite="loose")
+        assert dump_cookie("ok", "a;b", httponly=True, samesite="lax") == (
+            'ok="a\\073b"; HttpOnly; Path=/; SameSite=Lax'
+        )
+        assert dump_cookie("ok", "v", path="/a b", partitioned=True) == (
+            "ok=v; Secure; Path=/a%20b; Partitioned"
+        )
+        assert dump_cookie("ok", "v", path=None) == "ok=v"
+
+    def test_dump_str_subclass_and_bytes_values(self) -> None:
+        from markupsafe import Markup
+
+        assert dump_cookie("m", Markup("<b>")) == "m=<b>; Path=/"
+        assert type(dump_cookie("m", Markup("x"))) is str
+        assert dump_cookie("b", b"abc") == "b=abc; Path=/"
+        assert dump_cookie("e", "\u00e9") == 'e="\\303\\251"; Path=/'
+
+    @pytest.mark.parametrize(
+        "kwargs",
+        [
+            {"httponly": True, "samesite": "Lax"},
+            {"secure": True, "httponly": True, "samesite": "None", "max_age": 60},
+            {"path": "/app", "domain": "example.com"},
+            {"partitioned": True},
+            {},
+        ],
+    )
+    def test_dump_matches_werkzeug(self, kwargs: dict[str, object]) -> None:
+        from werkzeug.http import dump_cookie as wz_dump
+
+        value = "eyJfZnJlc2giOmZhbHNlfQ.Zk1x2w.abc-_XYZ"
+        ours = dump_cookie("session", value, **kwargs)  # type: ignore[arg-type]
+        theirs = wz_dump("session", value, **kwargs)  # type: ignore[arg-type]
+        if "max_age" in kwargs:  # Expires depends on the clock second.
+            ours = ours.split("; Expires=")[0] + ours.split("; Max-Age")[1]
+            theirs = theirs.split("; Expires=")[0] + theirs.split("; Max-Age")[1]
+        assert ours == theirs

@@ -886,4 +886,27 @@ def test_many_client_methods_keep_the_matcher_bounded() -> None:
         with pytest.raises(MethodNotAllowed):
             adapter.match("/i/1", f"M{i}")
     assert adapter.match("/i/1", "GET") == ("get", {"n": 1})
-    assert len(url_map._matcher._plain_searches) <= 64
+    assert len(url_map._matcher._allowed) == 1
+
+
+def test_405_methods_are_sorted_unions_and_follow_added_rules() -> None:
+    url_map = Map(
+        [
+            Rule("/r/<int:n>", endpoint="put", methods=["PUT"]),
+            Rule("/r/<name>", endpoint="post", methods=["POST", "DELETE"]),
+        ]
+    )
+    adapter = url_map.bind("example.com")
+    with pytest.raises(MethodNotAllowed) as info:
+        adapter.match("/r/1", "GET")
+    assert info.value.valid_methods == ["DELETE", "POST", "PUT"]
+    with pytest.raises(MethodNotAllowed) as info:
+        adapter.match("/r/x", "GET")
+    assert info.value.valid_methods == ["DELETE", "POST"]
+    # The cached lists are per set of rules, and a later rule is not hidden by them.
+    url_map.add(Rule("/r/<int:n>", endpoint="patch", methods=["PATCH"]))
+    with pytest.raises(MethodNotAllowed) as info:
+        adapter.match("/r/1", "GET")
+    assert info.value.valid_methods == ["DELETE", "PATCH", "POST", "PUT"]
+    with pytest.raises(NotFound):
+        adapter.match("/s/1", "GET")

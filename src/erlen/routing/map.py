@@ -18,16 +18,14 @@ from pprint import pformat
 from typing import Any, ClassVar, Literal, Protocol, overload
 from urllib.parse import urljoin
 
-from erlen.http.exceptions import BadHost, HTTPException, MethodNotAllowed, NotFound
+from erlen.http.exceptions import BadHost, HTTPException, MethodNotAllowed
 
 from .builder import clean_build_values, encode_query, quote_path, quote_query_bytes
 from .converters import DEFAULT_CONVERTERS, BaseConverter, ValidationError
 from .exceptions import (
     BuildError,
-    NoMatch,
     RequestPath,
     RequestRedirect,
-    WebsocketMismatch,
 )
 from .matcher import Matcher
 from .rules import PLACEHOLDER_RE, Rule, RuleFactory
@@ -436,18 +434,13 @@ class MapAdapter:
         else:
             domain = self.subdomain
         path = f"/{path_info.lstrip('/')}" if path_info else ""
+        # The matcher raises NotFound, MethodNotAllowed and WebsocketMismatch itself.
         try:
             rule, values = url_map._matcher.match(domain, path, method, websocket)
         except RequestPath as e:
             raise RequestRedirect(
                 self.make_redirect_url(quote_path(e.path_info), query_args)
             ) from None
-        except NoMatch as e:
-            if e.have_match_for:
-                raise MethodNotAllowed(valid_methods=sorted(e.have_match_for)) from None
-            if e.websocket_mismatch:
-                raise WebsocketMismatch() from None
-            raise NotFound() from None
 
         if url_map.redirect_defaults:
             if rule.alias:
