@@ -1038,3 +1038,37 @@ def test_vary_cookie_is_merged_once() -> None:
     client = app.test_client()
     assert client.get("/plain").headers.getlist("Vary") == ["Cookie"]
     assert client.get("/vary").headers.getlist("Vary") == ["Accept-Encoding, Cookie"]
+
+
+@pytest.mark.parametrize("blocking", [False, True])
+def test_asgi_session_save_runs_on_the_loop_unless_blocking(blocking: bool) -> None:
+    import threading
+
+    from erlen import Erlen, session
+
+    threads: list[str] = []
+
+    class Recording(SecureCookieSessionInterface):
+        blocking_io = blocking
+
+        def save_session(self, app: Any, session: Any, response: Any) -> None:
+            threads.append(threading.current_thread().name)
+            super().save_session(app, session, response)
+
+    app = Erlen("asgi_session_thread")
+    app.secret_key = "k"
+    app.session_interface = Recording()
+
+    @app.route("/")
+    async def index() -> str:
+        session["n"] = session.get("n", 0) + 1
+        return str(session["n"])
+
+    client = app.test_client(asgi=True)
+    assert client.get("/").text == "1"
+    assert client.get("/").text == "2"
+    client.close()
+    if blocking:
+        assert all(name.startswith("erlen-sync") for name in threads), threads
+    else:
+        assert threads == [threading.current_thread().name] * 2

@@ -31,6 +31,7 @@ from .pipeline import (
     find_error_handler,
     first_request_lock_async,
     invoke_async,
+    is_async_callable,
     resolve_awaitable_async,
     send_async,
     serving_lock_async,
@@ -294,7 +295,11 @@ async def process_response_async(
     if session is not None:
         interface = app.session_interface
         if not interface.is_null_session(session):
-            await invoke_async(interface.save_session, app, session, response)
+            save = interface.save_session
+            if getattr(interface, "blocking_io", True) or is_async_callable(save):
+                await invoke_async(save, app, session, response)
+            else:
+                save(app, session, response)
     return response
 
 

@@ -33,6 +33,7 @@ from .pipeline import (
     find_error_handler,
     first_request_lock_sync,
     invoke_sync,
+    is_async_callable,
     resolve_awaitable_sync,
     send_sync,
     serving_lock_sync,
@@ -296,7 +297,11 @@ def process_response_sync(
     if session is not None:
         interface = app.session_interface
         if not interface.is_null_session(session):
-            invoke_sync(interface.save_session, app, session, response)
+            save = interface.save_session
+            if getattr(interface, "blocking_io", True) or is_async_callable(save):
+                invoke_sync(save, app, session, response)
+            else:
+                save(app, session, response)
     return response
 
 

@@ -252,6 +252,12 @@ class SessionInterface:
     #: Set to True by interfaces that pickle session data (nothing in erlen does).
     pickle_based: bool = False
 
+    #: Whether :meth:`save_session` may block on I/O (a database, a cache
+    #: server). Under ASGI a blocking save of a sync interface runs in the
+    #: worker thread pool; a non-blocking one (the cookie interface: CPU work
+    #: only) is called on the event loop, saving a thread hop per request.
+    blocking_io: bool = True
+
     #: The wall clock in seconds since the epoch. Tests replace it to move time.
     clock: Callable[[], float] = time.time
 
@@ -402,6 +408,9 @@ class SecureCookieSessionInterface(SessionInterface):
     current key and format. A cookie older than ``PERMANENT_SESSION_LIFETIME``,
     altered in any way, or not decodable gives a new, empty session.
     """
+
+    # PERF: saving only encrypts and sets a header; no I/O, so no thread hop.
+    blocking_io = False
 
     #: Separates session cookies from anything else made with the same secret
     #: key (it feeds both the encryption key and Flask's signing key).
