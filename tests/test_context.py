@@ -415,3 +415,82 @@ def test_with_client_preserves_the_request_context(app: Erlen, make_client: Make
     assert torn_down == ["/keep"]
     assert not has_request_context()
     assert not has_app_context()
+
+
+def test_request_context_pushed_twice_tears_down_on_the_last_pop(app: Erlen) -> None:
+    events: list[str] = []
+    app.teardown_request(lambda exc: events.append("request"))
+    app.teardown_appcontext(lambda exc: events.append("app"))
+    ctx = app.test_request_context("/twice")
+    ctx.push()
+    ctx.push()
+    assert request_ctx._get_current_object() is ctx  # type: ignore[attr-defined]
+    ctx.pop()
+    # The inner pop neither tears down nor unbinds the outer push.
+    assert events == []
+    assert request.path == "/twice"
+    assert has_app_context()
+    ctx.pop()
+    assert events == ["request", "app"]
+    assert not has_request_context()
+    assert not has_app_context()
+    # A further pop of a popped context does nothing.
+    ctx.pop()
+    assert events == ["request", "app"]
+
+
+def test_app_context_pushed_twice(app: Erlen) -> None:
+    events: list[str] = []
+    app.teardown_appcontext(lambda exc: events.append("app"))
+    ctx = app.app_context()
+    with ctx:
+        with ctx:
+            assert app_ctx._get_current_object() is ctx  # type: ignore[attr-defined]
+        assert events == []
+        assert current_app.name == app.name
+    assert events == ["app"]
+    assert not has_app_context()
+    ctx.pop()
+    assert events == ["app"]
+
+
+def test_request_context_reused_after_pop(app: Erlen) -> None:
+    ctx = app.test_request_context("/again")
+    with ctx:
+        first_app_ctx = _cv_app.get()
+    with ctx:
+        assert request.path == "/again"
+        # A fresh app context is pushed for the second push.
+        assert _cv_app.get() is not first_app_ctx
+    assert not has_request_context()
+    assert not has_app_context()
+
+
+def test_leaving_an_unpushed_context_is_an_error(app: Erlen) -> None:
+    with pytest.raises(RuntimeError, match="not pushed"):
+        app.test_request_context("/")._leave()
+    with pytest.raises(RuntimeError, match="not pushed"):
+        AppContext(app)._leave()
+
+
+def test_after_this_request_list_only_when_used(app: Erlen, make_client: MakeClient) -> None:
+    contexts: list[RequestContext] = []
+
+    @app.route("/plain")
+    def plain() -> str:
+        contexts.append(request_ctx._get_current_object())  # type: ignore[attr-defined]
+        return "plain"
+
+    @app.route("/hooked")
+    def hooked() -> str:
+        contexts.append(request_ctx._get_current_object())  # type: ignore[attr-defined]
+        after_this_request(lambda r: r)
+        after_this_request(lambda r: r)
+        return "hooked"
+
+    client = make_client(app)
+    assert client.get("/plain").data == b"plain"
+    assert client.get("/hooked").data == b"hooked"
+    assert contexts[0]._after_request_functions is None
+    functions = contexts[1]._after_request_functions
+    assert functions is not None and len(functions) == 2

@@ -100,8 +100,13 @@ def full_dispatch_request_sync(app: Erlen, ctx: RequestContext) -> Response:
     if not app._got_first_request:
         run_first_request_sync(app)
     request = ctx.request
+    # PERF: app._pipeline_for inlined for a cached endpoint.
+    rule = request.url_rule
+    ep = app._pipelines.get(rule.endpoint if rule is not None else None)
+    if ep is None:
+        ep = app._pipeline_for(request)
     # Kept on the context: teardown needs it again when the context pops.
-    ep = ctx._pipeline = app._pipeline_for(request)
+    ctx._pipeline = ep
     if ep.offload_sync and request.routing_exception is None:
         # PERF: a sync view with sync hooks: one thread hop for all of it
         # (under ASGI, a session read-modify-write went from two hops to one).
@@ -287,7 +292,7 @@ def process_response_sync(
     functions (blueprints innermost first, the app last, each in reverse
     order), then save the session if it was opened."""
     if run_after:
-        for func in ctx._after_request_functions:
+        for func in ctx._after_request_functions or ():
             response = invoke_sync(func, response)
         for after in ep.after_sync:
             response = after(response)
@@ -334,7 +339,7 @@ def pop_request_context_sync(app: Erlen, ctx: RequestContext, exc: BaseException
     """Tear the request down and pop its context, then the app context that
     was pushed with it."""
     try:
-        if len(ctx._cv_tokens) == 1:
+        if not ctx._nested:
             ep = ctx._pipeline or app._pipeline_for(ctx.request)
             # PERF: most requests have nothing to tear down.
             if ep.teardown_sync or request_tearing_down.receivers:
@@ -357,7 +362,7 @@ def pop_request_context_sync(app: Erlen, ctx: RequestContext, exc: BaseException
 def pop_app_context_sync(app: Erlen, app_ctx: AppContext, exc: BaseException | None) -> None:
     """Tear the app context down (on its last pop) and pop it."""
     try:
-        if len(app_ctx._cv_tokens) == 1 and (
+        if not app_ctx._nested and (
             app.teardown_appcontext_funcs or appcontext_tearing_down.receivers
         ):
             teardown_appcontext_sync(app, exc)

@@ -86,7 +86,7 @@ class AppContext:
             init_db()
     """
 
-    __slots__ = ("_cv_tokens", "_g", "_url_adapter", "app")
+    __slots__ = ("_g", "_nested", "_token", "_url_adapter", "app")
 
     def __init__(self, app: Erlen) -> None:
         self.app = app
@@ -94,7 +94,9 @@ class AppContext:
         # requests never touch the adapter of the app context.
         self._g: Any = None
         self._url_adapter: Any = _MISSING
-        self._cv_tokens: list[Token[AppContext]] = []
+        # PERF: one token slot; a list only for a context pushed twice.
+        self._token: Token[AppContext] | None = None
+        self._nested: list[Token[AppContext]] | None = None
 
     @property
     def g(self) -> _AppCtxGlobals:
@@ -121,11 +123,21 @@ class AppContext:
         self._url_adapter = value
 
     def _enter(self) -> None:
-        self._cv_tokens.append(_cv_app.set(self))
+        token = _cv_app.set(self)
+        if self._token is not None:
+            if self._nested is None:
+                self._nested = []
+            self._nested.append(self._token)
+        self._token = token
 
     def _leave(self) -> None:
         current = _cv_app.get(None)
-        _cv_app.reset(self._cv_tokens.pop())
+        token = self._token
+        if token is None:
+            raise RuntimeError(f"{self!r} is not pushed.")
+        nested = self._nested
+        self._token = nested.pop() if nested else None
+        _cv_app.reset(token)
         if current is not self:
             raise AssertionError(f"Popped the wrong app context ({current!r} instead of {self!r}).")
 
@@ -138,10 +150,10 @@ class AppContext:
     def pop(self, exc: BaseException | None = _MISSING) -> None:
         """Pop this context; on its last pop, run the ``teardown_appcontext``
         functions with ``exc`` (the active exception by default)."""
-        if not self._cv_tokens:
+        if self._token is None:
             return
         try:
-            if len(self._cv_tokens) == 1:
+            if not self._nested:
                 if exc is _MISSING:
                     exc = sys.exc_info()[1]
                 self.app.do_teardown_appcontext(exc)
@@ -181,10 +193,12 @@ class RequestContext:
 
     __slots__ = (
         "_after_request_functions",
-        "_cv_tokens",
         "_matched",
+        "_nested",
         "_pipeline",
+        "_pushed_app",
         "_session",
+        "_token",
         "app",
         "flashes",
         "request",
@@ -201,8 +215,13 @@ class RequestContext:
             request.routing_exception = e
         self.flashes: list[tuple[str, str]] | None = None
         self._session = session
-        self._after_request_functions: list[Callable[[Response], Response]] = []
-        self._cv_tokens: list[tuple[Token[RequestContext], AppContext | None]] = []
+        # PERF: created by the first after_this_request only.
+        self._after_request_functions: list[Callable[[Response], Response]] | None = None
+        # PERF: the token of the latest push and the app context pushed with
+        # it live in slots; a list exists only for a context pushed twice.
+        self._token: Token[RequestContext] | None = None
+        self._pushed_app: AppContext | None = None
+        self._nested: list[tuple[Token[RequestContext], AppContext | None]] | None = None
         self._matched = False
         # The endpoint's pipeline, once the request was dispatched.
         self._pipeline: EndpointPipeline | None = None
@@ -269,11 +288,17 @@ class RequestContext:
         app_ctx = _cv_app.get(None)
         if app_ctx is None or app_ctx.app is not app:
             app_ctx = AppContext(app)
-            # PERF: AppContext._enter inlined (runs on every request).
-            app_ctx._cv_tokens.append(_cv_app.set(app_ctx))
+            # PERF: AppContext._enter inlined for a fresh context.
+            app_ctx._token = _cv_app.set(app_ctx)
         else:
             app_ctx = None
-        self._cv_tokens.append((_cv_request.set(self), app_ctx))
+        token = _cv_request.set(self)
+        if self._token is not None:
+            if self._nested is None:
+                self._nested = []
+            self._nested.append((self._token, self._pushed_app))
+        self._token = token
+        self._pushed_app = app_ctx
         if not self._matched:
             self.match_request()
         return app_ctx
@@ -287,7 +312,15 @@ class RequestContext:
     def _leave(self) -> AppContext | None:
         """Reset the context variable; return the app context pushed with it."""
         current = _cv_request.get(None)
-        token, app_ctx = self._cv_tokens.pop()
+        token = self._token
+        if token is None:
+            raise RuntimeError(f"{self!r} is not pushed.")
+        app_ctx = self._pushed_app
+        nested = self._nested
+        if nested:
+            self._token, self._pushed_app = nested.pop()
+        else:
+            self._token = self._pushed_app = None
         _cv_request.reset(token)
         if current is not self:
             raise AssertionError(
@@ -299,13 +332,13 @@ class RequestContext:
         """Pop this context. On its last pop, run the ``teardown_request``
         functions with ``exc`` (the active exception by default), close the
         request, and pop the app context pushed with it."""
-        if not self._cv_tokens:
+        if self._token is None:
             return
         if exc is _MISSING:
             exc = sys.exc_info()[1]
         app_ctx: AppContext | None = None
         try:
-            if len(self._cv_tokens) == 1:
+            if not self._nested:
                 self.app.do_teardown_request(exc)
                 self.request.close()
         finally:
@@ -370,7 +403,10 @@ def after_this_request(f: F) -> F:
         raise RuntimeError(
             "'after_this_request' needs an active request context, such as inside a view function."
         )
-    ctx._after_request_functions.append(f)
+    functions = ctx._after_request_functions
+    if functions is None:
+        functions = ctx._after_request_functions = []
+    functions.append(f)
     return f
 
 
