@@ -403,3 +403,83 @@ def test_upload_missing_and_empty_file(upload_app: Erlen, make_client: MakeClien
     assert client.post("/upload", data={"other": "x"}).text == "No file uploaded."
     rv = client.post("/upload", data={"file": (io.BytesIO(b""), "")})
     assert rv.text == "No file selected."
+
+
+def test_range_request_headers_exact_order(app: Erlen, tmp_path: Path) -> None:
+    target = tmp_path / "data.bin"
+    target.write_bytes(bytes(range(256)) * 40)
+
+    @app.route("/ranged")
+    def ranged() -> Any:
+        return send_file(target, max_age=None)
+
+    rv = app.test_client().get("/ranged", headers={"Range": "bytes=1000-9999"})
+    assert rv.status_code == 206
+    assert rv.data == (bytes(range(256)) * 40)[1000:10000]
+    names = [name for name, _ in rv.headers.items()]
+    assert names[:6] == [
+        "Content-Disposition",
+        "Content-Type",
+        "Content-Length",
+        "Last-Modified",
+        "Cache-Control",
+        "ETag",
+    ]
+    assert rv.headers["Content-Disposition"] == 'inline; filename="data.bin"'
+    assert rv.headers["Content-Length"] == "9000"
+    assert rv.headers["Content-Range"] == "bytes 1000-9999/10240"
+    assert rv.headers["Accept-Ranges"] == "bytes"
+    assert rv.headers["Cache-Control"] == "no-cache"
+    assert rv.headers["ETag"].startswith(f'"{os.stat(target).st_mtime}-10240-')
+    rv.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("a.txt", "text/plain; charset=utf-8"),
+        ("b.TXT", "text/plain; charset=utf-8"),
+        ("c.tar.gz", "application/x-tar"),
+        ("d.gz", "application/octet-stream"),
+        ("dir.v1/noext", "application/octet-stream"),
+        (".hidden", "application/octet-stream"),
+    ],
+)
+def test_mimetype_guess_is_per_extension_and_cached_consistently(
+    app: Erlen, name: str, expected: str
+) -> None:
+    for _ in range(2):  # the second call reads the cache
+        with app.test_request_context():
+            rv = send_file(io.BytesIO(b"x"), download_name=name)
+            rv.close()
+        assert rv.headers["Content-Type"] == expected
+
+
+def test_header_injection_in_mimetype_is_rejected(app: Erlen) -> None:
+    with app.test_request_context(), pytest.raises(ValueError):
+        send_file(io.BytesIO(b"x"), mimetype="text/plain\r\nX-Evil: 1")
+
+
+def test_if_range_and_if_none_match_still_apply_on_fast_path(app: Erlen, tmp_path: Path) -> None:
+    target = tmp_path / "v.bin"
+    target.write_bytes(b"0123456789")
+
+    @app.route("/v")
+    def v() -> Any:
+        return send_file(target)
+
+    client = app.test_client()
+
+    def get(headers: dict[str, str]) -> tuple[int, bytes, str | None]:
+        rv = client.get("/v", headers=headers)
+        try:
+            return rv.status_code, rv.data, rv.headers.get("ETag")
+        finally:
+            rv.close()
+
+    etag = get({})[2]
+    assert etag is not None
+    assert get({"If-None-Match": etag})[:2] == (304, b"")
+    assert get({"Range": "bytes=2-4", "If-Range": etag})[:2] == (206, b"234")
+    assert get({"Range": "bytes=2-4", "If-Range": '"other"'})[:2] == (200, b"0123456789")
+    assert get({"Range": "bytes=50-60"})[0] == 416

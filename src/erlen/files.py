@@ -25,10 +25,10 @@ from urllib.parse import unquote
 from zlib import adler32
 
 from erlen.globals import _cv_request, current_app
-from erlen.http.datastructures import Headers
+from erlen.http.datastructures.headers import _header_str, _trusted_headers
 from erlen.http.exceptions import NotFound, RequestedRangeNotSatisfiable
 from erlen.http.headers import content_disposition, http_date, quote_etag
-from erlen.http.response import FileWrapper
+from erlen.http.response import _CONTENT_TYPES, FileWrapper, _cache_content_type
 from erlen.http.utils import safe_join
 
 if t.TYPE_CHECKING:
@@ -90,6 +90,7 @@ def send_file(
 
     if isinstance(path_or_file, (str, os.PathLike)):
         path = os.path.join(app.root_path, os.fspath(path_or_file))
+        # PERF: one stat gives the size, the mtime (Last-Modified) and the ETag.
         st = os.stat(path)
         size = st.st_size
         mtime = st.st_mtime
@@ -110,16 +111,26 @@ def send_file(
                 " Either set 'download_name', pass a path instead of a file, or set"
                 " 'mimetype'."
             )
-        mimetype = mimetypes.guess_type(guess_from)[0] or "application/octet-stream"
+        mimetype = _guess_mimetype(guess_from)
 
-    headers = Headers()
+    # PERF: the header list is built directly in its final order (the order
+    # Headers.set calls would give), skipping a validated replace per header.
+    lst: list[tuple[str, str]] = []
     if download_name is not None:
-        disposition = "attachment" if as_attachment else "inline"
-        headers.set("Content-Disposition", content_disposition(disposition, download_name))
+        lst.append(
+            (
+                "Content-Disposition",
+                _disposition("attachment" if as_attachment else "inline", download_name),
+            )
+        )
     elif as_attachment:
         raise _MimetypeError(
             "No name provided for the attachment: set 'download_name' or pass a path."
         )
+    content_type = _CONTENT_TYPES.get(mimetype)
+    if content_type is None:
+        content_type = _cache_content_type(mimetype)
+    lst.append(("Content-Type", content_type))
 
     if file is None:
         assert path is not None
@@ -129,36 +140,36 @@ def send_file(
     elif isinstance(file, io.TextIOBase):
         raise ValueError("Files must be opened in binary mode or use BytesIO.")
 
-    rv = app.response_class(
-        FileWrapper(file), mimetype=mimetype, headers=headers, direct_passthrough=True
-    )
     if size is not None:
-        rv.headers["Content-Length"] = str(size)
-
+        lst.append(("Content-Length", str(size)))
     if last_modified is None:
         last_modified = mtime
     if last_modified is not None:
-        rv.headers["Last-Modified"] = http_date(last_modified)
+        lst.append(("Last-Modified", http_date(last_modified)))
 
     if max_age is None:
         max_age = app.get_send_file_max_age
     if callable(max_age):
         max_age = max_age(path)
     if max_age is None:
-        rv.headers["Cache-Control"] = "no-cache"
+        lst.append(("Cache-Control", "no-cache"))
     else:
         max_age = int(max_age)
         if max_age > 0:
-            rv.headers["Cache-Control"] = f"public, max-age={max_age}"
+            lst.append(("Cache-Control", f"public, max-age={max_age}"))
         else:
-            rv.headers["Cache-Control"] = f"no-cache, max-age={max_age}"
-        rv.headers["Expires"] = http_date(time.time() + max_age)
+            lst.append(("Cache-Control", f"no-cache, max-age={max_age}"))
+        lst.append(("Expires", http_date(time.time() + max_age)))
 
     if isinstance(etag, str):
-        rv.headers["ETag"] = quote_etag(etag)
+        lst.append(("ETag", _header_str(quote_etag(etag), "values")))
     elif etag and path is not None:
         check = adler32(path.encode("utf-8", "surrogateescape")) & 0xFFFFFFFF
-        rv.headers["ETag"] = quote_etag(f"{mtime}-{size}-{check}")
+        lst.append(("ETag", f'"{mtime}-{size}-{check}"'))
+
+    rv = app.response_class(
+        FileWrapper(file), headers=_trusted_headers(lst), direct_passthrough=True
+    )
 
     req_ctx = _cv_request.get(None)
     if conditional and req_ctx is not None:
@@ -171,6 +182,42 @@ def send_file(
             file.close()
             raise
     return rv
+
+
+# PERF: mimetypes.guess_type costs a few µs a call; its answer depends only on
+# the name's extensions, so it is cached per extension tail (".tar.gz").
+_MIMETYPES: dict[str, str] = {}
+_CACHE_LIMIT = 512
+
+
+def _guess_mimetype(name: str) -> str:
+    base = name.rpartition("/")[2]
+    dot = base.find(".", 1)
+    key = base[dot:] if dot > 0 else ""
+    if not key or ":" in key or "\\" in key:
+        # No extension (nothing to cache by) or a name guess_type may read as a URL.
+        return mimetypes.guess_type(name)[0] or "application/octet-stream"
+    mimetype = _MIMETYPES.get(key)
+    if mimetype is None:
+        mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        # SECURITY: bounded, as download names may come from clients.
+        if len(_MIMETYPES) < _CACHE_LIMIT:
+            _MIMETYPES[key] = mimetype
+    return mimetype
+
+
+_DISPOSITIONS: dict[tuple[str, str], str] = {}
+
+
+def _disposition(kind: str, name: str) -> str:
+    """The validated ``Content-Disposition`` value, cached per (kind, name)."""
+    key = (kind, name)
+    value = _DISPOSITIONS.get(key)
+    if value is None:
+        value = _header_str(content_disposition(kind, name), "values")
+        if len(_DISPOSITIONS) < _CACHE_LIMIT:
+            _DISPOSITIONS[key] = value
+    return value
 
 
 def _escapes(path: str) -> bool:

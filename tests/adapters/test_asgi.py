@@ -810,3 +810,58 @@ def test_asgi_body_iterates_sync_and_async() -> None:
         return got, list(prefetched)
 
     assert run(main()) == ([b"ab", b"cd"], [b"xyz"])
+
+
+class _CountingFile(io.BytesIO):
+    """A BytesIO that records the size of every read."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.reads: list[int] = []
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.reads.append(-1 if size is None else size)
+        return super().read(size)
+
+
+@pytest.mark.parametrize("length", [9000, 64 * 1024, 100_000, 256 * 1024])
+def test_small_file_range_is_one_read_and_one_message(length: int) -> None:
+    data = bytes(range(256)) * 4096  # 1 MiB
+    file = _CountingFile(data)
+    response = Response(FileWrapper(file, offset=1000, length=length))
+    messages, result = _send(response)
+    assert [m["type"] for m in messages] == ["http.response.start", "http.response.body"]
+    assert messages[1]["more_body"] is False
+    assert result.body == data[1000 : 1000 + length]
+    assert file.reads == [length]
+    assert file.closed
+
+
+def test_large_file_range_streams_in_64k_chunks() -> None:
+    data = bytes(range(256)) * 4096
+    file = io.BytesIO(data)
+    response = Response(FileWrapper(file, offset=10, length=256 * 1024 + 1))
+    messages, result = _send(response)
+    sizes = [len(m["body"]) for m in messages if m["type"] == "http.response.body"]
+    assert sizes == [65536, 65536, 65536, 65536, 1, 0]
+    assert result.body == data[10 : 10 + 256 * 1024 + 1]
+    assert file.closed
+
+
+def test_file_range_past_end_of_file_sends_what_exists() -> None:
+    file = io.BytesIO(b"0123456789")
+    response = Response(FileWrapper(file, offset=7, length=100))
+    _, result = _send(response)
+    assert result.body == b"789"
+    assert file.closed
+
+
+def test_file_range_closes_response_once_and_head_sends_no_body() -> None:
+    calls: list[int] = []
+    response = Response(FileWrapper(io.BytesIO(b"abcdef"), offset=1, length=3))
+    response.call_on_close(lambda: calls.append(1))
+    _, result = _send(response, method="HEAD")
+    assert result.body == b""
+    assert calls == [1]
+    response.close()
+    assert calls == [1]

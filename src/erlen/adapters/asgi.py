@@ -67,6 +67,10 @@ RequestT = TypeVar("RequestT", bound=Request)
 DEFAULT_SPOOL_THRESHOLD = 1024 * 1024
 #: The most bytes read from a file per ``http.response.body`` message.
 FILE_CHUNK_SIZE = 64 * 1024
+#: A file byte range up to this size is sent as one message, read in one
+#: executor call (or on the loop up to ``FILE_RANGE_READ_ON_LOOP``).
+FILE_RANGE_READ_ONCE = 256 * 1024
+FILE_RANGE_READ_ON_LOOP = 64 * 1024
 
 _DONE: Any = object()
 
@@ -684,6 +688,11 @@ async def send_response(
             response.close()
         return
 
+    length = iterable.length if type(iterable) is FileWrapper else None
+    if length is not None and length <= FILE_RANGE_READ_ONCE:
+        await _send_file_range(response, iterable, send, start, body_type, executor)
+        return
+
     state = _Streaming()
     # One context for every step of a sync body, so a generator that sets
     # context variables in one step (stream_with_context) resets them in
@@ -714,6 +723,44 @@ async def send_response(
     finally:
         # Shielded: a cancelled request still closes its body and response.
         await asyncio.shield(_close(response, iterator, executor, None if is_async else context))
+
+
+def _read_range(wrapper: FileWrapper) -> bytes:
+    """Read all of a bounded ``wrapper`` (seek once, then one read when the file allows)."""
+    wrapper.buffer_size = max(wrapper.length or 0, 1)
+    # PERF: joining a single chunk returns that bytes object itself, no copy.
+    return b"".join(wrapper)
+
+
+async def _send_file_range(
+    response: Response,
+    wrapper: FileWrapper,
+    send: Send,
+    start: Message,
+    body_type: str,
+    executor: concurrent.futures.Executor | None,
+) -> None:
+    """Send a small byte range of a file as one body message, then close."""
+    pending: concurrent.futures.Future[bytes] | None = None
+    try:
+        if (wrapper.length or 0) <= FILE_RANGE_READ_ON_LOOP:
+            # PERF: a local read of this size costs less than a thread hop.
+            data = _read_range(wrapper)
+        else:
+            # PERF: one thread hop for the whole range, not one per chunk.
+            pending = _executor_or_default(executor).submit(_read_range, wrapper)
+            data = await asyncio.wrap_future(pending)
+            pending = None
+        await send(start)
+        await send({"type": body_type, "body": data, "more_body": False})
+    finally:
+        if pending is not None and not pending.cancel():
+            # A thread is still reading the file: let it finish before closing.
+            try:
+                await asyncio.shield(asyncio.wrap_future(pending))
+            except BaseException:
+                pass
+        response.close()
 
 
 class _Streaming:

@@ -433,9 +433,14 @@ def start_response_and_body(
             return _BufferedBody(body, None if plain else response)
     if no_body:
         return _ClosingBody((), response)
-    if isinstance(body, FileWrapper) and body.offset == 0 and body.length is None:
-        file_wrapper = environ.get("wsgi.file_wrapper")
-        if file_wrapper is not None:
-            rv: Iterable[bytes] = file_wrapper(_ClosingFile(body.file, response), body.buffer_size)
-            return rv
+    if isinstance(body, FileWrapper):
+        if body.offset == 0 and body.length is None:
+            file_wrapper = environ.get("wsgi.file_wrapper")
+            if file_wrapper is not None:
+                rv: Iterable[bytes] = file_wrapper(
+                    _ClosingFile(body.file, response), body.buffer_size
+                )
+                return rv
+        # PERF: a FileWrapper yields bytes already; no encoding generator around it.
+        return _ClosingBody(body, response)
     return _ClosingBody(response.iter_encoded(), response)

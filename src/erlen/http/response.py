@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -211,6 +212,23 @@ def _slice_chunks(chunks: Iterable[bytes], start: int, length: int) -> Iterator[
         pos = chunk_end
         if pos >= end:
             break
+
+
+# PERF: (second, "Date" value); an HTTP date has one-second resolution, so
+# the string is formatted once a second rather than once a response.
+_date_cache: tuple[int, str] = (-1, "")
+
+
+def _date_now() -> str:
+    global _date_cache
+    now = time.time()
+    second = int(now)
+    cached = _date_cache
+    if cached[0] == second:
+        return cached[1]
+    value = http_date(datetime.fromtimestamp(second, UTC))
+    _date_cache = (second, value)
+    return value
 
 
 class FileWrapper:
@@ -950,48 +968,63 @@ class Response:
         """
         if request.method not in ("GET", "HEAD"):
             return self
-        if "Date" not in self.headers:
-            self.headers["Date"] = http_date(datetime.now(UTC))
+        headers = self.headers
+        if "Date" not in headers:
+            headers["Date"] = _date_now()
         if accept_ranges:
             self.accept_ranges = "bytes" if accept_ranges is True else accept_ranges
         if not 200 <= self.status_code < 300:
             return self
 
-        etag, weak = self.get_etag()
-        last_modified = self.last_modified
-        if last_modified is not None:
-            last_modified = last_modified.replace(microsecond=0)
+        # PERF: the validators are parsed only when the request has a header
+        # that needs them; a plain or Range-only request skips them all.
+        req_headers = request.headers
+        etag: str | None = None
+        weak: bool | None = None
+        last_modified: datetime | None = None
+        has_if_match = "If-Match" in req_headers
+        has_if_none_match = "If-None-Match" in req_headers
+        if has_if_match or has_if_none_match or "If-Range" in req_headers:
+            etag, weak = self.get_etag()
+        if (
+            "If-Unmodified-Since" in req_headers
+            or "If-Modified-Since" in req_headers
+            or "If-Range" in req_headers
+        ):
+            last_modified = self.last_modified
+            if last_modified is not None:
+                last_modified = last_modified.replace(microsecond=0)
 
-        if_match = request.if_match
+        if_match = request.if_match if has_if_match else None
         if if_match:
             matched = if_match.star_tag or (etag is not None and not weak and etag in if_match)
             if not matched:
                 self._precondition_failed()
                 return self
         else:
-            since = request.if_unmodified_since
+            since = request.if_unmodified_since if last_modified is not None else None
             if since is not None and last_modified is not None and last_modified > since:
                 self._precondition_failed()
                 return self
 
-        if_none_match = request.if_none_match
+        if_none_match = request.if_none_match if has_if_none_match else None
         if if_none_match:
             if if_none_match.star_tag or (etag is not None and if_none_match.contains_weak(etag)):
                 self._drop_body(304)
                 return self
         else:
-            since = request.if_modified_since
+            since = request.if_modified_since if last_modified is not None else None
             if since is not None and last_modified is not None and last_modified <= since:
                 self._drop_body(304)
                 return self
 
-        if accept_ranges and "Range" in request.headers:
+        if accept_ranges and "Range" in req_headers:
             self._apply_range(request, etag, weak, last_modified, complete_length)
 
-        if self.automatically_set_content_length and "Content-Length" not in self.headers:
+        if self.automatically_set_content_length and "Content-Length" not in headers:
             length = self.calculate_content_length()
             if length is not None:
-                self.headers["Content-Length"] = str(length)
+                headers["Content-Length"] = str(length)
         return self
 
     def _precondition_failed(self) -> None:
