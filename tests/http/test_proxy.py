@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from erlen.http.proxy import Forwarded, resolve_forwarded
+from erlen.http.proxy import Forwarded, resolve_forwarded, split_host
 
 
 class FakeHeaders:
@@ -188,3 +188,18 @@ def test_matches_werkzeug_proxy_fix(extra: dict[str, str], counts: dict[str, int
     assert fwd.scheme == seen["wsgi.url_scheme"]
     assert fwd.host == seen["HTTP_HOST"]
     assert fwd.root_path == seen["SCRIPT_NAME"]
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("example.com", ("example.com", None)),
+        ("example.com:8080", ("example.com", 8080)),
+        ("example.com:http", ("example.com", None)),
+        ("[::1]", ("[::1]", None)),
+        ("[::1]:443", ("[::1]", 443)),
+        ("::1", ("::1", None)),
+    ],
+)
+def test_split_host(host: str, expected: tuple[str, int | None]) -> None:
+    assert split_host(host) == expected

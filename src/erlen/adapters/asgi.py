@@ -38,7 +38,7 @@ from urllib.parse import unquote_to_bytes
 
 from erlen.http.datastructures import Headers
 from erlen.http.exceptions import BadRequest, ClientDisconnected, RequestEntityTooLarge
-from erlen.http.proxy import resolve_forwarded
+from erlen.http.proxy import resolve_forwarded, split_host
 from erlen.http.request import Request
 from erlen.http.response import FileWrapper, Response, _wire_headers
 
@@ -145,18 +145,6 @@ def _scope_path(scope: Mapping[str, Any]) -> str:
     return path
 
 
-def _split_host(host: str) -> tuple[str, int | None]:
-    if host.endswith("]"):
-        return host, None
-    name, sep, port = host.rpartition(":")
-    if not sep or (":" in name and not name.endswith("]")):
-        return host, None
-    try:
-        return name, int(port)
-    except ValueError:
-        return name, None
-
-
 def _server_host(server: tuple[str, int | None] | None, scheme: str) -> str | None:
     if server is None:
         return None
@@ -236,7 +224,7 @@ def request_from_scope(
                 scheme = "https" if secure else "http"
         if fwd.host is not None and fwd.host != host:
             headers["Host"] = fwd.host
-            server = _split_host(fwd.host)
+            server = split_host(fwd.host)
         root_path = fwd.root_path
 
     method: str = get("method") or "GET"

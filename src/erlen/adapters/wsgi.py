@@ -13,7 +13,7 @@ from typing import IO, Any, NoReturn, TypeVar
 
 from erlen.http.datastructures import Headers
 from erlen.http.exceptions import BadRequest, BadRequestKeyError
-from erlen.http.proxy import resolve_forwarded
+from erlen.http.proxy import resolve_forwarded, split_host
 from erlen.http.request import Request
 from erlen.http.response import FileWrapper, Response, _wire_headers
 
@@ -197,18 +197,6 @@ def _decode_path(value: str) -> str:
         raise BadRequest("The request path is not valid UTF-8") from None
 
 
-def _split_host(host: str) -> tuple[str, int | None]:
-    if host.endswith("]"):
-        return host, None
-    name, sep, port = host.rpartition(":")
-    if not sep or (":" in name and not name.endswith("]")):
-        return host, None
-    try:
-        return name, int(port)
-    except ValueError:
-        return name, None
-
-
 _SERVERS: dict[tuple[str, str], tuple[str, int | None]] = {}
 
 
@@ -292,7 +280,7 @@ def request_from_environ(
             scheme = environ["wsgi.url_scheme"] = fwd.scheme
         if fwd.host is not None and fwd.host != host:
             environ["HTTP_HOST"] = fwd.host
-            server = _split_host(fwd.host)
+            server = split_host(fwd.host)
             environ["SERVER_NAME"] = server[0]
             if server[1] is not None:
                 environ["SERVER_PORT"] = str(server[1])

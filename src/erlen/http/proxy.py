@@ -23,7 +23,7 @@ import re
 from typing import NamedTuple, Protocol
 from urllib.parse import unquote
 
-__all__ = ["Forwarded", "HeaderSource", "resolve_forwarded"]
+__all__ = ["Forwarded", "HeaderSource", "resolve_forwarded", "split_host"]
 
 
 class HeaderSource(Protocol):
@@ -66,14 +66,18 @@ def _trusted_value(headers: HeaderSource, name: str, trusted: int) -> str | None
     return values[-trusted]
 
 
-def _split_port(host: str) -> str:
-    """Return ``host`` without a ``:port`` suffix (IPv6 literals kept whole)."""
+def split_host(host: str) -> tuple[str, int | None]:
+    """Split ``"name:port"`` into ``("name", port)``; ``port`` is None when
+    absent or not a number. IPv6 literals (``[::1]:80``, bare ``::1``) stay whole."""
     if host.endswith("]"):
-        return host
+        return host, None
     name, sep, port = host.rpartition(":")
-    if sep and "]" not in port and (name.endswith("]") or ":" not in name):
-        return name
-    return host
+    if not sep or (":" in name and not name.endswith("]")):
+        return host, None
+    try:
+        return name, int(port)
+    except ValueError:
+        return name, None
 
 
 def resolve_forwarded(
@@ -121,7 +125,7 @@ def resolve_forwarded(
 
     value = _trusted_value(headers, "X-Forwarded-Port", x_port)
     if value is not None and _PORT_RE.match(value) and host:
-        host = f"{_split_port(host)}:{value}"
+        host = f"{split_host(host)[0]}:{value}"
 
     value = _trusted_value(headers, "X-Forwarded-Prefix", x_prefix)
     if value is not None:
