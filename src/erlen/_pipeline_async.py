@@ -32,6 +32,7 @@ from .pipeline import (
     first_request_lock_async,
     invoke_async,
     is_async_callable,
+    preload_session_async,
     resolve_awaitable_async,
     send_async,
     serving_lock_async,
@@ -109,6 +110,8 @@ async def full_dispatch_request_async(app: Erlen, ctx: RequestContext) -> Respon
         # PERF: a sync view with sync hooks: one thread hop for all of it
         # (under ASGI, a session read-modify-write went from two hops to one).
         return await dispatch_in_thread_async(app, ctx)  # type: ignore[no-any-return]
+    if getattr(app.session_interface, "preload_session", False):
+        await preload_session_async(app, ctx)
     try:
         if request_started.receivers:
             await send_async(request_started, app)

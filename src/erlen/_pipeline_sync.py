@@ -34,6 +34,7 @@ from .pipeline import (
     first_request_lock_sync,
     invoke_sync,
     is_async_callable,
+    preload_session_sync,
     resolve_awaitable_sync,
     send_sync,
     serving_lock_sync,
@@ -111,6 +112,8 @@ def full_dispatch_request_sync(app: Erlen, ctx: RequestContext) -> Response:
         # PERF: a sync view with sync hooks: one thread hop for all of it
         # (under ASGI, a session read-modify-write went from two hops to one).
         return dispatch_in_thread_sync(app, ctx)  # type: ignore[no-any-return]
+    if getattr(app.session_interface, "preload_session", False):
+        preload_session_sync(app, ctx)
     try:
         if request_started.receivers:
             send_sync(request_started, app)

@@ -555,6 +555,31 @@ def dispatch_in_thread_sync(app: Erlen, ctx: RequestContext) -> Any:
     raise RuntimeError("The sync pipeline does not offload its dispatch.")
 
 
+async def preload_session_async(app: Erlen, ctx: RequestContext) -> None:
+    """Open the session now, in the worker thread pool, when the session
+    interface asks for it (``preload_session``: a store behind network I/O)
+    and the request carries a session cookie.
+
+    Under ASGI the ``session`` proxy opens the session lazily and
+    synchronously, on the event loop when the view is ``async def``; a store
+    such as Redis would then block every other request for a round trip.
+    Without a cookie there is nothing to load, so the lazy open stays cheap.
+    """
+    interface = app.session_interface
+    request = ctx.request
+    if ctx._session is not None or interface.get_cookie_name(app) not in request.cookies:
+        return
+    session = await run_sync_in_thread(interface.open_session, app, request)
+    if session is None:
+        session = interface.make_null_session(app)
+    ctx._session = session
+
+
+def preload_session_sync(app: Erlen, ctx: RequestContext) -> None:
+    """Under WSGI the session opens lazily on first use: a blocking open costs
+    nothing more there, and an untouched session is never loaded."""
+
+
 @dataclass(frozen=True, slots=True)
 class WebsocketPipeline:
     """What a WebSocket connection to one endpoint runs, resolved once: the

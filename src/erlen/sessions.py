@@ -258,6 +258,13 @@ class SessionInterface:
     #: only) is called on the event loop, saving a thread hop per request.
     blocking_io: bool = True
 
+    #: Whether, under ASGI, :meth:`open_session` runs in the worker thread
+    #: pool before the ``before_request`` hooks when the request carries the
+    #: session cookie, instead of lazily on first use (which would block the
+    #: event loop inside an ``async def`` view). Server-side stores set it;
+    #: under WSGI the session always opens lazily.
+    preload_session: bool = False
+
     #: The wall clock in seconds since the epoch. Tests replace it to move time.
     clock: Callable[[], float] = time.time
 
