@@ -302,3 +302,103 @@ def test_async_body_is_closed_once_under_wsgi(app: Erlen) -> None:
             iterator: Iterator[bytes] = iter(response.response)  # type: ignore[arg-type]
             assert next(iterator) == b"a"
         assert events == ["closed"], path
+
+
+# -- the URL adapter is built only when needed ----------------------------------
+
+
+def test_url_adapter_is_built_on_first_use_and_matches_create_url_adapter(
+    app: Erlen, client: ErlenClient
+) -> None:
+    seen: list[Any] = []
+
+    @app.get("/items/<int:item_id>")
+    def item(item_id: int) -> str:
+        from erlen.globals import request_ctx
+
+        ctx: Any = request_ctx._get_current_object()
+        seen.append(ctx._url_adapter)
+        adapter = ctx.url_adapter
+        seen.append(adapter)
+        return erlen_url_for("item", item_id=item_id + 1)
+
+    from erlen import url_for as erlen_url_for
+
+    response = client.get("/items/41", base_url="http://example.org:8080/")
+    assert response.text == "/items/42"
+    lazy, adapter = seen
+    assert lazy is not adapter and adapter is not None
+    assert adapter.server_name == "example.org:8080"
+    assert adapter.url_scheme == "http"
+    with app.test_request_context("/items/41", base_url="http://example.org:8080/") as ctx:
+        assert ctx.url_adapter.build("item", {"item_id": 3}, force_external=True) == (
+            "http://example.org:8080/items/3"
+        )
+
+
+def test_an_overridden_create_url_adapter_is_used_for_matching(protocol: str) -> None:
+    calls: list[str] = []
+
+    class MyApp(Erlen):
+        def create_url_adapter(self, request: Any) -> Any:
+            if request is not None:
+                calls.append(request.path)
+            return super().create_url_adapter(request)
+
+    app = MyApp(__name__)
+
+    @app.get("/x")
+    def x() -> str:
+        return "x"
+
+    client = app.test_client(asgi=protocol == "asgi")
+    assert client.get("/x").text == "x"
+    assert client.get("/missing").status_code == 404
+    assert calls == ["/x", "/missing"]
+
+
+def test_trusted_hosts_are_checked_when_the_request_arrives(
+    app: Erlen, client: ErlenClient
+) -> None:
+    app.config["TRUSTED_HOSTS"] = ["good.example"]
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert client.get("/", base_url="http://good.example/").text == "ok"
+    assert client.get("/", base_url="http://evil.example/").status_code == 400
+
+
+def test_a_routing_error_keeps_no_traceback(app: Erlen, client: ErlenClient) -> None:
+    # The traceback would tie the request and the error into a reference
+    # cycle that only the garbage collector frees. (An error handler gets
+    # the error raised again, with a new traceback.)
+    errors: list[BaseException | None] = []
+
+    @app.teardown_request
+    def keep(error: BaseException | None) -> None:
+        errors.append(request.routing_exception)
+
+    assert client.get("/nowhere").status_code == 404
+    assert errors and errors[0] is not None
+    assert errors[0].__traceback__ is None
+
+
+def test_redirect_rules_still_redirect_without_an_adapter(app: Erlen, client: ErlenClient) -> None:
+    app.add_url_rule("/old/<int:n>", "old", redirect_to="/new/<n>")
+
+    @app.get("/new/<int:n>")
+    def new(n: int) -> str:
+        return str(n)
+
+    @app.get("/dir/")
+    def directory() -> str:
+        return "dir"
+
+    response = client.get("/old/5")
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith("/new/5")
+    response = client.get("/dir")
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith("/dir/")

@@ -111,6 +111,9 @@ T_template_global = TypeVar("T_template_global", bound=TemplateGlobalCallable)
 T_template_test = TypeVar("T_template_test", bound=TemplateTestCallable)
 
 _MISSING: Any = object()
+
+#: erlen.asgi's entry point, once the first ASGI call imported it.
+_asgi_serve: Callable[..., Any] | None = None
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 _new_response = object.__new__
 _base_response_init = BaseResponse.__init__
@@ -945,6 +948,28 @@ class Erlen(Scaffold):
 
     # -- URL building ---------------------------------------------------------------
 
+    def _lazy_url_adapter(self) -> bool:
+        """Whether a request context may skip building its URL adapter until
+        ``url_for`` needs it: :meth:`create_url_adapter` is erlen's own and
+        no ``TRUSTED_HOSTS`` check must run when the request arrives."""
+        return (
+            self.config["TRUSTED_HOSTS"] is None
+            and type(self).create_url_adapter is _CREATE_URL_ADAPTER
+            and "create_url_adapter" not in self.__dict__
+        )
+
+    def _match_request(self, request: Request) -> tuple[Rule, dict[str, Any]]:
+        """Match ``request`` as ``create_url_adapter(request).match(return_rule=True)``
+        would, without building the adapter (see :meth:`Map.match_request`)."""
+        url_map = self.url_map
+        subdomain: str | None = None
+        server_name = self.config["SERVER_NAME"]
+        if url_map.host_matching:
+            server_name = None
+        elif not self.subdomain_matching:
+            subdomain = url_map.default_subdomain or ""
+        return url_map.match_request(request, server_name=server_name, subdomain=subdomain)
+
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         """Bind :attr:`url_map` to ``request``, or, outside a request, to
         ``SERVER_NAME``/``APPLICATION_ROOT``/``PREFERRED_URL_SCHEME`` (None
@@ -1085,6 +1110,16 @@ class Erlen(Scaffold):
         if len(args) == 2:
             return self.wsgi_app(*args)
         if len(args) == 3:
+            serve = _asgi_serve
+            if (
+                serve is not None
+                and "asgi_app" not in self.__dict__
+                and type(self).asgi_app is _ASGI_APP
+            ):
+                # PERF: asgi_app not wrapped or overridden: hand the server
+                # erlen.asgi's coroutine itself, two coroutine frames fewer
+                # per request (hello world 13.9 -> 13.2 µs).
+                return serve(self, *args)
             return self.asgi_app(*args)
         raise TypeError(
             "An Erlen app is called as app(environ, start_response) (WSGI) or"
@@ -1097,9 +1132,11 @@ class Erlen(Scaffold):
 
             app.asgi_app = SomeASGIMiddleware(app.asgi_app)
         """
+        global _asgi_serve
         # PERF: the ASGI side (and asyncio) loads on the first ASGI call.
         from .asgi import asgi_app as serve_asgi
 
+        _asgi_serve = serve_asgi
         await serve_asgi(self, scope, receive, send)
 
     if sys.version_info < (3, 12):
@@ -1245,6 +1282,12 @@ _ROUTING_PATH = (
     "handle_http_exception",
 )
 _PLAIN_ROUTING: dict[type[Erlen], bool] = {}
+
+#: Erlen's own asgi_app: __call__ skips it when neither wrapped nor overridden.
+_ASGI_APP = Erlen.asgi_app
+#: Erlen's own create_url_adapter: request contexts build the adapter lazily
+#: when it is not overridden.
+_CREATE_URL_ADAPTER = Erlen.create_url_adapter
 
 _OVERRIDABLE: dict[str, Any] = {
     name: getattr(Erlen, name)

@@ -865,3 +865,60 @@ def test_file_range_closes_response_once_and_head_sends_no_body() -> None:
     assert calls == [1]
     response.close()
     assert calls == [1]
+
+
+# -- ScopeHeaders ------------------------------------------------------------------
+
+
+def _scope_request_headers(headers: list[tuple[str, str]]) -> Any:
+    return request_from_scope(http_scope(headers=headers), Request).headers
+
+
+@pytest.mark.parametrize("key", ["X-Request-Id", "x-request-id", "X-REQUEST-ID", "x-Request-ID"])
+def test_scope_headers_lookups_ignore_case(key: str) -> None:
+    headers = _scope_request_headers([("X-Request-Id", "first"), ("x-request-id", "second")])
+    assert headers.get(key) == "first"
+    assert headers[key] == "first"
+    assert key in headers
+    assert headers.getlist(key) == ["first", "second"]
+
+
+def test_scope_headers_missing_and_typed() -> None:
+    headers = _scope_request_headers([("Content-Length", "12"), ("X-Bad", "nope")])
+    assert headers.get("content-length", type=int) == 12
+    assert headers.get("x-bad", -1, type=int) == -1
+    assert headers.get("X-Missing") is None
+    assert "X-Missing" not in headers
+    assert 3 not in headers
+    with pytest.raises(KeyError):
+        headers["X-Missing"]
+    # A non-ASCII key takes the general path and still finds nothing wrongly.
+    assert headers.get("X-Bäd") is None
+
+
+def test_scope_headers_are_read_only_like_wsgis() -> None:
+    headers = _scope_request_headers([("X-One", "1")])
+    for change in (
+        lambda: headers.add("X-Two", "2"),
+        lambda: headers.set("X-One", "3"),
+        lambda: headers.__setitem__("X-One", "3"),
+        lambda: headers.__delitem__("X-One"),
+        lambda: headers.pop("X-One"),
+        lambda: headers.clear(),
+        lambda: headers.extend({"X-Two": "2"}),
+    ):
+        with pytest.raises(TypeError, match="read-only"):
+            change()
+    copy = headers.copy()
+    assert type(copy) is Headers
+    copy.add("X-Two", "2")
+    assert copy.get("x-two") == "2"
+    assert headers.get("X-Two") is None
+
+
+def test_scope_headers_forwarded_host_replaces_host() -> None:
+    scope = http_scope(headers=[("X-Forwarded-Host", "example.org")])
+    request = request_from_scope(scope, Request, proxy={"x_host": 1})
+    assert request.headers["Host"] == "example.org"
+    assert request.headers.getlist("host") == ["example.org"]
+    assert request.host == "example.org"

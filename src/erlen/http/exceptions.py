@@ -70,6 +70,18 @@ __all__ = [
 
 
 # Per class: (description, code, page bytes) of its stock error page.
+#: erlen.http.response.Response, once get_response first needed it.
+_RESPONSE_CLASS: type[Response] | None = None
+
+
+def _response_class() -> type[Response]:
+    global _RESPONSE_CLASS
+    from .response import Response
+
+    _RESPONSE_CLASS = Response
+    return Response
+
+
 _PAGES: dict[type[HTTPException], tuple[str | None, int | None, bytes]] = {}
 
 
@@ -129,8 +141,9 @@ class HTTPException(Exception):
         """
         if self.response is not None:
             return self.response
-        from .response import Response
-
+        # PERF: a function-level import costs ~1 µs per call; the class is
+        # looked up once (response.py imports this module, hence not at the top).
+        Response = _RESPONSE_CLASS or _response_class()
         cls = type(self)
         code = self.code or 500
         if (

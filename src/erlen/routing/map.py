@@ -231,6 +231,61 @@ class Map:
         404. ``request.path`` is already percent-decoded: ``%2F`` arrives as
         ``/`` and is a segment separator for matching.
         """
+        bound = self._bound_for(request, server_name, subdomain)
+        adapter = MapAdapter.__new__(MapAdapter)
+        adapter.map = self
+        (
+            adapter.server_name,
+            adapter.script_name,
+            adapter._script_url,
+            adapter.subdomain,
+            adapter.url_scheme,
+            adapter.websocket,
+        ) = bound
+        adapter.path_info = request.path
+        adapter.default_method = request.method
+        adapter.query_args = request.query_string
+        return adapter
+
+    def match_request(
+        self,
+        request: RoutableRequest,
+        server_name: str | None = None,
+        subdomain: str | None = None,
+    ) -> tuple[Rule, dict[str, Any]]:
+        """Match ``request``: what ``bind_to_request(request, server_name,
+        subdomain).match(return_rule=True)`` returns or raises.
+
+        PERF: the common outcome (a rule and its values) needs no adapter
+        object; the rare ones (a redirect to a canonical URL, an alias, a
+        ``redirect_to`` rule) are handed to one.
+        """
+        if self._remap:
+            self.update()
+        server, _, _, sub, _, websocket = self._bound_for(request, server_name, subdomain)
+        domain = server if self.host_matching or sub is None else sub
+        path_info = request.path
+        path = f"/{path_info.lstrip('/')}" if path_info else ""
+        try:
+            rule, values = self._matcher.match(domain, path, request.method.upper(), websocket)
+        except RequestPath:
+            rule = None
+        if (
+            rule is None
+            or rule.redirect_to is not None
+            or (self.redirect_defaults and (rule.alias or rule._default_providers))
+        ):
+            return self.bind_to_request(request, server_name, subdomain).match(return_rule=True)
+        return rule, values
+
+    def _bound_for(
+        self,
+        request: RoutableRequest,
+        server_name: str | None,
+        subdomain: str | None,
+    ) -> tuple[str, str, str, str | None, str, bool]:
+        """The request-independent fields of an adapter for ``request``, cached
+        by host, scheme, mount point and the binding arguments."""
         scheme = request.scheme
         host = request.host
         websocket = False
@@ -251,20 +306,7 @@ class Map:
             # SECURITY: the host comes from the client; keep the cache bounded.
             if len(self._bound) < 256:
                 self._bound[key] = bound
-        adapter = MapAdapter.__new__(MapAdapter)
-        adapter.map = self
-        (
-            adapter.server_name,
-            adapter.script_name,
-            adapter._script_url,
-            adapter.subdomain,
-            adapter.url_scheme,
-            adapter.websocket,
-        ) = bound
-        adapter.path_info = request.path
-        adapter.default_method = request.method
-        adapter.query_args = request.query_string
-        return adapter
+        return bound
 
     def _bind_state(
         self,
