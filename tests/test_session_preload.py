@@ -107,3 +107,21 @@ def test_lazy_when_not_preloading(asgi: bool) -> None:
     assert client.get("/name").text == "ada"
     assert ("before", 0) in seen
     assert len(store.opened_in) == 1
+
+
+def test_asgi_a_failing_preload_reaches_the_error_handlers() -> None:
+    class DownStore(RecordingStore):
+        def open_session(self, app: Erlen, request: Request) -> SessionMixin | None:
+            raise ConnectionError("store down")
+
+    app, _ = make_app(DownStore())
+
+    @app.errorhandler(ConnectionError)
+    def down(error: ConnectionError) -> tuple[str, int]:
+        return f"unavailable: {error}", 503
+
+    client = app.test_client(asgi=True)
+    client.set_cookie("session", "known")
+    response = client.get("/untouched")
+    assert response.status_code == 503
+    assert response.text == "unavailable: store down"

@@ -110,9 +110,10 @@ async def full_dispatch_request_async(app: Erlen, ctx: RequestContext) -> Respon
         # PERF: a sync view with sync hooks: one thread hop for all of it
         # (under ASGI, a session read-modify-write went from two hops to one).
         return await dispatch_in_thread_async(app, ctx)  # type: ignore[no-any-return]
-    if getattr(app.session_interface, "preload_session", False):
-        await preload_session_async(app, ctx)
     try:
+        if getattr(app.session_interface, "preload_session", False):
+            # Inside the try: a store that fails to open reaches the error handlers.
+            await preload_session_async(app, ctx)
         if request_started.receivers:
             await send_async(request_started, app)
         rv = None

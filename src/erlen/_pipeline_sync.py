@@ -112,9 +112,10 @@ def full_dispatch_request_sync(app: Erlen, ctx: RequestContext) -> Response:
         # PERF: a sync view with sync hooks: one thread hop for all of it
         # (under ASGI, a session read-modify-write went from two hops to one).
         return dispatch_in_thread_sync(app, ctx)  # type: ignore[no-any-return]
-    if getattr(app.session_interface, "preload_session", False):
-        preload_session_sync(app, ctx)
     try:
+        if getattr(app.session_interface, "preload_session", False):
+            # Inside the try: a store that fails to open reaches the error handlers.
+            preload_session_sync(app, ctx)
         if request_started.receivers:
             send_sync(request_started, app)
         rv = None
