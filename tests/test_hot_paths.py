@@ -402,3 +402,78 @@ def test_redirect_rules_still_redirect_without_an_adapter(app: Erlen, client: Er
     response = client.get("/dir")
     assert response.status_code == 308
     assert response.headers["Location"].endswith("/dir/")
+
+
+# -- nonblocking: sync hooks called on the loop under ASGI ------------------------
+
+
+def test_nonblocking_sync_hooks_run_on_the_loop_under_asgi(app: Erlen) -> None:
+    from erlen import nonblocking
+
+    threads: dict[str, int] = {}
+
+    @app.before_request
+    @nonblocking
+    def marked_before() -> None:
+        threads["marked before"] = threading.get_ident()
+
+    @app.before_request
+    def plain_before() -> None:
+        threads["plain before"] = threading.get_ident()
+
+    @app.after_request
+    @nonblocking
+    def marked_after(response: Response) -> Response:
+        threads["marked after"] = threading.get_ident()
+        response.headers["X-Marked"] = "yes"
+        return response
+
+    @app.errorhandler(418)
+    @nonblocking
+    def teapot(error: Exception) -> tuple[str, int]:
+        threads["marked handler"] = threading.get_ident()
+        return "short and stout", 418
+
+    @app.get("/")
+    async def index() -> str:
+        threads["view"] = threading.get_ident()
+        return "ok"
+
+    @app.get("/tea")
+    async def tea() -> str:
+        from erlen import abort
+
+        abort(418)
+
+    client = app.test_client(asgi=True)
+    response = client.get("/")
+    assert response.text == "ok" and response.headers["X-Marked"] == "yes"
+    loop_thread = threads["view"]
+    assert threads["marked before"] == loop_thread
+    assert threads["marked after"] == loop_thread
+    assert threads["plain before"] != loop_thread
+    response = client.get("/tea")
+    assert (response.status_code, response.text) == (418, "short and stout")
+    assert threads["marked handler"] == loop_thread
+
+
+def test_nonblocking_changes_nothing_under_wsgi(app: Erlen) -> None:
+    from erlen import nonblocking
+
+    calls: list[str] = []
+
+    @app.after_request
+    @nonblocking
+    def marked_after(response: Response) -> Response:
+        calls.append("after")
+        return response
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert app.test_client().get("/").text == "ok"
+    assert calls == ["after"]
+    # The marker is an attribute: the function itself is returned unchanged.
+    assert marked_after.__name__ == "marked_after"
+    assert nonblocking(index) is index

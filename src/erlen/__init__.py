@@ -37,6 +37,7 @@ from .globals import request as request
 from .globals import session as session
 from .helpers import abort as abort
 from .helpers import make_response as make_response
+from .helpers import nonblocking as nonblocking
 from .helpers import redirect as redirect
 from .helpers import url_for as url_for
 from .http.exceptions import BadGateway as BadGateway
@@ -214,6 +215,7 @@ __all__ = [
     "json",
     "jsonify",
     "make_response",
+    "nonblocking",
     "message_flashed",
     "redirect",
     "render_template",

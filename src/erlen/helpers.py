@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, overload
 from .ctx import after_this_request, copy_current_request_context, stream_with_context
 from .globals import _cv_app, current_app
 from .http.exceptions import abort as _http_abort
+from .pipeline import nonblocking
 
 if TYPE_CHECKING:
     from .http.response import Response as BaseResponse
@@ -208,6 +209,7 @@ __all__ = [  # noqa: F822 (the lazily imported names are in _LAZY)
     "get_root_path",
     "get_template_attribute",
     "make_response",
+    "nonblocking",
     "redirect",
     "send_file",
     "send_from_directory",

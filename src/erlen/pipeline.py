@@ -298,15 +298,57 @@ async def invoke_async(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any
     returns if that is awaitable)."""
     if is_async_callable(fn):
         return await fn(*args, **kwargs)
+    if is_nonblocking(fn):
+        return await resolve_awaitable_async(fn(*args, **kwargs))
     return await resolve_awaitable_async(await run_sync_in_thread(fn, *args, **kwargs))
+
+
+#: The attribute :func:`nonblocking` sets on a callable.
+NONBLOCKING_ATTR = "__erlen_nonblocking__"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def nonblocking(fn: F) -> F:
+    """Mark the sync ``fn`` (a hook, an error handler, a view) as safe to
+    call on the event loop: it does no blocking I/O and returns quickly.
+
+    Under ASGI erlen then calls it directly instead of in the worker thread
+    pool, saving a thread hop per call (tens of microseconds); under WSGI
+    nothing changes. Extensions mark their pure-CPU hooks with it::
+
+        @app.after_request
+        @nonblocking
+        def add_header(response):
+            response.headers["X-Frame-Options"] = "DENY"
+            return response
+    """
+    setattr(fn, NONBLOCKING_ATTR, True)
+    return fn
+
+
+def is_nonblocking(fn: Any) -> bool:
+    """Whether ``fn`` was marked with :func:`nonblocking` (a bound method
+    counts when its function was)."""
+    return bool(getattr(fn, NONBLOCKING_ATTR, False))
 
 
 def as_async(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     """Return an ``async`` callable for ``fn``: ``fn`` itself when it is
-    async; otherwise one that runs ``fn`` in the thread pool and awaits, on
-    the event loop, an awaitable it returns."""
+    async; one calling it on the loop when it is marked :func:`nonblocking`;
+    otherwise one that runs ``fn`` in the thread pool and awaits, on the
+    event loop, an awaitable it returns."""
     if is_async_callable(fn):
         return fn
+    if is_nonblocking(fn):
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            rv = fn(*args, **kwargs)
+            if hasattr(rv, "__await__"):
+                rv = await rv
+            return rv
+
+        return functools.update_wrapper(call, fn)
 
     async def run(*args: Any, **kwargs: Any) -> Any:
         rv = await run_sync_in_thread(fn, *args, **kwargs)

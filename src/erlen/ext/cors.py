@@ -30,7 +30,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypedDict, TypeVar, Unpack, cast, overload
 
-from erlen import Blueprint, Erlen, Response, current_app, g, make_response, request
+from erlen import (
+    Blueprint,
+    Erlen,
+    Response,
+    current_app,
+    g,
+    make_response,
+    nonblocking,
+    request,
+)
 
 __all__ = [
     "ALL_METHODS",
@@ -422,6 +431,8 @@ class CORS:
             resources.append((compiled, resolved))
         app_options = resolve_options(merged | {"resources": None})
 
+        # Header work only: under ASGI it runs on the loop, not in a thread.
+        @nonblocking
         def cors_after_request(response: Response) -> Response:
             if response.headers.get(ACL_ORIGIN):
                 # A cross_origin view (or an error handler wrapper) did it.
