@@ -1,1 +1,1 @@
-"""The erlen showcase: a small multi-page app (``bash scripts/demo`` serves it)."""
+"""The erlen showcase: a tour of erlen and its batteries (``bash scripts/demo`` serves it)."""
