@@ -177,33 +177,30 @@ def _orjson_default(o: Any) -> Any:
     return _default(o)
 
 
-# Escapes Python's "backslashreplace" writes that JSON spells differently; the
-# lookbehind and the even run of backslashes skip an escaped backslash
-# followed by a literal "x" or "U".
-_LATIN1_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\x([0-9a-f]{2})")
-_ASTRAL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\U([0-9a-f]{8})")
-
-
-def _surrogate_pair(match: re.Match[str]) -> str:
-    code = int(match.group(2), 16) - 0x10000
-    return f"{match.group(1)}\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
-
-
-def _escape_non_ascii(text: str) -> str:
+def _escape_non_ascii(text: str) -> str | None:
     """JSON ``text`` with DEL and every non-ASCII character as ``\\uXXXX``
-    (json.dumps' ``ensure_ascii``; a UTF-16 surrogate pair beyond the BMP).
+    (json.dumps' ``ensure_ascii``), or None when the stdlib is faster.
 
-    PERF: the escaping itself is the codec's, in C; only the few escapes it
-    spells differently (``\\xe9``, ``\\U0001f600``) are rewritten.
+    PERF: the ascii codec's backslashreplace escapes in C and writes exactly
+    JSON's ``\\uXXXX`` for BMP characters from U+0100 (CJK text: 2-3x faster
+    than the stdlib encoder). Latin-1 (``\\xe9``) and astral
+    (``\\U0001f600``) characters need rewriting, which costs more in Python
+    than the stdlib's C encoder: None sends those to it.
     """
+    if _SLOW_TO_ESCAPE.search(text) is not None:
+        return None
     if "\x7f" in text:
         text = text.replace("\x7f", "\\u007f")
     out = text.encode("ascii", "backslashreplace").decode("ascii")
-    if "\\x" in out:
-        out = _LATIN1_ESCAPE.sub(r"\1\\u00\2", out)
-    if "\\U" in out:
-        out = _ASTRAL_ESCAPE.sub(_surrogate_pair, out)
+    if "\\x" in out or "\\U" in out:
+        # An escaped backslash before a literal "x"/"U" (the codec wrote no
+        # such escape here): telling it apart is not worth it.
+        return None
     return out
+
+
+#: Characters the codec escapes in another spelling than JSON's.
+_SLOW_TO_ESCAPE = re.compile("[\x80-\xff\U00010000-\U0010ffff]")
 
 
 @functools.cache
@@ -237,8 +234,9 @@ def _orjson_agrees() -> bool:
             if _orjson.dumps(sample, option=opt).decode() != expected:
                 return False
         # With ensure_ascii, the stdlib's escapes are what _escape_non_ascii writes.
-        escaped = _escape_non_ascii(_orjson.dumps(sample, option=option).decode())
-        if escaped != json.dumps(sample, sort_keys=True, separators=_COMPACT):
+        cjk = {"text": '中文\u2028\uffff\x7f"\\ ascii', "z": ["\u0100", "\\x", "\\U"]}
+        escaped = _escape_non_ascii(_orjson.dumps(cjk, option=option).decode())
+        if escaped is not None and escaped != json.dumps(cjk, sort_keys=True, separators=_COMPACT):
             return False
         for exponent in range(-12, 30):
             for mantissa in (1.0, -1.0, 1.2345678901234567, 9.999999999999998):
@@ -299,20 +297,9 @@ def _orjson_text(obj: Any, option: int, ensure_ascii: bool) -> str | None:
         return None
     # PERF: cheapest checks first; each failing one means "use the stdlib".
     # They run on the decoded str: ``in`` on bytes is 4-5x slower than on str
-    # (1.5 -> 0.5 µs per call for a 3-key dict).
-    if ensure_ascii:
-        # With ensure_ascii the stdlib escapes non-ASCII and also DEL (0x7f);
-        # outside strings JSON is pure ASCII, so escaping the whole text
-        # writes exactly its escapes (JSON with Chinese text: 3-5x faster
-        # than falling back to the stdlib).
-        if out.isascii():
-            text = out.decode("ascii")
-            if "\x7f" in text:
-                text = _escape_non_ascii(text)
-        else:
-            text = _escape_non_ascii(out.decode("utf-8"))
-    else:
-        text = out.decode("utf-8")
+    # (1.5 -> 0.5 µs per call for a 3-key dict); and before any escaping,
+    # which would be wasted on a document the stdlib must write anyway.
+    text = out.decode("utf-8")
     # None, or NaN/Infinity, which orjson also writes as null.
     if "null" in text:
         return None
@@ -323,6 +310,12 @@ def _orjson_text(obj: Any, option: int, ensure_ascii: bool) -> str | None:
         return None
     if "e" in text and out.translate(_PROBE_TABLE).find(b"e0") != -1:
         return None
+    if ensure_ascii and (not text.isascii() or "\x7f" in text):
+        # With ensure_ascii the stdlib escapes non-ASCII and also DEL (0x7f);
+        # outside strings JSON is pure ASCII, so escaping the whole text
+        # writes exactly its escapes (JSON with Chinese text: 3x faster than
+        # falling back to the stdlib).
+        return _escape_non_ascii(text)
     return text
 
 
@@ -434,7 +427,6 @@ class DefaultJSONProvider(JSONProvider):
         if compact is False or (compact is None and app.debug):
             text = self.dumps(obj, indent=2)
         else:
-            text = None
             if (
                 self.use_orjson
                 and self.default is _default
@@ -442,10 +434,18 @@ class DefaultJSONProvider(JSONProvider):
                 and _orjson_agrees()
             ):
                 # PERF: the settings go straight to orjson, without dumps()'s
-                # keyword dict (1.8 -> 0.6 µs for a 3-key dict).
+                # keyword dict (1.8 -> 0.6 µs for a 3-key dict); when orjson's
+                # text would differ, straight to the stdlib, not through
+                # dumps(), which would try orjson a second time.
                 text = _orjson_text(
                     obj, _OPT_SORTED if self.sort_keys else _OPT_BASE, self.ensure_ascii
+                ) or json.dumps(
+                    obj,
+                    default=_default,
+                    ensure_ascii=self.ensure_ascii,
+                    sort_keys=self.sort_keys,
+                    separators=_COMPACT,
                 )
-            if text is None:
+            else:
                 text = self.dumps(obj, separators=_COMPACT)
         return app.response_class(f"{text}\n", mimetype=self.mimetype)
