@@ -145,10 +145,22 @@ def test_tagged_json_untagged_dicts_pass_through() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['{" b":"not base64!"}', '{" u":"xyz"}', '{" d":"yesterday"}', "{", '{" di":"ab"}'],
+    [
+        '{" b":"not base64!"}',
+        '{" u":"xyz"}',
+        '{" d":"yesterday"}',
+        "{",
+        '{" di":"ab"}',
+        # Payloads of the wrong JSON type.
+        '{" u":5}',
+        '{" d":[1]}',
+        '{"a":{" d":5}}',
+        '{" t":5}',
+        '{" b":7}',
+    ],
 )
-def test_tagged_json_bad_payloads_raise_value_or_type_error(text: str) -> None:
-    with pytest.raises((ValueError, TypeError)):
+def test_tagged_json_bad_payloads_raise_value_error(text: str) -> None:
+    with pytest.raises(ValueError):
         TaggedJSONSerializer().loads(text)
 
 

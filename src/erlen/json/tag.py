@@ -345,10 +345,15 @@ class TaggedJSONSerializer:
     def loads(self, value: str | bytes) -> t.Any:
         """Parse tagged JSON text back into Python values.
 
-        Malformed JSON raises :exc:`ValueError`; a tag whose payload does not
-        decode raises :exc:`ValueError` or :exc:`TypeError`.
+        Malformed JSON, and a tag whose payload does not decode (``{" u": 5}``,
+        ``{" d": [1]}``), raise :exc:`ValueError`, so a store that reads a
+        corrupted record needs to catch one error only.
         """
-        return self._untag_scan(json.loads(value))
+        data = json.loads(value)
+        try:
+            return self._untag_scan(data)
+        except (AttributeError, TypeError, KeyError, IndexError, OverflowError) as e:
+            raise ValueError(f"A tagged value does not decode: {e}") from e
 
 
 _STOCK_TAGS = frozenset(TaggedJSONSerializer.default_tags)

@@ -74,7 +74,8 @@ def validate_csrf(token: str | None = None) -> None:
     if not isinstance(raw, str) or not raw:
         raise BadRequest("The CSRF session token is missing.")
     timestamp, _, signature = token.partition(".")
-    if not timestamp.isdigit() or not hmac.compare_digest(
+    # isascii: str.isdigit() also says yes to "²", which int() refuses.
+    if not (timestamp.isascii() and timestamp.isdigit()) or not hmac.compare_digest(
         signature.encode(), _signature(raw, timestamp).encode()
     ):
         raise BadRequest("The CSRF token is invalid.")

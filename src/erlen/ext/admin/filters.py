@@ -35,10 +35,39 @@ def column_python_type(column: Any) -> type | None:
     return python_type
 
 
-def convert_value(column: Any, value: str) -> Any:
+# The bits of each integer column type.
+_INTEGER_BITS: tuple[tuple[type[Any], int], ...] = (
+    (sa.SmallInteger, 16),
+    (sa.BigInteger, 64),
+    (sa.Integer, 32),
+)
+# Where INTEGER is 32-bit; SQLite's holds 64 bits (its rowid keys too), and
+# an unknown database is given the benefit of the doubt.
+_INTEGER_IS_32_BIT = frozenset({"postgresql", "mysql", "mariadb", "mssql"})
+
+
+#: The largest power of ten a Decimal value may have (a NUMERIC column
+#: holds far less; the database says so for the forms, as a form error).
+MAX_DECIMAL_EXPONENT = 1000
+
+
+def integer_bits(column: Any, dialect_name: str | None = None) -> int:
+    """How many bits (signed) an integer ``column`` holds in ``dialect_name``."""
+    column_type = getattr(column, "type", None)
+    for type_class, bits in _INTEGER_BITS:
+        if isinstance(column_type, type_class):
+            if type_class is sa.Integer and dialect_name not in _INTEGER_IS_32_BIT:
+                return 64
+            return bits
+    return 64
+
+
+def convert_value(column: Any, value: str, dialect_name: str | None = None) -> Any:
     """``value`` (text from a URL or a form) as the column's Python type.
 
-    Raises ``ValueError`` with a message for the user when it does not fit.
+    Raises ``ValueError`` with a message for the user when it does not fit,
+    also for a whole number beyond what the column (in ``dialect_name``, when
+    known) can hold: the database driver would refuse it with a 500.
     """
     python_type = column_python_type(column)
     if python_type is bool:
@@ -50,9 +79,13 @@ def convert_value(column: Any, value: str) -> Any:
         raise ValueError(f"{value!r} is not yes or no")
     if python_type is int:
         try:
-            return int(value.strip())
+            number = int(value.strip())
         except ValueError:
             raise ValueError(f"{value!r} is not a whole number") from None
+        bound = 2 ** (integer_bits(column, dialect_name) - 1)
+        if not -bound <= number < bound:
+            raise ValueError(f"{value!r} is out of range")
+        return number
     if python_type is float:
         try:
             return float(value.strip())
@@ -60,9 +93,14 @@ def convert_value(column: Any, value: str) -> Any:
             raise ValueError(f"{value!r} is not a number") from None
     if python_type is decimal.Decimal:
         try:
-            return decimal.Decimal(value.strip())
+            amount = decimal.Decimal(value.strip())
         except decimal.InvalidOperation:
             raise ValueError(f"{value!r} is not a number") from None
+        # NaN, sNaN and Infinity are no column's value (SQLite's driver raises
+        # on sNaN), and PostgreSQL's NUMERIC overflows past ~10**131072.
+        if not amount.is_finite() or abs(amount.adjusted()) > MAX_DECIMAL_EXPONENT:
+            raise ValueError(f"{value!r} is out of range")
+        return amount
     if python_type is datetime.datetime:
         try:
             return datetime.datetime.fromisoformat(value.strip())

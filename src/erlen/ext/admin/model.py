@@ -30,14 +30,26 @@ import sqlalchemy as sa
 import wtforms
 from jinja2 import pass_context
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.orm import ColumnProperty, Mapper, Query, RelationshipProperty
+from sqlalchemy.orm import (
+    ColumnProperty,
+    InstrumentedAttribute,
+    Mapper,
+    Query,
+    RelationshipProperty,
+)
 from sqlalchemy.orm.interfaces import MANYTOONE
 from wtforms.validators import ValidationError
 
 from erlen import BadRequest, Markup, Response, flash, redirect, request
 
 from .base import BaseView, expose
-from .filters import BaseFilter, convert_value, filters_for_column, like_pattern
+from .filters import (
+    BaseFilter,
+    convert_value,
+    filters_for_column,
+    integer_bits,
+    like_pattern,
+)
 from .forms import model_form
 from .helpers import (
     current_relative_url,
@@ -53,6 +65,11 @@ log = logging.getLogger("erlen.ext.admin")
 #: ``column_formatters`` functions: ``(view, context, model, name) -> value``.
 Formatter = Callable[[Any, Any, Any, str], Any]
 _FILTER_ARG = re.compile(r"^flt(\d+)_(\d+)$")
+#: The most distinct words a search may have: each one is a clause of the
+#: query, and SQLite refuses an expression tree deeper than 1000 (a 500).
+MAX_SEARCH_TERMS = 32
+#: OFFSET is a signed 64-bit integer in every database.
+_MAX_SQL_INTEGER = 2**63 - 1
 
 
 def _format_bool(view: Any, value: bool) -> Markup:
@@ -416,18 +433,31 @@ class ModelView(BaseView):
         parts = decode_pk(id)
         if len(parts) != len(self._pk_columns):
             return None
+        dialect = self._dialect_name()
+        # PostgreSQL text never holds NUL and refuses a parameter that does.
+        if dialect == "postgresql" and "\x00" in id:
+            return None
         try:
             values = [
-                convert_value(c, part) for c, part in zip(self._pk_columns, parts, strict=True)
+                convert_value(c, part, dialect)
+                for c, part in zip(self._pk_columns, parts, strict=True)
             ]
         except ValueError:
             return None
         key = values[0] if len(values) == 1 else tuple(values)
         return self.session.get(self.model, key)
 
+    def _dialect_name(self) -> str | None:
+        """The name of the database dialect the model lives in, when known."""
+        try:
+            return str(self.session.get_bind(mapper=self._mapper).dialect.name)
+        except (SQLAlchemyError, AttributeError):
+            return None
+
     def _apply_search(self, query: Query[Any], search: str) -> Query[Any]:
-        # Every word must appear in one of the searchable columns.
-        for term in search.split():
+        # Every word must appear in one of the searchable columns; a word said
+        # twice adds nothing but a clause.
+        for term in dict.fromkeys(search.split()):
             pattern = like_pattern(term)
             query = query.filter(
                 sa.or_(*(column.ilike(pattern, escape="\\") for column in self._search_columns))
@@ -462,7 +492,11 @@ class ModelView(BaseView):
         clauses = [expr.desc() if desc else expr.asc() for expr, desc in order]
         # The primary key last, so pages never overlap when sort values tie.
         clauses.extend(getattr(self.model, self._pk_attr(c)).asc() for c in self._pk_columns)
-        query = query.order_by(*clauses).offset(page * page_size).limit(page_size)
+        offset = page * page_size
+        if offset > _MAX_SQL_INTEGER:
+            # Past any last page, and no database takes such an OFFSET.
+            return count, []
+        query = query.order_by(*clauses).offset(offset).limit(page_size)
         return count, query.all()
 
     # -- values shown ----------------------------------------------------------------
@@ -616,12 +650,19 @@ class ModelView(BaseView):
         for _, key in sorted(active):
             index = int(_FILTER_ARG.match(key).group(2))  # type: ignore[union-attr]
             filters.append((index, args.get(key, "")))
+        search = args.get("search", "").strip()
+        if len(dict.fromkeys(search.split())) > MAX_SEARCH_TERMS:
+            raise BadRequest(f"The search has too many words (at most {MAX_SEARCH_TERMS}).")
+        # No column holds NUL (PostgreSQL refuses it outright): a request
+        # carrying one is malformed, not a search that finds nothing.
+        if "\x00" in search or any("\x00" in value for _, value in filters):
+            raise BadRequest("The search and filter values cannot contain a NUL character.")
         return {
             "page": max(page, 0),
             "sort": sort,
             "sort_name": sort_name,
             "desc": args.get("desc") == "1",
-            "search": args.get("search", "").strip(),
+            "search": search,
             "filters": filters,
         }
 
@@ -646,10 +687,20 @@ class ModelView(BaseView):
 
     def _clean_filters(self, state: Mapping[str, Any]) -> list[tuple[BaseFilter, Any]]:
         cleaned = []
+        dialect = self._dialect_name()
         for index, value in state["filters"]:
             flt = self._filters[index]
             try:
-                cleaned.append((flt, flt.clean(value)))
+                clean_value = flt.clean(value)
+                column = getattr(flt, "column", None)
+                if isinstance(column, InstrumentedAttribute):
+                    column = column.property.columns[0]
+                if isinstance(clean_value, int) and not isinstance(clean_value, bool):
+                    # clean() knows no database; PostgreSQL's INTEGER is 32-bit.
+                    bound = 2 ** (integer_bits(column, dialect) - 1)
+                    if not -bound <= clean_value < bound:
+                        raise ValueError(f"{value!r} is out of range")
+                cleaned.append((flt, clean_value))
             except ValueError as error:
                 raise BadRequest(
                     f"Invalid value for the filter '{flt.name} {flt.operation()}': {error}."

@@ -169,12 +169,13 @@ def csrf_meta_tag(
 
 def same_origin(current_uri: str, compare_uri: str) -> bool:
     """Whether two URLs have the same scheme, host and port."""
-    current = urlsplit(current_uri)
-    compare = urlsplit(compare_uri)
     try:
+        current = urlsplit(current_uri)
+        compare = urlsplit(compare_uri)
         current_port, compare_port = current.port, compare.port
     except ValueError:
-        # An out-of-range or non-numeric port in a header is not our origin.
+        # A header that is not a URL ("https://[::1/", a bad IPv6 host, an
+        # out-of-range or non-numeric port) is not our origin.
         return False
     return (
         current.scheme == compare.scheme

@@ -49,7 +49,8 @@ def _from_headers() -> tuple[str, None]:
     if kind:
         # The header may carry several comma-separated credentials
         # ("Basic xyz, Bearer <JWT>"); exactly one must be ours.
-        ours = [part for part in _COMMA.split(value) if part and part.split()[0] == kind]
+        # A blank credential (", ,") has no first word: skip it, not IndexError.
+        ours = [part for part in _COMMA.split(value) if part.split()[:1] == [kind]]
         if len(ours) != 1:
             raise NoAuthorizationError(
                 f"Missing '{kind}' type in '{name}' header. Expected '{name}: {kind} <JWT>'"

@@ -302,7 +302,10 @@ class ServerSideSessionInterface(SessionInterface):
         """The session items in stored ``data``, or None when it cannot be read."""
         try:
             value = self.serializer.loads(data)
-        except (ValueError, TypeError, KeyError, RecursionError):
+        except Exception:
+            # Whatever a corrupted record makes the tag decoders raise
+            # (AttributeError for {" u": 5}, ValueError, RecursionError...),
+            # it is not a session: the caller starts a new one, never a 500.
             return None
         return value if isinstance(value, dict) else None
 

@@ -26,7 +26,7 @@ from .model import (
     QueryProperty,
 )
 from .pagination import Pagination, SelectPagination
-from .query import Query, identity_or_404
+from .query import Query, dialect_of, identity_or_404
 from .session import Session, app_context_scope
 from .table import make_table_class
 
@@ -326,7 +326,8 @@ class SQLAlchemy:
 
     def get_or_404(self, entity: Any, ident: Any, *, description: str | None = None) -> Any:
         """``db.session.get(entity, ident)``, or abort with ``404 Not Found``."""
-        value = self.session.get(entity, identity_or_404(entity, ident, description))
+        dialect = dialect_of(self.session, entity)
+        value = self.session.get(entity, identity_or_404(entity, ident, description, dialect))
         if value is None:
             abort(404, description=description)
         return value

@@ -16,6 +16,9 @@ __all__ = ["Pagination", "QueryPagination", "SelectPagination"]
 
 DEFAULT_PAGE = 1
 DEFAULT_PER_PAGE = 20
+# LIMIT and OFFSET are signed 64-bit integers in every database SQLAlchemy
+# talks to; a page argument beyond that is refused by the driver (a 500).
+MAX_SQL_INTEGER = 2**63 - 1
 
 
 def _positive_arg(name: str, default: int, error_out: bool) -> int:
@@ -59,7 +62,9 @@ class Pagination:
         """The most items a page holds."""
         self.max_per_page: int | None = max_per_page
         """The cap on ``per_page``, if any."""
-        items = self._query_items()
+        # A page whose OFFSET no database accepts ("?page=99999999999999999999")
+        # is past the last page: no query, so no driver error and no 500.
+        items = self._query_items() if self._query_offset <= MAX_SQL_INTEGER else []
         if not items and page != 1 and error_out:
             abort(404, description=f"Page {page} is past the last page.")
         self.items: list[Any] = items
@@ -93,6 +98,8 @@ class Pagination:
             if error_out:
                 abort(404, description="The number of items per page must be 1 or more.")
             per_page = DEFAULT_PER_PAGE
+        # More items per page than a LIMIT can say is the same as "all of them".
+        per_page = min(per_page, MAX_SQL_INTEGER)
         return page, per_page
 
     @property

@@ -3,6 +3,7 @@ pagination for views."""
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -14,21 +15,44 @@ from erlen import abort
 if TYPE_CHECKING:
     from .pagination import Pagination
 
-__all__ = ["Query", "identity_or_404"]
+__all__ = ["Query", "dialect_of", "identity_or_404"]
 
 
-def identity_or_404(entity: Any, ident: Any, description: str | None) -> Any:
-    """``ident`` ready for ``Session.get(entity, ident)``: a string for an
-    integer primary key becomes an int, or aborts with ``404 Not Found``
-    when it is not one.
+# The range of each integer column type.
+_INTEGER_BITS: tuple[tuple[type[sa.types.TypeEngine[Any]], int], ...] = (
+    (sa.SmallInteger, 16),
+    (sa.BigInteger, 64),
+    (sa.Integer, 32),
+)
+# Where INTEGER is 32-bit; SQLite's holds 64 bits (its rowid keys too), and
+# an unknown database is given the benefit of the doubt.
+_INTEGER_IS_32_BIT = frozenset({"postgresql", "mysql", "mariadb", "mssql"})
 
-    A view may pass a query argument straight through
-    (``db.get_or_404(User, request.args["id"])``); SQLite would answer
-    "no row" for ``"abc"``, but PostgreSQL refuses the statement, which
-    would be a 500 and an aborted transaction.
+
+def _integer_bits(column_type: Any, dialect_name: str | None) -> int:
+    for type_class, bits in _INTEGER_BITS:
+        if isinstance(column_type, type_class):
+            if type_class is sa.Integer and dialect_name not in _INTEGER_IS_32_BIT:
+                return 64
+            return bits
+    return 64
+
+
+def identity_or_404(
+    entity: Any, ident: Any, description: str | None, dialect_name: str | None = None
+) -> Any:
+    """``ident`` ready for ``Session.get(entity, ident)``, or abort with
+    ``404 Not Found`` when no row can have it as its primary key.
+
+    A view may pass a URL part or query argument straight through
+    (``db.get_or_404(User, request.args["id"])``); SQLite would answer "no
+    row" for ``"abc"``, but PostgreSQL refuses the statement, which would be
+    a 500 and an aborted transaction. So, for a single-column primary key: a
+    string for an integer key becomes an int; an integer outside the
+    column's range (``99999999999999999999``), a string that is not a UUID
+    for a UUID key, and (on PostgreSQL, ``dialect_name``) a string with a NUL
+    byte are a 404 without a query.
     """
-    if not isinstance(ident, str):
-        return ident
     try:
         inspected = sa.inspect(entity)
     except sa_exc.NoInspectionAvailable:
@@ -36,16 +60,41 @@ def identity_or_404(entity: Any, ident: Any, description: str | None) -> Any:
     mapper = getattr(inspected, "mapper", None)
     if mapper is None or len(mapper.primary_key) != 1:
         return ident
+    column_type = mapper.primary_key[0].type
     try:
-        python_type = mapper.primary_key[0].type.python_type
+        python_type = column_type.python_type
     except NotImplementedError:
         return ident
-    if python_type is not int:
+    if python_type is int:
+        if isinstance(ident, str):
+            try:
+                ident = int(ident)
+            except ValueError:
+                abort(404, description=description)
+        if isinstance(ident, int) and not isinstance(ident, bool):
+            bound = 2 ** (_integer_bits(column_type, dialect_name) - 1)
+            if not -bound <= ident < bound:
+                abort(404, description=description)
         return ident
-    try:
-        return int(ident)
-    except ValueError:
+    if not isinstance(ident, str):
+        return ident
+    if python_type is uuid.UUID:
+        try:
+            return uuid.UUID(ident)
+        except ValueError:
+            abort(404, description=description)
+    # PostgreSQL text never holds NUL, and refuses a parameter that does.
+    if "\x00" in ident and dialect_name == "postgresql":
         abort(404, description=description)
+    return ident
+
+
+def dialect_of(session: sa_orm.Session | sa_orm.scoped_session[Any], entity: Any) -> str | None:
+    """The name of the database dialect ``entity`` lives in, when known."""
+    try:
+        return str(session.get_bind(mapper=sa.inspect(entity).mapper).dialect.name)
+    except (sa_exc.SQLAlchemyError, AttributeError):
+        return None
 
 
 class Query(sa_orm.Query[Any]):
@@ -72,7 +121,8 @@ class Query(sa_orm.Query[Any]):
             )
         # COMPAT(flask): Flask-SQLAlchemy calls the legacy Query.get(), which
         # warns under SQLAlchemy 2; Session.get() is the same identity lookup.
-        rv = self.session.get(entity, identity_or_404(entity, ident, description))
+        dialect = dialect_of(self.session, entity)
+        rv = self.session.get(entity, identity_or_404(entity, ident, description, dialect))
         if rv is None:
             abort(404, description=description)
         return rv
