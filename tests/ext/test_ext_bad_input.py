@@ -822,9 +822,12 @@ def _claims(**changes: Any) -> bytes:
     import json
     import time
 
+    # The tokens are built when the module is collected, which may be minutes
+    # before the test runs: they stay valid for a day, so only the crafted
+    # defect can fail them.
     now = int(time.time())
     claims: dict[str, Any] = {"sub": "u", "type": "access", "fresh": False, "jti": "j"}
-    claims.update(iat=now, nbf=now, exp=now + 60)
+    claims.update(iat=now - 60, nbf=now - 60, exp=now + 86_400)
     claims.update(changes)
     return json.dumps({k: v for k, v in claims.items() if v is not None}).encode()
 
