@@ -477,3 +477,40 @@ def test_nonblocking_changes_nothing_under_wsgi(app: Erlen) -> None:
     # The marker is an attribute: the function itself is returned unchanged.
     assert marked_after.__name__ == "marked_after"
     assert nonblocking(index) is index
+
+
+def test_nonblocking_when_decides_per_call(app: Erlen) -> None:
+    from erlen import nonblocking
+
+    threads: dict[str, int] = {}
+
+    @app.before_request
+    @nonblocking(when=lambda: request.args.get("cheap") == "1")
+    def sometimes() -> None:
+        threads["hook"] = threading.get_ident()
+
+    @app.get("/")
+    async def index() -> str:
+        threads["view"] = threading.get_ident()
+        return "ok"
+
+    client = app.test_client(asgi=True)
+    assert client.get("/?cheap=1").text == "ok"
+    assert threads["hook"] == threads["view"]
+    assert client.get("/?cheap=0").text == "ok"
+    assert threads["hook"] != threads["view"]
+    # WSGI: a plain call either way.
+    assert app.test_client().get("/?cheap=0").text == "ok"
+
+
+def test_nonblocking_marks_a_bound_method_through_its_function() -> None:
+    from erlen import nonblocking
+    from erlen.pipeline import is_nonblocking
+
+    class Checker:
+        def check(self) -> None:
+            pass
+
+    bound = Checker().check
+    assert nonblocking(bound) is bound
+    assert is_nonblocking(bound) and is_nonblocking(Checker().check)

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from types import MethodType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .globals import _cv_app
 from .http.exceptions import HTTPException
@@ -298,7 +298,7 @@ async def invoke_async(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any
     returns if that is awaitable)."""
     if is_async_callable(fn):
         return await fn(*args, **kwargs)
-    if is_nonblocking(fn):
+    if is_nonblocking(fn) or ((when := _nonblocking_when(fn)) is not None and when()):
         return await resolve_awaitable_async(fn(*args, **kwargs))
     return await resolve_awaitable_async(await run_sync_in_thread(fn, *args, **kwargs))
 
@@ -309,7 +309,13 @@ NONBLOCKING_ATTR = "__erlen_nonblocking__"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def nonblocking(fn: F) -> F:
+@overload
+def nonblocking(fn: F, *, when: Callable[[], bool] | None = None) -> F: ...
+@overload
+def nonblocking(*, when: Callable[[], bool] | None = None) -> Callable[[F], F]: ...
+def nonblocking(
+    fn: F | None = None, *, when: Callable[[], bool] | None = None
+) -> F | Callable[[F], F]:
     """Mark the sync ``fn`` (a hook, an error handler, a view) as safe to
     call on the event loop: it does no blocking I/O and returns quickly.
 
@@ -322,15 +328,32 @@ def nonblocking(fn: F) -> F:
         def add_header(response):
             response.headers["X-Frame-Options"] = "DENY"
             return response
+
+    With ``when``, a function of no arguments called (in the request's
+    context) before each call, ``fn`` runs on the loop only when it returns
+    true, and in the thread pool otherwise: a CSRF check is cheap for a GET
+    or a small form, not for a large upload it must parse.
     """
-    setattr(fn, NONBLOCKING_ATTR, True)
-    return fn
+
+    def mark(function: F) -> F:
+        # A bound method takes no attributes; its function does (and the
+        # method reads them through), which marks the method for every instance.
+        target = function.__func__ if isinstance(function, MethodType) else function
+        setattr(target, NONBLOCKING_ATTR, True if when is None else when)
+        return function
+
+    return mark if fn is None else mark(fn)
 
 
 def is_nonblocking(fn: Any) -> bool:
-    """Whether ``fn`` was marked with :func:`nonblocking` (a bound method
-    counts when its function was)."""
-    return bool(getattr(fn, NONBLOCKING_ATTR, False))
+    """Whether ``fn`` was marked with :func:`nonblocking` without a ``when``
+    (a bound method counts when its function was)."""
+    return getattr(fn, NONBLOCKING_ATTR, False) is True
+
+
+def _nonblocking_when(fn: Any) -> Callable[[], bool] | None:
+    marker = getattr(fn, NONBLOCKING_ATTR, None)
+    return marker if marker is not True and callable(marker) else None
 
 
 def as_async(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
@@ -349,6 +372,19 @@ def as_async(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
             return rv
 
         return functools.update_wrapper(call, fn)
+    when = _nonblocking_when(fn)
+    if when is not None:
+
+        async def call_when(*args: Any, **kwargs: Any) -> Any:
+            if when():
+                rv = fn(*args, **kwargs)
+            else:
+                rv = await run_sync_in_thread(fn, *args, **kwargs)
+            if hasattr(rv, "__await__"):
+                rv = await rv
+            return rv
+
+        return functools.update_wrapper(call_when, fn)
 
     async def run(*args: Any, **kwargs: Any) -> Any:
         rv = await run_sync_in_thread(fn, *args, **kwargs)

@@ -706,3 +706,49 @@ def test_odd_json_tokens_are_form_errors(
     response = client.post("/json-form", json={"name": "n", "csrf_token": value})
     assert response.status_code == 200
     assert response.json == {"valid": False, "errors": [reason]}
+
+
+def test_csrf_check_runs_on_the_loop_when_cheap_and_in_a_thread_for_big_bodies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Under ASGI a thread hop per request is the cost of a sync hook; the
+    # check is cheap for a GET or a small form, not for a large body.
+    import asyncio
+    import threading
+
+    from erlen import Erlen
+    from erlen.ext.forms import CSRFProtect
+
+    app = Erlen(__name__)
+    app.config.update(SECRET_KEY="k", TESTING=True)
+    CSRFProtect(app)
+    loop_threads: list[int] = []
+    check_threads: list[int] = []
+
+    @app.before_request
+    async def note_the_loop() -> None:
+        asyncio.get_running_loop()
+        loop_threads.append(threading.get_ident())
+
+    @app.route("/", methods=["GET", "POST"])
+    async def index() -> str:
+        return "ok"
+
+    original = CSRFProtect._check_request
+
+    def spy(self: CSRFProtect) -> None:
+        check_threads.append(threading.get_ident())
+        original(self)
+
+    monkeypatch.setattr(CSRFProtect, "_check_request", spy)
+    client = app.test_client(asgi=True)
+    assert client.get("/").text == "ok"
+    assert check_threads[-1] == loop_threads[-1]
+    # No token: the check refuses the post, after parsing 100 KB in a thread.
+    big = client.post("/", data={"x": "y" * (100 * 1024)})
+    assert big.status_code == 400
+    assert len(check_threads) == 2
+    assert check_threads[-1] != loop_threads[-1]
+    small = client.post("/", data={"x": "y"})
+    assert small.status_code == 400
+    assert check_threads[-1] == loop_threads[-1]

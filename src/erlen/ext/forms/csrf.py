@@ -29,7 +29,7 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import Markup
 from wtforms.validators import ValidationError
 
-from erlen import BadRequest, Blueprint, Erlen, current_app, g, request, session
+from erlen import BadRequest, Blueprint, Erlen, current_app, g, nonblocking, request, session
 
 __all__ = [
     "CSRFError",
@@ -219,7 +219,14 @@ class CSRFProtect:
         config.setdefault("WTF_CSRF_SSL_STRICT", True)
         app.add_template_global(generate_csrf, "csrf_token")
         app.add_template_global(csrf_meta_tag, "csrf_meta_tag")
-        app.before_request(self._check_request)
+
+        # Under ASGI the check runs on the loop when it is cheap (see
+        # _cheap_to_check); a large or streamed body is parsed in a thread.
+        @nonblocking(when=_cheap_to_check)
+        def csrf_protect() -> None:
+            self._check_request()
+
+        app.before_request(csrf_protect)
 
     def _check_request(self) -> None:
         config = current_app.config
@@ -315,6 +322,21 @@ class CSRFProtect:
         """Raise the :class:`CSRFError` for ``reason``; override it to raise
         something else."""
         raise CSRFError(reason)
+
+
+#: Bodies up to this size are parsed on the event loop under ASGI.
+CHEAP_BODY_SIZE = 64 * 1024
+
+
+def _cheap_to_check() -> bool:
+    # Nothing to check (GET, HEAD...), or a small body that arrived whole
+    # before the hooks (not a stream_body route, whose body is still coming).
+    if request.method not in _methods(current_app.config):
+        return True
+    if getattr(request.url_rule, "stream_body", False):
+        return False
+    length = request.content_length
+    return length is not None and length <= CHEAP_BODY_SIZE
 
 
 def _methods(config: Any) -> Any:
