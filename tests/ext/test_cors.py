@@ -693,3 +693,32 @@ def test_max_age_zero_is_sent(routes: Erlen, client: ErlenClient) -> None:
 
     with plain.test_client(asgi=client.asgi) as other:
         assert "Access-Control-Max-Age" not in other.options("/", headers=preflight("GET")).headers
+
+
+def test_handled_errors_stay_on_the_loop_under_asgi() -> None:
+    # CORS adds its headers to handled errors through its after_request
+    # function; it does not wrap handle_user_exception, which would send
+    # every handled error through the worker thread pool.
+    import threading
+
+    from erlen import abort, nonblocking
+
+    app = Erlen(__name__)
+    CORS(app)
+    threads: dict[str, int] = {}
+
+    @app.get("/gone")
+    async def gone() -> str:
+        threads["view"] = threading.get_ident()
+        abort(410)
+
+    @app.errorhandler(410)
+    @nonblocking
+    def handle_gone(error: Exception) -> tuple[str, int]:
+        threads["handler"] = threading.get_ident()
+        return "gone for good", 410
+
+    response = app.test_client(asgi=True).get("/gone", headers={"Origin": ORIGIN})
+    assert (response.status_code, response.text) == (410, "gone for good")
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert threads["handler"] == threads["view"]
