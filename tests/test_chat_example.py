@@ -11,9 +11,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
-import os
-import signal
-import subprocess
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -23,8 +20,9 @@ from typing import Any
 
 import pytest
 
+from browser_harness import DevTools, chromium
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 DEADLINE = 20.0
 
 pytestmark = pytest.mark.server
@@ -161,94 +159,11 @@ def test_invalid_messages_get_an_error_for_the_sender_only(
     assert ada.recv() == expected
 
 
-class DevTools:
-    """Just enough of the Chrome DevTools Protocol to drive one page."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.next_id = 0
-
-    def call(self, method: str, **params: Any) -> Any:
-        self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        while True:
-            reply = json.loads(self.ws.recv(timeout=10))
-            if reply.get("id") == self.next_id:  # events have no id
-                assert "error" not in reply, reply
-                return reply["result"]
-
-    def evaluate(self, expression: str) -> Any:
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        assert "exceptionDetails" not in result, result
-        return result["result"].get("value")
-
-    def wait_for(self, expression: str, expected: Any) -> None:
-        deadline = time.monotonic() + DEADLINE
-        value = None
-        while time.monotonic() < deadline:
-            value = self.evaluate(expression)
-            if value == expected:
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"{expression} is {value!r}, expected {expected!r}")
-
-
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[DevTools]:
-    """Headless Chromium with its DevTools endpoint on a free port; one page open."""
-    chromium = harness.require_program(CHROMIUM)
-    profile = tmp_path / "profile"
-    log = (tmp_path / "chromium.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={profile}",
-            "--remote-debugging-address=127.0.0.1",
-            "--remote-debugging-port=0",
-            "about:blank",
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        # Chromium writes the port it picked into the profile folder.
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + DEADLINE
-        while not (port_file.exists() and port_file.read_text().count("\n") >= 1):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                output = (tmp_path / "chromium.log").read_text(errors="replace")
-                pytest.fail(f"Chromium did not start its DevTools endpoint:\n{output}")
-            time.sleep(0.05)
-        port = int(port_file.read_text().splitlines()[0])
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
-            targets = json.load(r)
-        page = next(t for t in targets if t["type"] == "page")
-        from websockets.sync.client import connect
-
-        with connect(page["webSocketDebuggerUrl"], open_timeout=10, max_size=None) as ws:
-            yield DevTools(ws)
-    finally:
-        for signum in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(proc.pid, signum)
-            except ProcessLookupError:
-                break
-            try:
-                proc.wait(10)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        log.close()
+    """Headless Chromium with one page open (see tests/browser_harness.py)."""
+    with chromium(tmp_path) as tools:
+        yield tools
 
 
 def test_browser_chats_over_websocket(

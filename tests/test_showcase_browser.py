@@ -8,31 +8,28 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
 
 import pytest
 
+from browser_harness import (
+    DevTools,
+    chromium,
+    free_port,
+    missing,
+    serve_dev,
+    serve_uvicorn,
+    wait_until_served,
+)
 from erlen import Erlen
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-DEADLINE = 20.0
 
 pytestmark = pytest.mark.server
-
-
-def missing(what: str) -> NoReturn:
-    if os.environ.get("ERLEN_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{what}, and ERLEN_REQUIRE_SERVICES=1 requires it", pytrace=False)
-    pytest.skip(f"{what} (with ERLEN_REQUIRE_SERVICES=1 this fails instead)")
 
 
 @pytest.fixture
@@ -43,59 +40,6 @@ def showcase(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Erlen:
     from showcase.app import create_app
 
     return create_app(instance_path=str(tmp_path / "instance"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def serve_dev(app: Erlen) -> tuple[str, Callable[[], None]]:
-    from erlen.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        thread.join(10)
-
-    return f"http://127.0.0.1:{server.port}", stop
-
-
-def serve_uvicorn(app: Erlen) -> tuple[str, Callable[[], None]]:
-    try:
-        import uvicorn
-    except ImportError:
-        missing("uvicorn is not installed")
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.should_exit = True
-        thread.join(10)
-
-    return f"http://127.0.0.1:{port}", stop
-
-
-def wait_until_served(url: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                response.read()
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 @pytest.fixture(params=["dev-server", "uvicorn"])
@@ -109,101 +53,14 @@ def base_url(request: pytest.FixtureRequest, showcase: Erlen) -> Iterator[str]:
         stop()
 
 
-class DevTools:
-    """The few Chrome DevTools Protocol calls these tests need, on one page."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.last_id = 0
-
-    def call(self, method: str, **params: Any) -> Any:
-        self.last_id += 1
-        self.ws.send(json.dumps({"id": self.last_id, "method": method, "params": params}))
-        while True:
-            message = json.loads(self.ws.recv(timeout=10))
-            if message.get("id") == self.last_id:  # events have no id: skip them
-                assert "error" not in message, message
-                return message["result"]
-
-    def evaluate(self, expression: str) -> Any:
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        assert "exceptionDetails" not in result, result
-        return result["result"].get("value")
-
-    def wait_for(self, expression: str, expected: Any) -> None:
-        deadline = time.monotonic() + DEADLINE
-        value = None
-        while time.monotonic() < deadline:
-            try:
-                value = self.evaluate(expression)
-            except AssertionError:
-                value = None  # a navigation destroyed the page's context for a moment
-            if value == expected:
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"{expression} is {value!r}, expected {expected!r}")
+CELLS = "Array.from(document.querySelectorAll('td.col-{}')).map(td => td.textContent.trim())"
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[DevTools]:
-    """Headless Chromium with a fresh profile, its DevTools port chosen by itself."""
-    if not os.access(CHROMIUM, os.X_OK):
-        missing(f"the program {CHROMIUM!r} is not installed")
-    try:
-        from websockets.sync.client import connect
-    except ImportError:
-        missing("the 'websockets' package is not installed")
-    profile = tmp_path / "profile"
-    log_path = tmp_path / "chromium.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                CHROMIUM,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                f"--user-data-dir={profile}",
-                "--remote-debugging-address=127.0.0.1",
-                "--remote-debugging-port=0",
-                "about:blank",
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + DEADLINE
-        while not (port_file.exists() and port_file.read_text().count("\n") >= 1):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"Chromium did not start:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.05)
-        port = int(port_file.read_text().splitlines()[0])
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
-            page = next(t for t in json.load(r) if t["type"] == "page")
-        with connect(page["webSocketDebuggerUrl"], open_timeout=10, max_size=None) as ws:
-            tools = DevTools(ws)
-            tools.call("Page.enable")
-            yield tools
-    finally:
-        for signum in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(proc.pid, signum)
-            except ProcessLookupError:
-                break
-            try:
-                proc.wait(10)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-
-
-CELLS = "Array.from(document.querySelectorAll('td.col-{}')).map(td => td.textContent.trim())"
+    """Headless Chromium with one page open (see tests/browser_harness.py)."""
+    with chromium(tmp_path) as tools:
+        yield tools
 
 
 def test_log_in_through_the_form_and_reach_the_admin_list(base_url: str, browser: DevTools) -> None:

@@ -5,15 +5,7 @@ creates a record through the form (a refused duplicate first)."""
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import socket
-import subprocess
-import threading
-import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +13,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session, sessionmaker
 
+from browser_harness import DevTools, chromium, serve_dev, serve_uvicorn, wait_until_served
 from erlen import Erlen
 from erlen.ext.admin import Admin, ModelView
 
-CHROMIUM = "/usr/bin/chromium"
-DEADLINE = 20.0
-
 pytestmark = pytest.mark.server
-
-
-def missing(what: str) -> None:
-    if os.environ.get("ERLEN_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{what}, and ERLEN_REQUIRE_SERVICES=1 requires it", pytrace=False)
-    pytest.skip(f"{what} (with ERLEN_REQUIRE_SERVICES=1 this fails instead)")
 
 
 class Base(DeclarativeBase):
@@ -79,59 +63,6 @@ def make_app(db: Any) -> Erlen:
     return app
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_until_served(url: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                response.read()
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-
-
-def serve_dev(app: Erlen) -> tuple[str, Callable[[], None]]:
-    from erlen.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        thread.join(10)
-
-    return f"http://127.0.0.1:{server.port}", stop
-
-
-def serve_uvicorn(app: Erlen) -> tuple[str, Callable[[], None]]:
-    try:
-        import uvicorn
-    except ImportError:
-        missing("uvicorn is not installed")
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.should_exit = True
-        thread.join(10)
-
-    return f"http://127.0.0.1:{port}", stop
-
-
 @pytest.fixture(params=["dev-server", "uvicorn"])
 def base_url(request: pytest.FixtureRequest, db: Any) -> Iterator[str]:
     serve = serve_dev if request.param == "dev-server" else serve_uvicorn
@@ -143,108 +74,14 @@ def base_url(request: pytest.FixtureRequest, db: Any) -> Iterator[str]:
         stop()
 
 
-class DevTools:
-    """Enough of the Chrome DevTools Protocol to drive one page."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.next_id = 0
-
-    def call(self, method: str, **params: Any) -> Any:
-        self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        while True:
-            reply = json.loads(self.ws.recv(timeout=10))
-            if reply.get("id") == self.next_id:  # events carry no id
-                assert "error" not in reply, reply
-                return reply["result"]
-
-    def evaluate(self, expression: str) -> Any:
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        assert "exceptionDetails" not in result, result
-        return result["result"].get("value")
-
-    def wait_for(self, expression: str, expected: Any) -> None:
-        deadline = time.monotonic() + DEADLINE
-        value = None
-        while time.monotonic() < deadline:
-            try:
-                value = self.evaluate(expression)
-            except AssertionError:
-                value = None  # the page is navigating; its context is gone for a moment
-            if value == expected:
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"{expression} is {value!r}, expected {expected!r}")
-
-    def open(self, url: str) -> None:
-        self.call("Page.navigate", url=url)
-        self.wait_for(f"location.href === {json.dumps(url)} && document.readyState", "complete")
+CELLS = "Array.from(document.querySelectorAll('td.col-{}')).map(td => td.textContent.trim())"
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[DevTools]:
-    """Headless Chromium with its DevTools endpoint on a free port; one page open."""
-    if not os.access(CHROMIUM, os.X_OK):
-        missing(f"the program {CHROMIUM!r} is not installed")
-    try:
-        from websockets.sync.client import connect
-    except ImportError:
-        missing("the 'websockets' package is not installed")
-    profile = tmp_path / "profile"
-    log_path = tmp_path / "chromium.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={profile}",
-            "--remote-debugging-address=127.0.0.1",
-            "--remote-debugging-port=0",
-            "about:blank",
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + DEADLINE
-        while not (port_file.exists() and port_file.read_text().count("\n") >= 1):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"Chromium did not start:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.05)
-        port = int(port_file.read_text().splitlines()[0])
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
-            targets = json.load(r)
-        page = next(t for t in targets if t["type"] == "page")
-        with connect(page["webSocketDebuggerUrl"], open_timeout=10, max_size=None) as ws:
-            tools = DevTools(ws)
-            tools.call("Page.enable")
-            yield tools
-    finally:
-        for signum in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(proc.pid, signum)
-            except ProcessLookupError:
-                break
-            try:
-                proc.wait(10)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        log.close()
-
-
-CELLS = "Array.from(document.querySelectorAll('td.col-{}')).map(td => td.textContent.trim())"
+    """Headless Chromium with one page open (see tests/browser_harness.py)."""
+    with chromium(tmp_path) as tools:
+        yield tools
 
 
 def test_list_renders_and_a_record_is_created_through_the_form(
