@@ -514,3 +514,118 @@ def test_nonblocking_marks_a_bound_method_through_its_function() -> None:
     bound = Checker().check
     assert nonblocking(bound) is bound
     assert is_nonblocking(bound) and is_nonblocking(Checker().check)
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_teardown_functions_of_one_blueprint_run_beside_the_inlined_pop(
+    app: Erlen, protocol: str
+) -> None:
+    # "/" pops its contexts through the inlined "nothing to tear down"
+    # branch; "/bp/" has a blueprint teardown and must take the full one.
+    from erlen import Blueprint
+
+    seen: list[str] = []
+    bp = Blueprint("bp", __name__)
+    bp.teardown_request(lambda exc: seen.append(f"bp {exc!r}"))
+
+    @bp.get("/")
+    def bp_index() -> str:
+        return "bp"
+
+    @app.get("/")
+    def index() -> str:
+        return "Hello"
+
+    app.register_blueprint(bp, url_prefix="/bp")
+    client = app.test_client()
+    assert _get(app, client, protocol, "/") == (200, b"Hello")
+    assert seen == []
+    assert _get(app, client, protocol, "/bp/") == (200, b"bp")
+    assert seen == ["bp None"]
+    assert _get(app, client, protocol, "/") == (200, b"Hello")
+    assert seen == ["bp None"]
+    assert _cv_request.get(None) is None
+
+
+def _get(
+    app: Erlen, client: ErlenClient, protocol: str, path: str, **headers: str
+) -> tuple[int, bytes]:
+    if protocol == "wsgi":
+        response = client.get(path, headers=headers)
+        return response.status_code, response.data
+    result = run(call(app, "GET", path, headers=list(headers.items())))
+    return result.status, result.body
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_a_failing_request_close_still_pops_both_contexts(app: Erlen, protocol: str) -> None:
+    class ClosingFails(app.request_class):  # type: ignore[name-defined,misc]
+        __slots__ = ()
+
+        def close(self) -> None:
+            raise OSError("disk gone")
+
+    app.request_class = ClosingFails
+
+    @app.get("/")
+    def index() -> str:
+        return "Hello"
+
+    with pytest.raises(OSError, match="disk gone"):
+        if protocol == "wsgi":
+            app.test_client().get("/")
+        else:
+            run(call(app, "GET", "/"))
+    assert _cv_request.get(None) is None
+    from erlen.globals import _cv_app
+
+    assert _cv_app.get(None) is None
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_a_malformed_host_is_refused_where_the_host_is_used(app: Erlen, protocol: str) -> None:
+    # Matching does not read the host (as in Flask); reading it raises the
+    # 400, so a bad Host never reaches a URL the app builds.
+    @app.get("/")
+    def index() -> str:
+        return "Hello"
+
+    @app.get("/host")
+    def host() -> str:
+        return request.host
+
+    @app.get("/external")
+    def external() -> str:
+        from erlen import url_for
+
+        return url_for("index", _external=True)
+
+    client = app.test_client()
+    bad = {"Host": "bad host!!"}
+    assert _get(app, client, protocol, "/", **bad) == (200, b"Hello")
+    assert _get(app, client, protocol, "/host", **bad)[0] == 400
+    assert _get(app, client, protocol, "/external", **bad)[0] == 400
+    assert _get(app, client, protocol, "/external", Host="example.com") == (
+        200,
+        b"http://example.com/",
+    )
+
+
+def test_the_session_vary_header_is_added_once_and_merged(app: Erlen) -> None:
+    app.secret_key = "hot-paths"
+
+    @app.get("/plain")
+    def plain() -> str:
+        session["n"] = 1
+        return "ok"
+
+    @app.get("/lower")
+    def lower() -> Response:
+        session["n"] = 1
+        response = Response("ok")
+        response.headers.add("vary", "Accept-Encoding")
+        return response
+
+    client = app.test_client()
+    assert client.get("/plain").headers.getlist("Vary") == ["Cookie"]
+    assert client.get("/lower").headers.getlist("Vary") == ["Accept-Encoding, Cookie"]

@@ -1086,3 +1086,43 @@ def test_asgi_session_save_runs_on_the_loop_unless_blocking(blocking: bool) -> N
         assert all(name.startswith("erlen-sync") for name in threads), threads
     else:
         assert threads == [threading.current_thread().name] * 2
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"count": 1, "name": "plain"},
+        {"greeting": " leading space", "t": (1, 2)},
+        {" t": [1, 2]},
+        {"nested": {"when": b"\x00bytes", "ids": (3,)}},
+        {"quote": 'say "hi" then { " t": 1}'},
+    ],
+)
+def test_tagged_loads_round_trips_with_and_without_tags(value: dict[str, object]) -> None:
+    # Text without a quote followed by a space skips the tag scan; every
+    # tagged form keeps it.
+    serializer = TaggedJSONSerializer()
+    assert serializer.loads(serializer.dumps(value)) == value
+
+
+def test_tagged_loads_with_a_custom_tag_still_scans() -> None:
+    from erlen.json.tag import JSONTag
+
+    class TagUpper(JSONTag):
+        __slots__ = ()
+        key = "up!"
+
+        def check(self, value: object) -> bool:
+            return isinstance(value, str) and value.startswith("UPPER:")
+
+        def to_json(self, value: object) -> object:
+            return str(value)[6:]
+
+        def to_python(self, value: object) -> object:
+            return f"UPPER:{value}"
+
+    serializer = TaggedJSONSerializer()
+    serializer.register(TagUpper, index=0)
+    text = serializer.dumps({"a": "UPPER:x"})
+    assert '" ' not in text
+    assert serializer.loads(text) == {"a": "UPPER:x"}

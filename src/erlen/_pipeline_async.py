@@ -89,6 +89,28 @@ async def handle_request_async(
             if app_ctx is not None:
                 preserve(app_ctx)
             preserve(ctx)
+        elif (
+            (ep := ctx._pipeline) is not None
+            and not ep.teardown_async
+            and not ctx._nested
+            and not request_tearing_down.receivers
+            and not (
+                app_ctx is not None
+                and (
+                    app.teardown_appcontext_funcs
+                    or appcontext_tearing_down.receivers
+                    or appcontext_popped.receivers
+                )
+            )
+        ):
+            # PERF: nothing to tear down (pop_request_context_async's common
+            # case, inlined): no coroutine or call for it.
+            try:
+                ctx.request.close()
+            finally:
+                ctx._leave()
+                if app_ctx is not None:
+                    app_ctx._leave()
         else:
             await pop_request_context_async(app, ctx, error)
 
