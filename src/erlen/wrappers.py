@@ -45,6 +45,10 @@ class Request(_BaseRequest):
     )
 
     json_module: ClassVar[Any] = json
+    # _make_stream below only wraps the base stream for stream_body routes,
+    # which reads the same bytes: get_data() and form may still read the body
+    # straight from the input.
+    _direct_body: ClassVar[bool] = True
 
     def __init__(
         self,

@@ -134,25 +134,37 @@ def _parse_urlencoded(
 
 
 class _Part:
-    """The part being received: a field's bytes or a file's spool."""
+    """The part being received: its bytes so far (a field's, or a file's
+    while it is small), or a file's spool on disk."""
 
-    __slots__ = ("field_data", "file", "size", "start")
+    __slots__ = ("data", "disk", "is_file", "size", "start")
 
-    def __init__(self, start: PartStart, file: IO[bytes] | None) -> None:
+    def __init__(self, start: PartStart) -> None:
         self.start = start
-        self.file = file
+        self.is_file = start.filename is not None
+        self.disk: IO[bytes] | None = None
         self.size = 0
-        self.field_data: list[bytes] = []
+        self.data: list[bytes] = []
 
 
-def _spool_to_disk(memory: io.BytesIO, spools: list[IO[bytes]]) -> IO[bytes]:
+def _spool_to_disk(memory: list[bytes], spools: list[IO[bytes]]) -> IO[bytes]:
     # Small files stay in a BytesIO: no file descriptor, and nothing that warns
     # when user code never closes it (SpooledTemporaryFile does). The disk file
     # is closed by the FileStorage's owner (the request), or on error.
     disk = tempfile.TemporaryFile("w+b")  # noqa: SIM115
     spools.append(disk)
-    disk.write(memory.getbuffer())
+    disk.write(b"".join(memory))
     return disk
+
+
+def _in_memory(data: list[bytes]) -> io.BytesIO:
+    # PERF: a file's chunks joined once into a BytesIO that shares the bytes
+    # (its read() returns them without a copy) rather than written into a
+    # growing BytesIO: a 100 KB upload parsed and read ~3 µs less (the copy
+    # on read alone cost 2 to 26 µs, depending on the allocator's state).
+    if len(data) == 1:
+        return io.BytesIO(data[0])
+    return io.BytesIO(b"".join(data))
 
 
 def _part_charset(start: PartStart, default: str) -> str:
@@ -208,28 +220,37 @@ def _parse_multipart(
             for event in decoder.events():
                 if isinstance(event, PartData):
                     assert part is not None
-                    if part.file is not None:
+                    if part.is_file:
                         part.size += len(event.data)
-                        if part.size > spool_threshold and isinstance(part.file, io.BytesIO):
-                            part.file = _spool_to_disk(part.file, spools)
-                        part.file.write(event.data)
+                        if part.disk is not None:
+                            part.disk.write(event.data)
+                        elif part.size > spool_threshold:
+                            part.disk = _spool_to_disk(part.data, spools)
+                            part.data = []
+                            part.disk.write(event.data)
+                        else:
+                            part.data.append(event.data)
                     else:
                         field_memory += len(event.data)
                         if max_form_memory_size is not None and field_memory > max_form_memory_size:
                             raise _too_large("form data", max_form_memory_size)
-                        part.field_data.append(event.data)
+                        part.data.append(event.data)
                 elif isinstance(event, PartStart):
-                    part = _Part(event, io.BytesIO() if event.filename is not None else None)
+                    part = _Part(event)
                 elif isinstance(event, PartEnd):
                     assert part is not None
                     start = part.start
-                    if part.file is not None:
-                        part.file.seek(0)
+                    if part.is_file:
+                        file = part.disk
+                        if file is None:
+                            file = _in_memory(part.data)
+                        else:
+                            file.seek(0)
                         files.append(
                             (
                                 start.name,
                                 FileStorage(
-                                    stream=part.file,
+                                    stream=file,
                                     filename=start.filename,
                                     name=start.name,
                                     content_type=start.content_type,
@@ -238,7 +259,7 @@ def _parse_multipart(
                             )
                         )
                     else:
-                        raw = b"".join(part.field_data)
+                        raw = b"".join(part.data)
                         fields.append(
                             (
                                 start.name,
