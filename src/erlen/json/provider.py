@@ -32,24 +32,31 @@ separators of a bare ``dumps()`` call, other ``json.dumps`` options, ``default``
 overrides, subclasses of ``str``/``int``/``float``/``dict``/``list``/``tuple``,
 integers beyond 64 bits, and any output containing ``null`` (orjson writes
 NaN and infinities as ``null``), a float in exponent form or below ``1e-4``
-(where the two format floats differently), or, with ``ensure_ascii``,
-non-ASCII text or DEL. ``loads`` uses orjson without keyword arguments, unless
-the document has a 19-digit number (orjson reads big integers as floats), or
-orjson rejects it (NaN, a BOM, UTF-16, lone surrogates, errors: the standard
-library then decides). Measured on a 10 KB list of 100 small dicts: compact
-``dumps`` about 2-2.5x faster, ``loads`` about 1.5-3x; a payload that falls
-back pays for the wasted orjson pass, 10-20 %. Set ``use_orjson = False`` to
-always use the standard library.
+(where the two format floats differently), or, with ``ensure_ascii``, DEL
+or non-ASCII text, unless it is a few characters in a document of numbers
+and short strings: those are escaped as the standard library does
+(``\\u00eb``, surrogate pairs), where that is cheaper than its encoder.
+Compact standard library output comes from :mod:`json`'s C encoder called
+directly, without a :class:`json.JSONEncoder` per call. ``loads`` uses
+orjson without keyword arguments, unless the document has a 19-digit number
+(orjson reads big integers as floats), or orjson rejects it (NaN, a BOM,
+UTF-16, lone surrogates, errors: the standard library then decides).
+Measured on a 10 KB list of 100 small dicts: compact ``dumps`` about 2-2.5x
+faster, ``loads`` about 1.5-3x; a payload that falls back pays for the
+wasted orjson pass, 10-20 %. Set ``use_orjson = False`` to always use the
+standard library.
 """
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import decimal
 import enum
 import functools
 import itertools
 import json
+import json.encoder
 import uuid
 import weakref
 from datetime import UTC, date, datetime
@@ -176,6 +183,137 @@ def _orjson_default(o: Any) -> Any:
     return _default(o)
 
 
+# --- the standard library without a JSONEncoder per call --------------------------------------
+
+#: The C encoder factory :class:`json.JSONEncoder` uses for one-shot, unindented
+#: output; ``None`` where :mod:`json` has no C accelerator (or it writes
+#: something else than ``json.dumps``: checked at import).
+_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+_ENCODE_ASCII = json.encoder.encode_basestring_ascii
+_ENCODE_UTF8 = json.encoder.encode_basestring
+_STDLIB_KWARGS = frozenset(["default", "ensure_ascii", "sort_keys", "separators", "indent"])
+
+
+def _compact_dumps(obj: Any, default: Any, ensure_ascii: Any, sort_keys: Any) -> str:
+    """``json.dumps(obj, default=default, ensure_ascii=ensure_ascii,
+    sort_keys=sort_keys, separators=(",", ":"))``: the same text, the same errors."""
+    make = _c_make_encoder
+    if make is None:
+        return json.dumps(
+            obj,
+            default=default,
+            ensure_ascii=ensure_ascii,
+            sort_keys=sort_keys,
+            separators=_COMPACT,
+        )
+    # PERF: the call json.dumps ends in, without building a JSONEncoder and
+    # its closures first (3-key dict: 1.97 -> 1.04 µs; 1.1 KB: 15.4 -> 14.3).
+    # One encoder per call, with its own markers dict (check_circular): the
+    # dict holds the containers being encoded, so a shared one would make
+    # concurrent calls on the same object see a cycle (and an exception
+    # leaves it dirty).
+    encoder = make(
+        {},  # markers: circular references raise ValueError, as in json.dumps
+        default,
+        _ENCODE_ASCII if ensure_ascii else _ENCODE_UTF8,
+        None,  # indent
+        ":",
+        ",",
+        sort_keys,
+        False,  # skipkeys
+        True,  # allow_nan
+    )
+    return "".join(encoder(obj, 0))
+
+
+def _stdlib_dumps(obj: Any, kwargs: dict[str, Any]) -> str:
+    """``json.dumps(obj, **kwargs)``, through :func:`_compact_dumps` when it can."""
+    if (
+        _c_make_encoder is not None
+        and kwargs.get("indent") is None
+        and kwargs.get("default") is not None
+        and _STDLIB_KWARGS.issuperset(kwargs)
+    ):
+        separators: Any = kwargs.get("separators")
+        if type(separators) in (tuple, list) and tuple(separators) == _COMPACT:
+            return _compact_dumps(
+                obj,
+                kwargs["default"],
+                kwargs.get("ensure_ascii", True),
+                kwargs.get("sort_keys", False),
+            )
+    return json.dumps(obj, **kwargs)
+
+
+def _c_encoder_agrees() -> bool:
+    """Check once that calling the C encoder directly writes what json.dumps does."""
+    if _c_make_encoder is None:
+        return False
+    samples: list[Any] = [
+        {"b": [1.5, -0.0, 1e16, 1e-7, 2**70, True, None], "a": 'é\x7f"\\\n\U0001f600'},
+        [float("nan"), float("inf"), {1: 2, 2.5: 3, False: 4}, date(2000, 1, 2)],
+        "top-level é",
+    ]
+    try:
+        for sample in samples:
+            for ensure_ascii in (True, False):
+                for sort_keys in (True, False):
+                    expected = json.dumps(
+                        sample,
+                        default=_default,
+                        ensure_ascii=ensure_ascii,
+                        sort_keys=sort_keys,
+                        separators=_COMPACT,
+                    )
+                    if _compact_dumps(sample, _default, ensure_ascii, sort_keys) != expected:
+                        return False
+    except (TypeError, ValueError):  # pragma: no cover - another json module
+        return False
+    return True
+
+
+if not _c_encoder_agrees():  # pragma: no cover - depends on the interpreter
+    _c_make_encoder = None
+
+
+# --- ensure_ascii on orjson's text ---------------------------------------------------------
+
+
+def _escape_non_ascii(exc: UnicodeError) -> tuple[str, int]:
+    """The codecs error handler ``"erlen.json.escape"``: a run of non-ASCII
+    characters as json.dumps' ``ensure_ascii`` writes them, ``\\uXXXX`` per
+    UTF-16 code unit in lowercase hex (surrogate pairs above U+FFFF)."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    end = exc.end
+    run = exc.object[exc.start : end]
+    if len(run) == 1 and run < "\U00010000":
+        return f"\\u{ord(run):04x}", end
+    units = run.encode("utf-16-be", "surrogatepass").hex(":", 2)
+    return "\\u" + units.replace(":", "\\u"), end
+
+
+_ESCAPE = "erlen.json.escape"
+codecs.register_error(_ESCAPE, _escape_non_ascii)
+
+#: With ``ensure_ascii``, orjson's non-ASCII text is escaped as the stdlib
+#: does where that is cheaper than the stdlib's encoder: when its UTF-8 bytes
+#: beyond one per character (a bound on the number of non-ASCII characters)
+#: are at most one per ``2**_ESCAPE_SHIFT`` bytes of output, and its first
+#: ``_ITEM_SAMPLE`` bytes have a comma per ``_ITEM_BYTES`` bytes.
+#: PERF: app.json.response, 1.4 KB of 25 products, one "Café crème":
+#: 23.2 -> 9.5 µs; the 1.1 KB JSON POST echo document (one "ë") with its null
+#: made a string: 18.1 -> 7.6 µs. Escaping pays per byte (decoding, the
+#: checks, re-encoding) and ~0.4 µs per run of non-ASCII characters; the
+#: stdlib's encoder is slow on numbers and many short strings but fast on long
+#: text, where commas are rare (1.1 KB of prose with two curly quotes was
+#: 1.4x slower escaped). Thresholds measured over document sizes (100 B-4 KB),
+#: shapes (short strings, integers, floats, prose) and numbers of runs.
+_ESCAPE_SHIFT = 7
+_ITEM_BYTES = 24
+_ITEM_SAMPLE = 512
+
+
 @functools.cache
 def _orjson_agrees() -> bool:
     """Check once that this orjson writes what :func:`_fast_dumps` assumes.
@@ -206,6 +344,11 @@ def _orjson_agrees() -> bool:
             )
             if _orjson.dumps(sample, option=opt).decode() != expected:
                 return False
+        # ensure_ascii: escaping orjson's non-ASCII output gives the stdlib's.
+        text = {"t": '\u2028\x80\u00e9\u4e2d\U0001f600\uffff"\\\n\x1f', "\U0010ffff": ["\u0100"]}
+        escaped = _orjson.dumps(text, option=option).decode().encode("ascii", _ESCAPE)
+        if escaped.decode() != json.dumps(text, sort_keys=True, separators=_COMPACT):
+            return False
         for exponent in range(-12, 30):
             for mantissa in (1.0, -1.0, 1.2345678901234567, 9.999999999999998):
                 value = mantissa * 10.0**exponent
@@ -242,7 +385,9 @@ def _fast_dumps(obj: Any, kwargs: dict[str, Any]) -> str | None:
             return None
     indent = kwargs.get("indent")
     separators = kwargs.get("separators")
-    if separators is not None:
+    if separators is not None and type(separators) is not tuple:
+        if type(separators) is not list:
+            return None  # json.dumps raises its own error for a bad value
         separators = tuple(separators)
     # UTF-8 byte order is code point order, which is how Python sorts str.
     option = _OPT_SORTED if kwargs.get("sort_keys", False) else _OPT_BASE
@@ -267,12 +412,10 @@ def _orjson_text(obj: Any, option: int, ensure_ascii: bool) -> str | None:
     # They run on the decoded str: ``in`` on bytes is 4-5x slower than on str
     # (1.5 -> 0.5 µs per call for a 3-key dict).
     if ensure_ascii:
-        # With ensure_ascii the stdlib escapes non-ASCII and also DEL (0x7f).
-        # Escaping orjson's text ourselves was measured slower than the
-        # stdlib's C encoder (French text: 14 vs 6 µs for 1.4 KB).
         if not out.isascii():
-            return None
+            return _escaped_text(out)
         text = out.decode("ascii")
+        # With ensure_ascii the stdlib also escapes DEL (0x7f).
         if "\x7f" in text:
             return None
     else:
@@ -288,6 +431,34 @@ def _orjson_text(obj: Any, option: int, ensure_ascii: bool) -> str | None:
     if "e" in text and out.translate(_PROBE_TABLE).find(b"e0") != -1:
         return None
     return text
+
+
+def _escaped_text(out: bytes) -> str | None:
+    """:func:`_orjson_text` for non-ASCII output with ``ensure_ascii``: the
+    text with its non-ASCII characters escaped as the stdlib does, or ``None``.
+
+    ``None`` when the stdlib could write something else (the checks of
+    :func:`_orjson_text`, all of them, here too) or escaping would cost more
+    than the stdlib (see ``_ESCAPE_SHIFT``): the cheapest rejections first.
+    """
+    size = len(out)
+    budget = size >> _ESCAPE_SHIFT
+    if not budget or min(size, _ITEM_SAMPLE) > _ITEM_BYTES * (out.count(b",", 0, _ITEM_SAMPLE) + 1):
+        return None
+    # None, or NaN/Infinity (the commonest reason to decline: before decoding).
+    if b"null" in out:
+        return None
+    text = out.decode("utf-8")
+    # The UTF-8 bytes beyond one per character bound the number of non-ASCII
+    # characters, so of runs to escape.
+    if size - len(text) > budget:
+        return None
+    # DEL, which the stdlib escapes too, and floats it writes otherwise.
+    if "\x7f" in text or "0.0000" in text:
+        return None
+    if "e" in text and out.translate(_PROBE_TABLE).find(b"e0") != -1:
+        return None
+    return text.encode("ascii", _ESCAPE).decode("ascii")
 
 
 def _fast_loads(s: Any) -> Any:
@@ -362,7 +533,7 @@ class DefaultJSONProvider(JSONProvider):
             rv = _fast_dumps(obj, kwargs)
             if rv is not None:
                 return rv
-        return json.dumps(obj, **kwargs)
+        return _stdlib_dumps(obj, kwargs)
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse JSON from ``s``; keyword arguments go to :func:`json.loads`.
@@ -410,13 +581,7 @@ class DefaultJSONProvider(JSONProvider):
                 # dumps(), which would try orjson a second time.
                 text = _orjson_text(
                     obj, _OPT_SORTED if self.sort_keys else _OPT_BASE, self.ensure_ascii
-                ) or json.dumps(
-                    obj,
-                    default=_default,
-                    ensure_ascii=self.ensure_ascii,
-                    sort_keys=self.sort_keys,
-                    separators=_COMPACT,
-                )
+                ) or _compact_dumps(obj, _default, self.ensure_ascii, self.sort_keys)
             else:
                 text = self.dumps(obj, separators=_COMPACT)
         return app.response_class(f"{text}\n", mimetype=self.mimetype)
