@@ -215,3 +215,32 @@ def test_resolve_sync_refuses_to_block_a_running_loop() -> None:
         assert coro.cr_frame is None
 
     asyncio.run(main())
+
+
+def test_is_async_callable_answers_per_function_from_its_code() -> None:
+    from erlen.pipeline import is_async_callable
+
+    def make(flag: int) -> tuple[Any, Any]:
+        def sync_view() -> int:
+            return flag
+
+        async def async_view() -> int:
+            return flag
+
+        return sync_view, async_view
+
+    for flag in range(3):
+        sync_view, async_view = make(flag)
+        assert is_async_callable(sync_view) is False
+        assert is_async_callable(async_view) is True
+
+    def swapped() -> None:
+        return None
+
+    assert is_async_callable(swapped) is False
+
+    async def donor() -> None:
+        return None
+
+    swapped.__code__ = donor.__code__
+    assert is_async_callable(swapped) is True
