@@ -61,34 +61,30 @@ def in_event_loop() -> bool:
 def is_async_callable(fn: Any) -> bool:
     """Whether calling ``fn`` returns a coroutine (``async def`` functions,
     partials of them, and objects with an ``async def __call__``)."""
-    if type(fn) is MethodType:
+    kind = type(fn)
+    if kind is MethodType:
         # PERF: bound methods (session_interface.save_session on every request
         # that touched the session) are answered per function from a cache:
         # 1.0 -> 0.15 µs.
-        func = fn.__func__
-        rv = _method_is_async.get(func)
-        if rv is None:
-            if len(_method_is_async) >= 512:
-                _method_is_async.clear()
-            rv = _method_is_async[func] = _is_async_callable(fn)
-        return rv
-    if type(fn) is FunctionType and _CODE_DECIDES:
+        key = fn.__func__
+    elif kind is FunctionType and _CODE_DECIDES:
         # PERF: a plain function is async exactly when its code is a
         # coroutine's, so the answer is cached per code object (shared by
         # every closure made from one def, and holding no cells): a template
         # context processor, checked on every render_template, 0.37 -> 0.07 µs.
-        code = fn.__code__
-        rv = _code_is_async.get(code)
-        if rv is None:
-            if len(_code_is_async) >= 512:
-                _code_is_async.clear()
-            rv = _code_is_async[code] = _is_async_callable(fn)
-        return rv
-    return _is_async_callable(fn)
+        key = fn.__code__
+    else:
+        return _is_async_callable(fn)
+    rv = _is_async_by_key.get(key)
+    if rv is None:
+        if len(_is_async_by_key) >= 512:
+            _is_async_by_key.clear()
+        rv = _is_async_by_key[key] = _is_async_callable(fn)
+    return rv
 
 
-_method_is_async: dict[Any, bool] = {}
-_code_is_async: dict[Any, bool] = {}
+# Keyed by a bound method's function or a plain function's code object.
+_is_async_by_key: dict[Any, bool] = {}
 # From 3.12 inspect.markcoroutinefunction marks a function object, not its code.
 _CODE_DECIDES = sys.version_info < (3, 12)
 
