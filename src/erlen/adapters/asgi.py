@@ -317,7 +317,9 @@ def request_from_scope(
         query_string,
         headers,
         remote_addr,
-        cast(IO[bytes], body),
+        # PERF: an ignore, not cast(IO[bytes], ...): that subscripts a generic
+        # and calls a function on every request (0.18 µs).
+        body,  # type: ignore[arg-type]
         input_terminated=True,
     )
 
