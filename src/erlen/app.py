@@ -866,12 +866,14 @@ class Erlen(Scaffold):
             return self.json.response(rv)
         status: Any = None
         headers: Any = None
+        # PERF: isinstance gets tuples of types on per-request paths, not
+        # ``A | B`` unions, which are built anew on every call (25-35 ns each).
         if isinstance(rv, tuple):
             size = len(rv)
             if size == 3:
                 rv, status, headers = rv
             elif size == 2:
-                if isinstance(rv[1], Headers | dict | tuple | list):
+                if isinstance(rv[1], (Headers, dict, tuple, list)):
                     rv, headers = rv
                 else:
                     rv, status = rv
@@ -890,7 +892,7 @@ class Erlen(Scaffold):
         if not isinstance(rv, response_class):
             # PERF: the ABC checks (Iterator, AsyncIterator) come last: an
             # HTTP error (every 404) skipped them, 0.5 µs.
-            if isinstance(rv, str | bytes | bytearray):
+            if isinstance(rv, (str, bytes, bytearray)):
                 rv = response_class(rv, status=status, headers=headers)
                 status = headers = None
             elif isinstance(rv, HTTPException):
@@ -898,11 +900,11 @@ class Erlen(Scaffold):
                 rv = self._coerce_response(
                     rv.get_response(req_ctx.request if req_ctx is not None else None)
                 )
-            elif isinstance(rv, dict | list):
+            elif isinstance(rv, (dict, list)):
                 rv = self.json.response(rv)
             elif isinstance(rv, BaseResponse):
                 rv = self._coerce_response(rv)
-            elif isinstance(rv, Iterator | AsyncIterator):
+            elif isinstance(rv, (Iterator, AsyncIterator)):
                 rv = response_class(rv, status=status, headers=headers)
                 status = headers = None
             else:
@@ -913,7 +915,7 @@ class Erlen(Scaffold):
                     f" was a {type(rv).__name__}."
                 )
         if status is not None:
-            if isinstance(status, str | bytes | bytearray):
+            if isinstance(status, (str, bytes, bytearray)):
                 rv.status = status if isinstance(status, str) else status.decode("latin-1")
             else:
                 rv.status_code = status

@@ -750,7 +750,7 @@ async def send_response(
         finally:
             await _close(response, iterable if is_async else None, executor, None)
         return
-    if isinstance(iterable, list | tuple):
+    if isinstance(iterable, (list, tuple)):
         try:
             await send(start)
             await send({"type": body_type, "body": b"".join(response.iter_encoded())})
@@ -891,7 +891,7 @@ async def _close(
             response.close()
         return
     iterable = response.response
-    if isinstance(iterable, list | tuple | FileWrapper) or not hasattr(iterable, "close"):
+    if isinstance(iterable, (list, tuple, FileWrapper)) or not hasattr(iterable, "close"):
         response.close()
         return
     run = (context if context is not None else contextvars.copy_context()).run

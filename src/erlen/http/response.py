@@ -168,7 +168,7 @@ def _wire_headers(response: Response) -> tuple[list[tuple[str, str]], bool]:
         return [(k, v) for k, v in out if k.lower() not in dropped], True
     if not kinds & _IS_LENGTH and response.automatically_set_content_length:
         body = response.response
-        if isinstance(body, list | tuple):
+        if isinstance(body, (list, tuple)):
             # PERF: an empty body (Response(), the OPTIONS reply) skips iter_encoded().
             length = sum(len(chunk) for chunk in response.iter_encoded()) if body else 0
             out.append(("Content-Length", str(length)))
@@ -521,7 +521,7 @@ class Response:
             self._closed = False
         if response is None:
             self.response = []
-        elif isinstance(response, str | bytes | bytearray):
+        elif isinstance(response, (str, bytes, bytearray)):
             self.set_data(response)
         elif hasattr(response, "__iter__"):
             self.response = response
@@ -572,7 +572,7 @@ class Response:
     @property
     def is_sequence(self) -> bool:
         """Whether the body is a list or a tuple (buffered)."""
-        return isinstance(self.response, list | tuple)
+        return isinstance(self.response, (list, tuple))
 
     def iter_encoded(self) -> Iterator[bytes]:
         """The body as bytes chunks; ``str`` chunks are encoded as UTF-8."""

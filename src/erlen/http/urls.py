@@ -36,7 +36,7 @@ def url_quote(s: str | bytes | Any, safe: str = "/:", charset: str = "utf-8") ->
         url_quote("a b/ü")          # 'a%20b/%C3%BC'
         url_quote("a/b", safe="")   # 'a%2Fb'
     """
-    if isinstance(s, bytes | bytearray):
+    if isinstance(s, (bytes, bytearray)):
         return quote_from_bytes(bytes(s), safe)
     if not isinstance(s, str):
         s = str(s)
@@ -48,7 +48,7 @@ def url_unquote(s: str | bytes, charset: str = "utf-8", errors: str = "replace")
 
     Bytes that are not valid in ``charset`` become U+FFFD instead of raising.
     """
-    if isinstance(s, bytes | bytearray):
+    if isinstance(s, (bytes, bytearray)):
         return unquote_to_bytes(bytes(s)).decode(charset, errors)
     return unquote(s, charset, errors)
 
@@ -98,7 +98,7 @@ def _pairs_from_bytes(query: bytes) -> list[tuple[str, str]]:
 def _query_pairs(query: str | bytes) -> list[tuple[str, str]]:
     if not query:
         return []
-    if isinstance(query, bytes | bytearray | memoryview):
+    if isinstance(query, (bytes, bytearray, memoryview)):
         raw = query if type(query) is bytes else bytes(query)
         try:
             # PERF: escapes are ASCII, so an ASCII query decodes losslessly to
@@ -135,7 +135,7 @@ def url_decode(
 
 
 def _quote_plus(value: str | bytes, charset: str) -> str:
-    if isinstance(value, bytes | bytearray):
+    if isinstance(value, (bytes, bytearray)):
         return quote_from_bytes(bytes(value), " ").replace(" ", "+")
     return quote(value, " ", encoding=charset).replace(" ", "+")
 
@@ -145,7 +145,7 @@ def _iter_pairs(obj: Any) -> Iterable[tuple[Any, Any]]:
         yield from obj.items(multi=True)
     elif isinstance(obj, Mapping):
         for key, value in obj.items():
-            if isinstance(value, list | tuple):
+            if isinstance(value, (list, tuple)):
                 for item in value:
                     yield key, item
             else:

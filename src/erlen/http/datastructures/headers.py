@@ -292,7 +292,7 @@ class Headers:
         for source in (*args, kwargs):
             if isinstance(source, Mapping) and not isinstance(source, Headers):
                 for key, value in source.items():
-                    if isinstance(value, list | tuple):
+                    if isinstance(value, (list, tuple)):
                         self.setlist(key, value)
                     else:
                         self.set(key, value)
@@ -373,7 +373,7 @@ def _iter_header_items(source: Any) -> Iterator[tuple[str, Any]]:
         yield from source._list
     elif isinstance(source, Mapping):
         for key, value in source.items():
-            if isinstance(value, list | tuple):
+            if isinstance(value, (list, tuple)):
                 for item in value:
                     yield key, item
             else:

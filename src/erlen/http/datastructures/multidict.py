@@ -57,7 +57,7 @@ def iter_multi_items(
         yield from mapping.items(multi=True)
     elif isinstance(mapping, Mapping):
         for key, value in mapping.items():
-            if isinstance(value, list | tuple):
+            if isinstance(value, (list, tuple)):
                 for item in value:
                     yield key, item
             else:
@@ -119,7 +119,7 @@ class MultiDict(dict[K, V]):
                 _dset(self, key, values)
         elif isinstance(mapping, Mapping):
             for key, value in mapping.items():
-                if isinstance(value, list | tuple):
+                if isinstance(value, (list, tuple)):
                     if not value:
                         continue
                     _dset(self, key, list(value))
