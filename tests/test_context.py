@@ -494,3 +494,49 @@ def test_after_this_request_list_only_when_used(app: Erlen, make_client: MakeCli
     assert contexts[0]._after_request_functions is None
     functions = contexts[1]._after_request_functions
     assert functions is not None and len(functions) == 2
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_code_may_set_its_own_attributes_on_request_response_and_contexts(
+    protocol: str,
+) -> None:
+    # As in Flask (Werkzeug's objects have a __dict__): an auth hook's
+    # ``request.user = ...`` is read by the view, an after_request hook sees
+    # an attribute the view put on its response, and extensions may keep
+    # state on the contexts.
+    from erlen import Erlen, Response, request
+    from erlen.globals import _cv_app, _cv_request
+
+    app = Erlen(__name__)
+    seen: list[str] = []
+
+    @app.before_request
+    def authenticate() -> None:
+        request.user = "ada"  # type: ignore[attr-defined]
+        ctx = _cv_request.get()
+        ctx.extension_state = "req"  # type: ignore[attr-defined]
+        _cv_app.get().extension_state = "app"  # type: ignore[attr-defined]
+
+    @app.get("/")
+    def index() -> Response:
+        response = Response(f"hello {request.user}")  # type: ignore[attr-defined]
+        response.audit = "viewed"  # type: ignore[attr-defined]
+        return response
+
+    @app.after_request
+    def audit(response: Response) -> Response:
+        seen.append(response.audit)  # type: ignore[attr-defined]
+        seen.append(_cv_request.get().extension_state)  # type: ignore[attr-defined]
+        seen.append(_cv_app.get().extension_state)  # type: ignore[attr-defined]
+        return response
+
+    if protocol == "wsgi":
+        result = app.test_client().get("/")
+        status, body = result.status_code, result.data
+    else:
+        from asgi_harness import call, run
+
+        response = run(call(app, "GET", "/"))
+        status, body = response.status, response.body
+    assert (status, body) == (200, b"hello ada")
+    assert seen == ["viewed", "req", "app"]

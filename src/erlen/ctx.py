@@ -88,7 +88,9 @@ class AppContext:
             init_db()
     """
 
-    __slots__ = ("_g", "_nested", "_token", "_url_adapter", "app")
+    # "__dict__": extensions may keep their own state on a context, as on
+    # Flask's; the dict is only created when one does.
+    __slots__ = ("__dict__", "_g", "_nested", "_token", "_url_adapter", "app")
 
     def __init__(self, app: Erlen) -> None:
         self.app = app
@@ -193,7 +195,9 @@ class RequestContext:
     request that never touches it never reads or writes the session cookie.
     """
 
+    # "__dict__": see AppContext.
     __slots__ = (
+        "__dict__",
         "_after_request_functions",
         "_matched",
         "_nested",

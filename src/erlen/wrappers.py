@@ -34,7 +34,11 @@ class Request(_BaseRequest):
     unless they are set on the request.
     """
 
+    # "__dict__": as in Flask, code may set its own attributes on the request
+    # (an auth hook's ``request.user = ...``); the dict is only created when
+    # it does. The toolkit's base class keeps none.
     __slots__ = (
+        "__dict__",
         "_max_content_length",
         "_max_form_memory_size",
         "_max_form_parts",
@@ -201,7 +205,8 @@ class Response(_BaseResponse):
     ASGI iterates it on the event loop, WSGI on the worker thread's loop.
     """
 
-    __slots__ = ()
+    # "__dict__": see Request.
+    __slots__ = ("__dict__",)
 
     default_mimetype: ClassVar[str | None] = "text/html"
     json_module: ClassVar[Any] = json
