@@ -1126,3 +1126,26 @@ def test_tagged_loads_with_a_custom_tag_still_scans() -> None:
     text = serializer.dumps({"a": "UPPER:x"})
     assert '" ' not in text
     assert serializer.loads(text) == {"a": "UPPER:x"}
+
+
+def test_code_may_set_attributes_on_the_session_object_which_are_not_stored() -> None:
+    # As in Flask: the session is an object with an instance dict; only its
+    # items go into the cookie.
+    from erlen import Erlen, session
+
+    app = Erlen(__name__)
+    app.secret_key = "attributes"
+
+    @app.get("/set")
+    def set_value() -> str:
+        session["n"] = 1
+        session.loaded_from = "cookie"  # type: ignore[attr-defined]
+        return session.loaded_from  # type: ignore[attr-defined,no-any-return]
+
+    @app.get("/get")
+    def get_value() -> str:
+        return f"{dict(session)} {getattr(session, 'loaded_from', None)}"
+
+    client = app.test_client()
+    assert client.get("/set").data == b"cookie"
+    assert client.get("/get").data == b"{'n': 1} None"

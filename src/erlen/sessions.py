@@ -92,7 +92,10 @@ class SecureCookieSession(dict[str, t.Any], SessionMixin):
     on any read or write.
     """
 
-    __slots__ = ("accessed", "modified", "new")
+    # "__dict__": as Flask's, code may set its own attributes on the session
+    # object (they are not stored in the cookie); the dict is only created
+    # when it does.
+    __slots__ = ("__dict__", "accessed", "modified", "new")
 
     def __init__(self, initial: Mapping[str, t.Any] | Iterable[tuple[str, t.Any]] | None = None):
         if initial is None:
