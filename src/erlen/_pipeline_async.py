@@ -32,6 +32,7 @@ from .pipeline import (
     first_request_lock_async,
     invoke_async,
     is_async_callable,
+    pop_if_nothing_to_tear_down,
     preload_session_async,
     resolve_awaitable_async,
     send_async,
@@ -89,29 +90,7 @@ async def handle_request_async(
             if app_ctx is not None:
                 preserve(app_ctx)
             preserve(ctx)
-        elif (
-            (ep := ctx._pipeline) is not None
-            and not ep.teardown_async
-            and not ctx._nested
-            and not request_tearing_down.receivers
-            and not (
-                app_ctx is not None
-                and (
-                    app.teardown_appcontext_funcs
-                    or appcontext_tearing_down.receivers
-                    or appcontext_popped.receivers
-                )
-            )
-        ):
-            # PERF: nothing to tear down (pop_request_context_async's common
-            # case, inlined): no coroutine or call for it.
-            try:
-                ctx.request.close()
-            finally:
-                ctx._leave()
-                if app_ctx is not None:
-                    app_ctx._leave()
-        else:
+        elif not pop_if_nothing_to_tear_down(app, ctx, app_ctx):
             await pop_request_context_async(app, ctx, error)
 
 

@@ -29,6 +29,11 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .globals import _cv_app
 from .http.exceptions import HTTPException
+from .signals import (
+    appcontext_popped,
+    appcontext_tearing_down,
+    request_tearing_down,
+)
 
 # PERF: asyncio and concurrent.futures (~10 ms of `import erlen`) load on
 # first use: a WSGI app without async code never needs them.
@@ -40,7 +45,7 @@ if TYPE_CHECKING:
     from blinker import Signal
 
     from .app import Erlen
-    from .ctx import RequestContext
+    from .ctx import AppContext, RequestContext
 
 T = TypeVar("T")
 
@@ -642,6 +647,39 @@ def dispatch_in_thread_sync(app: Erlen, ctx: RequestContext) -> Any:
     """The sync driver never offloads (``EndpointPipeline.offload_sync`` is
     False); present so the generated twin's names resolve."""
     raise RuntimeError("The sync pipeline does not offload its dispatch.")
+
+
+def pop_if_nothing_to_tear_down(
+    app: Erlen, ctx: RequestContext, app_ctx: AppContext | None
+) -> bool:
+    """Pop ``ctx`` (and ``app_ctx``, pushed with it) and return True when its
+    teardown would run nothing: no teardown functions for its endpoint or the
+    app context, no receivers of the teardown and popped signals. Else do
+    nothing and return False (the caller runs the full pop)."""
+    ep = ctx._pipeline
+    if (
+        ep is None
+        or ep.teardown_sync
+        or ctx._nested
+        or request_tearing_down.receivers
+        or (
+            app_ctx is not None
+            and (
+                app.teardown_appcontext_funcs
+                or appcontext_tearing_down.receivers
+                or appcontext_popped.receivers
+            )
+        )
+    ):
+        return False
+    # PERF: the full pop's common case without its coroutine (under ASGI).
+    try:
+        ctx.request.close()
+    finally:
+        ctx._leave()
+        if app_ctx is not None:
+            app_ctx._leave()
+    return True
 
 
 async def preload_session_async(app: Erlen, ctx: RequestContext) -> None:
