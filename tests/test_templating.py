@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jinja2 import TemplateNotFound
+from jinja2 import DictLoader, TemplateNotFound
 from markupsafe import Markup
 
 from erlen import Blueprint, Erlen, g, request, session
@@ -316,6 +316,34 @@ def test_environment_shape(app: Erlen) -> None:
     assert env.globals["config"] is app.config
     for name in ("url_for", "get_flashed_messages", "request", "session", "g"):
         assert name in env.globals
+
+
+def test_render_context_layers_globals_and_variables(app: Erlen) -> None:
+    """Variables beat template globals, which beat environment globals; globals
+    added after a template loads are seen; includes and imports get the same
+    layers (the render context is built without Jinja's ChainMap copy)."""
+    env = app.jinja_env
+    env.globals["site"] = "env"
+    env.globals["shade"] = "env"
+    env.globals["late"] = "no"
+    template = env.from_string(
+        "{{ site }}/{{ shade }}/{{ late }}/{{ own }}|{% include 'part' %}|{{ m.tag() }}",
+        globals={"shade": "template", "own": "template"},
+    )
+    env.loader = DictLoader(
+        {"part": "{{ site }}-{{ own }}", "macros": "{% macro tag() %}{{ site }}{% endmacro %}"}
+    )
+    env.globals["late"] = "yes"
+    with app.app_context():
+        out = template.render(site="view", m=env.get_template("macros").module)
+        assert out == "view/template/yes/template|view-template|env"
+        context = template.new_context({"site": "view", "extra": 1})
+        # The same keys, order and values as Jinja's dict(globals, **vars).
+        expected = dict(template.globals, site="view", extra=1)
+        assert list(context.parent.items()) == list(expected.items())
+        assert context.parent["shade"] == "template"
+        shared = template.new_context({"only": 1}, shared=True)
+        assert dict(shared.parent) == {"only": 1}
 
 
 @pytest.mark.parametrize(

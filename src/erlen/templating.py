@@ -15,10 +15,12 @@ values they print::
 from __future__ import annotations
 
 import typing as t
-from collections.abc import Callable, Iterator
+from collections import ChainMap
+from collections.abc import Callable, Iterator, Mapping
 
 from jinja2 import BaseLoader, Template, TemplateNotFound
 from jinja2 import Environment as BaseEnvironment
+from jinja2.runtime import Context, new_context
 
 from erlen.flashing import get_flashed_messages
 from erlen.globals import _cv_app, _cv_request, current_app, g, request, session
@@ -73,12 +75,39 @@ def _default_template_ctx_processor() -> dict[str, t.Any]:
     return rv
 
 
+class _Template(Template):
+    """A Jinja template whose render context is built without walking a ChainMap."""
+
+    def new_context(
+        self,
+        vars: dict[str, t.Any] | None = None,
+        shared: bool = False,
+        locals: Mapping[str, t.Any] | None = None,
+    ) -> Context:
+        template_globals = self.globals
+        if shared or type(template_globals) is not ChainMap:
+            return super().new_context(vars, shared, locals)
+        # PERF: Jinja copies the globals with dict(ChainMap), one Python-level
+        # lookup per global (about 0.4 µs each, and an app has a dozen); merging
+        # the maps with dict.update gives the same keys, order and values.
+        parent: dict[str, t.Any] = {}
+        for mapping in reversed(template_globals.maps):
+            parent.update(mapping)
+        if vars:
+            parent.update(vars)
+        return new_context(
+            self.environment, self.name, self.blocks, parent, True, template_globals, locals
+        )
+
+
 class Environment(BaseEnvironment):
     """The app's Jinja environment; it knows its app (``env.app``).
 
     Without a ``loader`` option it uses a :class:`DispatchingJinjaLoader` over
     the app and its blueprints.
     """
+
+    template_class = _Template
 
     def __init__(self, app: Erlen, **options: t.Any) -> None:
         if "loader" not in options:
