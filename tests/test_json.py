@@ -663,7 +663,7 @@ def test_fast_path_is_taken_for_plain_payloads() -> None:
 @pytest.mark.parametrize(
     ("obj", "kwargs"),
     [
-        ({"a": None}, _kwargs(separators=(",", ":"))),
+        ({"a": None, "b": math.nan}, _kwargs(separators=(",", ":"))),
         ([math.nan], _kwargs(separators=(",", ":"))),
         ([1e16], _kwargs(separators=(",", ":"))),
         ([1e-5], _kwargs(separators=(",", ":"))),
@@ -874,7 +874,7 @@ def test_jsonify_falls_back_to_the_stdlib_without_a_second_orjson_attempt(
     app = Erlen(__name__)
     with app.app_context():
         # Non-ASCII text (escaped by the stdlib) and None (null) both decline orjson.
-        for value in ({"city": "Zürich"}, {"note": None}):
+        for value in ({"city": "Zürich"}, {"note": None, "n": math.inf}):
             calls.clear()
             body = app.json.response(value).get_data(as_text=True)
             assert body == json.dumps(value, sort_keys=True, separators=(",", ":")) + "\n"

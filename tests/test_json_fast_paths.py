@@ -7,7 +7,9 @@ it has few non-ASCII characters.
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
+import enum
 import json
 import math
 import sys
@@ -379,7 +381,7 @@ def test_layout_threshold_edges() -> None:
 @pytest.mark.parametrize(
     ("value", "reason"),
     [
-        (None, "null"),
+        ({"none": None, "nan": math.nan}, "NaN written as null, beside a None"),
         (math.nan, "NaN written as null"),
         ("\x7f", "DEL"),
         (1e16, "exponent"),
@@ -473,3 +475,65 @@ def test_response_and_dumps_identical_property(obj: Any) -> None:
             expected if expected[0] == "error" else ("ok", expected[1] + "\n")
         )
         assert outcome(lambda: app.json.dumps(obj, separators=(",", ":"))) == expected
+
+
+# -- a null that is provably a None -------------------------------------------------------
+
+
+def test_none_beside_finite_floats_is_taken_from_orjson() -> None:
+    doc = {
+        "note": None,
+        "rows": [{"id": i, "price": i * 0.25, "tag": (None, "x")} for i in range(8)],
+    }
+    assert _orjson_text(doc, SORTED, True) == stdlib(doc)
+    # The JSON POST echo document of the benchmarks: one "ë", one None.
+    echo = {
+        "user": {"id": 7, "name": "Zoë Example", "email": "zoe@example.org", "active": True},
+        "items": [{"id": i, "name": f"item {i}", "price": i * 0.25} for i in range(13)],
+        "note": None,
+    }
+    assert escaped(echo) == stdlib(echo)
+
+
+@dataclasses.dataclass
+class Reading:
+    value: float
+    unit: None = None
+
+
+class Level(enum.Enum):
+    UNKNOWN = math.nan
+
+
+class FloatSub(float):
+    pass
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        math.nan,
+        [None, math.inf],
+        {"a": None, "deep": [[{"x": (1.5, -math.inf)}]]},
+        {"a": None, "reading": Reading(math.nan)},
+        {"a": None, "level": Level.UNKNOWN},
+        {"a": None, "sub": FloatSub(math.nan)},
+    ],
+    ids=repr,
+)
+def test_a_null_that_may_be_a_nan_goes_to_the_stdlib(doc: Any) -> None:
+    # orjson writes every one of these NaNs and infinities as null.
+    assert _orjson_text(doc, SORTED, True) is None
+    for ensure_ascii in (True, False):
+        app = StandInApp()
+        app.json.ensure_ascii = ensure_ascii
+        body = app.json.response(doc).get_data(as_text=True)
+        assert body == stdlib(doc, ensure_ascii=ensure_ascii) + "\n"
+        assert "NaN" in body or "Infinity" in body
+
+
+def test_null_dense_output_goes_to_the_stdlib_without_a_walk() -> None:
+    # Walking 200 values would cost more than the stdlib's encoder.
+    dense = [None] * 200
+    assert _orjson_text(dense, SORTED, True) is None
+    assert StandInApp().json.response(dense).get_data(as_text=True) == stdlib(dense) + "\n"
