@@ -229,3 +229,44 @@ def test_asgi_server_without_lifespan_starts_on_a_first_websocket(app: Erlen) ->
     # Later HTTP requests do not start the app a second time.
     assert run(call(app, "GET", "/missing")).status == 404
     assert calls == ["started"]
+
+
+def test_lifespan_task_dropped_with_its_loop_is_closed_quietly(app: Erlen) -> None:
+    """A server that closes its loop without sending lifespan.shutdown leaves
+    the lifespan coroutine pending; when it is collected, closing it must not
+    print an ignored exception (the context variable's context is gone)."""
+    import gc
+    import sys
+
+    unraisable: list[object] = []
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = unraisable.append
+    try:
+        loop = asyncio.new_event_loop()
+        started = asyncio.Event()
+
+        async def receive() -> Message:
+            if not started.is_set():
+                return {"type": "lifespan.startup"}
+            await asyncio.Event().wait()  # never a shutdown message
+            raise AssertionError("unreachable")
+
+        async def send(message: Message) -> None:
+            assert message["type"] == "lifespan.startup.complete"
+            started.set()
+
+        async def start() -> asyncio.Task[None]:
+            scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
+            task: asyncio.Task[None] = asyncio.ensure_future(app(scope, receive, send))
+            await started.wait()
+            return task
+
+        task = loop.run_until_complete(start())
+        assert not task.done()
+        loop.close()
+        del task
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous_hook
+    errors = [getattr(u, "exc_value", u) for u in unraisable]
+    assert not [e for e in errors if isinstance(e, ValueError)], errors

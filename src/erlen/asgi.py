@@ -25,6 +25,7 @@ server exits) and the ``after_serving`` ones at shutdown.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -213,7 +214,7 @@ async def serve_websocket(app: Erlen, scope: Scope, receive: Receive, send: Send
         try:
             await pop_request_context_async(app, ctx, error)
         finally:
-            _cv_serving_loop.reset(token)
+            _forget_serving_loop(token)
 
 
 async def _run_handler(app: Erlen, ctx: WebsocketContext, ws: Websocket) -> Any:
@@ -287,6 +288,16 @@ async def _finish(app: Erlen, ws: Websocket, rv: Any, executor: Any) -> None:
     await ws.close(1000)
 
 
+def _forget_serving_loop(token: contextvars.Token[asyncio.AbstractEventLoop]) -> None:
+    try:
+        _cv_serving_loop.reset(token)
+    except ValueError:
+        # A task destroyed while pending (its loop closed without a shutdown
+        # message) is closed by the garbage collector in another context;
+        # its own context, which held the value, is gone with it.
+        pass
+
+
 # -- lifespan ---------------------------------------------------------------------------
 
 
@@ -320,4 +331,4 @@ async def serve_lifespan(app: Erlen, scope: Scope, receive: Receive, send: Send)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
     finally:
-        _cv_serving_loop.reset(token)
+        _forget_serving_loop(token)
