@@ -14,11 +14,11 @@ from jinja2 import DictLoader, TemplateNotFound
 from markupsafe import Markup
 
 from erlen import Blueprint, Erlen, g, request, session
+from erlen.ctx import _default_template_ctx_processor
 from erlen.signals import before_render_template, template_rendered
 from erlen.templating import (
     DispatchingJinjaLoader,
     Environment,
-    _default_template_ctx_processor,
     create_jinja_environment,
     get_template_attribute,
     render_template,
@@ -183,6 +183,56 @@ def test_context_processors_app_and_blueprint(app: Erlen, make_client: MakeClien
     client = make_client(app)
     assert client.get("/app").text == "app|none|processor"
     assert client.get("/bp").text == "app|&lt;bp&gt;|view"
+
+
+def test_update_template_context_precedence_and_order(app: Erlen) -> None:
+    """Processors run app first, then the blueprints outermost first; a later
+    processor wins over an earlier one, the caller's values over all, and the
+    caller's keys keep their places in front."""
+    outer = Blueprint("outer", __name__)
+    inner = Blueprint("inner", __name__)
+    calls: list[str] = []
+
+    @app.context_processor
+    def from_app() -> dict[str, Any]:
+        calls.append("app")
+        return {"who": "app", "shared": "app", "mine": "app"}
+
+    @outer.context_processor
+    def from_outer() -> dict[str, Any]:
+        calls.append("outer")
+        return {"shared": "outer", "outer_only": 1}
+
+    @inner.context_processor
+    async def from_inner() -> dict[str, Any]:
+        calls.append("inner")
+        return {"shared": "inner"}
+
+    @inner.route("/x")
+    def view() -> str:
+        return ""
+
+    outer.register_blueprint(inner)
+    app.register_blueprint(outer)
+    with app.test_request_context("/x"):
+        context: dict[str, Any] = {"mine": "caller", "title": "t"}
+        app.update_template_context(context)
+        assert calls == ["app", "outer", "inner"]
+        assert list(context)[:2] == ["mine", "title"]
+        assert context["mine"] == "caller"
+        assert context["shared"] == "inner"
+        assert context["who"] == "app"
+        assert context["outer_only"] == 1
+        assert context["request"].path == "/x"
+        assert set(context) == {
+            "mine",
+            "title",
+            "g",
+            "request",
+            "who",
+            "shared",
+            "outer_only",
+        }
 
 
 def test_template_rendered_and_before_render_signals(app: Erlen, make_client: MakeClient) -> None:

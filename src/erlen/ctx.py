@@ -495,6 +495,26 @@ def stream_with_context(generator_or_function: Any) -> Any:
     return _with_context(gen, *_current_contexts())
 
 
+def _default_template_ctx_processor() -> dict[str, Any]:
+    """Put ``g``, ``request`` and ``session`` into every template's context.
+
+    The app registers it as its first context processor. It hands templates
+    the real objects, not proxies, and only those whose context is active.
+    """
+    rv: dict[str, Any] = {}
+    app_ctx = _cv_app.get(None)
+    if app_ctx is not None:
+        rv["g"] = app_ctx.g
+    req_ctx = _cv_request.get(None)
+    if req_ctx is not None:
+        rv["request"] = req_ctx.request
+        # PERF: a session not opened yet stays closed; the ``session`` global
+        # (a proxy) opens it if the template really reads it.
+        if req_ctx.session_opened:
+            rv["session"] = req_ctx.session
+    return rv
+
+
 def _current_contexts() -> tuple[RequestContext, AppContext | None]:
     req_ctx = _cv_request.get(None)
     if req_ctx is None:

@@ -23,7 +23,7 @@ from jinja2 import Environment as BaseEnvironment
 from jinja2.runtime import Context, new_context
 
 from erlen.flashing import get_flashed_messages
-from erlen.globals import _cv_app, _cv_request, current_app, g, request, session
+from erlen.globals import _cv_request, current_app, g, request, session
 from erlen.helpers import stream_with_context
 from erlen.signals import before_render_template, template_rendered
 
@@ -53,26 +53,6 @@ def select_jinja_autoescape(filename: str | None) -> bool:
     if filename is None:
         return True
     return filename.endswith(_AUTOESCAPE_SUFFIXES)
-
-
-def _default_template_ctx_processor() -> dict[str, t.Any]:
-    """Put ``g``, ``request`` and ``session`` into every template's context.
-
-    The app registers it as its first context processor. It hands templates
-    the real objects, not proxies, and only those whose context is active.
-    """
-    rv: dict[str, t.Any] = {}
-    app_ctx = _cv_app.get(None)
-    if app_ctx is not None:
-        rv["g"] = app_ctx.g
-    req_ctx = _cv_request.get(None)
-    if req_ctx is not None:
-        rv["request"] = req_ctx.request
-        # PERF: a session not opened yet stays closed; the ``session`` global
-        # (a proxy) opens it if the template really reads it.
-        if req_ctx.session_opened:
-            rv["session"] = req_ctx.session
-    return rv
 
 
 class _Template(Template):
