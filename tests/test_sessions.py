@@ -1149,3 +1149,58 @@ def test_code_may_set_attributes_on_the_session_object_which_are_not_stored() ->
     client = app.test_client()
     assert client.get("/set").data == b"cookie"
     assert client.get("/get").data == b"{'n': 1} None"
+
+
+class _Text(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"count": 6},
+        {"name": "Zoë", "emoji": "😀", "del": "\x7f"},
+        {"none": None, "words": "a longer value " * 4, "price": 2.5},
+        {"nan": float("nan"), "inf": float("inf"), "none": None},
+        {"big": 2**70, "small": -(2**63)},
+        {"tiny": 1e-7, "huge": 1e16},
+        {"when": datetime(2024, 1, 2, 3, 4, 5), "t": (1, "é")},
+        {"sub": _Text("x")},
+    ],
+    ids=repr,
+)
+def test_tagged_dumps_text_is_the_stdlib_encoders(value: dict[str, object]) -> None:
+    # orjson writes it where that is provably the same text; the stdlib the rest.
+    from erlen.json.provider import _compact_dumps
+    from erlen.json.tag import _json_default
+
+    serializer = TaggedJSONSerializer()
+    expected = _compact_dumps(serializer.tag(value), _json_default, True, False)
+    assert serializer.dumps(value) == expected
+    assert expected.isascii()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":1,"a":2}',
+        '{"n":123456789012345678901234567890}',
+        '{"f":1e400,"g":-0.0,"h":1.5e-07}',
+        '{"x":"\\ud800","y":"\\u00e9"}',
+        '{"nan":NaN,"inf":-Infinity}',
+    ],
+)
+def test_tagged_loads_reads_what_json_loads_reads(text: str) -> None:
+    loaded = TaggedJSONSerializer().loads(text)
+    expected = json.loads(text)
+    assert repr(loaded) == repr(expected)
+    assert [type(v) for v in loaded.values()] == [type(v) for v in expected.values()]
+
+
+@pytest.mark.parametrize("text", ['{"a":', "[1,]", '{"a":1}x', "\ufeff{}"])
+def test_tagged_loads_errors_are_json_loads_errors(text: str) -> None:
+    with pytest.raises(ValueError) as ours:
+        TaggedJSONSerializer().loads(text)
+    with pytest.raises(ValueError) as stdlib:
+        json.loads(text)
+    assert str(ours.value) == str(stdlib.value)

@@ -61,6 +61,7 @@ import json
 import json.encoder
 import uuid
 import weakref
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -443,11 +444,15 @@ def _fast_dumps(obj: Any, kwargs: dict[str, Any]) -> str | None:
     return _orjson_text(obj, option, kwargs.get("ensure_ascii", True))
 
 
-def _orjson_text(obj: Any, option: int, ensure_ascii: bool) -> str | None:
+def _orjson_text(
+    obj: Any, option: int, ensure_ascii: bool, default: Callable[[Any], Any] | None = None
+) -> str | None:
     """orjson's output for ``obj`` when it is the stdlib's, else ``None``
-    (the caller has checked that orjson is installed and agrees)."""
+    (the caller has checked that orjson is installed and agrees). ``default``
+    stands for the stdlib's ``default`` (the provider's by default) and must
+    raise :exc:`TypeError` for subclasses of the builtins."""
     try:
-        out = _orjson.dumps(obj, default=_orjson_default, option=option)
+        out = _orjson.dumps(obj, default=default or _orjson_default, option=option)
     except _JSONEncodeError:
         return None
     # PERF: cheapest checks first; each failing one means "use the stdlib".
@@ -473,6 +478,16 @@ def _orjson_text(obj: Any, option: int, ensure_ascii: bool) -> str | None:
     if "e" in text and out.translate(_PROBE_TABLE).find(b"e0") != -1:
         return None
     return text
+
+
+def _compact_ascii_text(obj: Any, default: Callable[[Any], Any]) -> str | None:
+    """orjson's text for ``obj`` when it is ``_compact_dumps(obj, stdlib_default,
+    True, False)``'s, else ``None`` (also without orjson). ``default`` is the
+    stdlib ``default`` made safe for orjson: it must raise :exc:`TypeError`
+    for subclasses of the builtins, which orjson hands it."""
+    if _orjson is None or not _orjson_agrees():
+        return None
+    return _orjson_text(obj, _OPT_BASE, True, default)
 
 
 def _escaped_text(obj: Any, out: bytes) -> str | None:

