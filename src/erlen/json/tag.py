@@ -317,10 +317,21 @@ class TaggedJSONSerializer:
 
     def tag(self, value: t.Any) -> t.Any:
         """Return ``value`` converted to its tagged JSON-ready form."""
-        if type(value) in _SCALARS and self._stock:
-            # PERF: no stock tag claims an exact str, int, float, bool or None
-            # (a session counter: dumps 3.8 -> 1.6 µs with the encoder below).
-            return value
+        if self._stock:
+            kind = type(value)
+            if kind in _SCALARS:
+                # PERF: no stock tag claims an exact str, int, float, bool or
+                # None (a session counter: dumps 3.8 -> 1.6 µs).
+                return value
+            if kind is dict and (len(value) != 1 or next(iter(value)) not in self.tags):
+                # PERF: what TagDict declines goes to PassDict; inlined, with
+                # scalar values kept without a call (a session counter: tag
+                # 0.73 -> 0.3 µs).
+                scalars = _SCALARS
+                return {
+                    key: item if type(item) in scalars else self.tag(item)
+                    for key, item in value.items()
+                }
         for tag in self.order:
             if tag.check(value):
                 return tag.tag(value)
