@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from erlen import Config, Erlen, Request, Response, request
+from erlen import Blueprint, Config, Erlen, Request, Response, request
 from erlen.routing import BaseConverter
 from erlen.testing import ErlenClient
 
@@ -145,6 +145,10 @@ def test_send_file_max_age(app: Erlen) -> None:
         assert app.get_send_file_max_age("x") == 3600
         app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 60
         assert app.get_send_file_max_age("x") == 60
+        # The current app's config, also when asked through a blueprint.
+        assert Blueprint("bp", __name__).get_send_file_max_age("x") == 60
+    with pytest.raises(RuntimeError, match="application context"):
+        app.get_send_file_max_age("x")
 
 
 # -- routing API ---------------------------------------------------------------

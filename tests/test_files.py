@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -15,6 +16,7 @@ import pytest
 from erlen import Erlen, request
 from erlen.files import send_file, send_from_directory
 from erlen.http.exceptions import NotFound
+from erlen.http.headers import parse_date
 from erlen.http.response import FileWrapper
 from erlen.http.utils import secure_filename
 from erlen.testing import ErlenClient
@@ -259,10 +261,14 @@ def test_etag_options_and_last_modified(app: Erlen) -> None:
 
 def test_max_age(app: Erlen) -> None:
     with app.test_request_context():
+        before = int(time.time())
         rv = send_file(HELLO, max_age=60)
         rv.close()
         assert rv.headers["Cache-Control"] == "public, max-age=60"
-        assert "Expires" in rv.headers
+        # Whole seconds from now.
+        expires = parse_date(rv.headers["Expires"])
+        assert expires is not None
+        assert before + 60 <= expires.timestamp() <= int(time.time()) + 60
 
         seen: list[str | None] = []
 

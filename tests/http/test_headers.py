@@ -635,6 +635,21 @@ class TestHttpDate:
         assert http_date((1994, 11, 6, 8, 49, 37, 6, 310, 0)) == "Sun, 06 Nov 1994 08:49:37 GMT"  # type: ignore[arg-type]
         assert parse_date(http_date()) is not None
 
+    @given(st.integers(0, 253402300799) | st.floats(0, 253402300799.0))
+    def test_timestamps_format_like_datetimes(self, ts: float) -> None:
+        moment = datetime.fromtimestamp(ts, UTC)
+        # Twice: the second answer comes from the cache of recent timestamps.
+        assert http_date(ts) == http_date(moment) == http_date(ts)
+
+    def test_cache_of_timestamps_is_bounded(self) -> None:
+        from erlen.http import headers as headers_module
+
+        for ts in range(1_000_000, 1_000_000 + 3 * headers_module._DATE_TEXTS_MAX):
+            assert http_date(ts) == http_date(datetime.fromtimestamp(ts, UTC))
+        assert 0 < len(headers_module._DATE_TEXTS) <= headers_module._DATE_TEXTS_MAX
+        # A bool is not a cached timestamp, and still one second after 1970.
+        assert http_date(True) == "Thu, 01 Jan 1970 00:00:01 GMT"
+
     @given(st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31)))
     def test_round_trip(self, moment: datetime) -> None:
         assert parse_date(http_date(moment)) == moment.replace(microsecond=0, tzinfo=UTC)
