@@ -969,8 +969,8 @@ class Response:
         if request.method not in ("GET", "HEAD"):
             return self
         headers = self.headers
-        if "Date" not in headers:
-            headers["Date"] = _date_now()
+        # PERF: one scan of the headers, not an `in` and a set().
+        headers.setdefault("Date", _date_now())
         if accept_ranges:
             self.accept_ranges = "bytes" if accept_ranges is True else accept_ranges
         if not 200 <= self.status_code < 300:
