@@ -671,7 +671,7 @@ class Erlen(Scaffold):
         for scope in scopes:
             for func in processors.get(scope, ()):
                 # PERF: the built-in processor is known to be sync (no
-                # is_async_callable lookup); 1.6 -> 0.9 µs per render.
+                # is_async_callable lookup); with the rest, 1.64 -> 1.23 µs per render.
                 if func is _default_template_ctx_processor:
                     added.update(func())
                 else:

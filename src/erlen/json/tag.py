@@ -38,7 +38,7 @@ from uuid import UUID
 
 from markupsafe import Markup
 
-from .provider import _MISS, _compact_ascii_text, _compact_dumps, _fast_loads
+from .provider import _MISS, _compact_ascii_text, _compact_dumps, _fast_loads, _for_orjson
 
 __all__ = [
     "JSONTag",
@@ -251,12 +251,7 @@ def _json_default(value: t.Any) -> t.Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _orjson_json_default(value: t.Any) -> t.Any:
-    # orjson hands subclasses of the builtins here; the stdlib encodes them
-    # its own way, so the stdlib writes that document.
-    if isinstance(value, str | int | float | dict | list | tuple):
-        raise TypeError("builtin subclass: use the standard library")
-    return _json_default(value)
+_orjson_json_default = _for_orjson(_json_default)
 
 
 _SCALARS = frozenset([str, int, float, bool, type(None)])
@@ -326,7 +321,7 @@ class TaggedJSONSerializer:
             if kind is dict and (len(value) != 1 or next(iter(value)) not in self.tags):
                 # PERF: what TagDict declines goes to PassDict; inlined, with
                 # scalar values kept without a call (a session counter: tag
-                # 0.73 -> 0.3 µs).
+                # 0.73 -> 0.44 µs).
                 scalars = _SCALARS
                 return {
                     key: item if type(item) in scalars else self.tag(item)
