@@ -879,3 +879,57 @@ def test_jsonify_falls_back_to_the_stdlib_without_a_second_orjson_attempt(
             body = app.json.response(value).get_data(as_text=True)
             assert body == json.dumps(value, sort_keys=True, separators=(",", ":")) + "\n"
             assert len(calls) == 1
+
+
+def test_dict_return_value_is_what_the_provider_responds() -> None:
+    """A view returning a dict gets app.json.response's response, whichever
+    way that is built: with erlen's own response class, a custom class, a
+    provider subclass or an instance override."""
+    from erlen import Erlen
+    from erlen.json.provider import DefaultJSONProvider
+    from erlen.wrappers import Response as ErlenResponse
+
+    data = {"b": [1, 2.5, None], "a": "Zoë"}
+
+    def shape(rv: Any) -> tuple[Any, ...]:
+        return (type(rv), rv.status_code, list(rv.headers.items()), rv.get_data())
+
+    app = Erlen(__name__)
+    with app.app_context():
+        expected = shape(app.json.response(data))
+        assert shape(app.make_response(data)) == expected
+        assert expected[3] == b'{"a":"Zo\\u00eb","b":[1,2.5,null]}\n'
+        app.debug = True
+        assert app.make_response(data).get_data() == app.json.response(data).get_data()
+        assert b'\n  "a"' in app.make_response(data).get_data()
+
+    class Custom(ErlenResponse):
+        pass
+
+    app = Erlen(__name__)
+    app.response_class = Custom
+    with app.app_context():
+        assert type(app.make_response(data)) is Custom
+
+    class Wrapping(DefaultJSONProvider):
+        def response(self, *args: Any, **kwargs: Any) -> ErlenResponse:
+            rv = super().response(*args, **kwargs)
+            rv.headers["X-Provider"] = "subclass"
+            return rv
+
+    app = Erlen(__name__)
+    app.json = Wrapping(app)
+    with app.app_context():
+        assert app.make_response(data).headers["X-Provider"] == "subclass"
+
+    app = Erlen(__name__)
+    original = app.json.response
+
+    def tagged(*args: Any, **kwargs: Any) -> ErlenResponse:
+        rv = original(*args, **kwargs)
+        rv.headers["X-Provider"] = "instance"
+        return rv
+
+    app.json.response = tagged  # type: ignore[method-assign]
+    with app.app_context():
+        assert app.make_response(data).headers["X-Provider"] == "instance"

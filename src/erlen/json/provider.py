@@ -629,9 +629,12 @@ class DefaultJSONProvider(JSONProvider):
             obj = self._prepare_response_obj(args, kwargs)
         else:
             obj = args[0]
-        app = self._app
+        return self._app.response_class(self._response_body(obj), mimetype=self.mimetype)
+
+    def _response_body(self, obj: Any) -> str:
+        """The body :meth:`response` sends for ``obj``: its JSON text and a newline."""
         compact = self.compact
-        if compact is False or (compact is None and app.debug):
+        if compact is False or (compact is None and self._app.debug):
             text = self.dumps(obj, indent=2)
         else:
             if (
@@ -649,4 +652,4 @@ class DefaultJSONProvider(JSONProvider):
                 ) or _compact_dumps(obj, _default, self.ensure_ascii, self.sort_keys)
             else:
                 text = self.dumps(obj, separators=_COMPACT)
-        return app.response_class(f"{text}\n", mimetype=self.mimetype)
+        return f"{text}\n"
