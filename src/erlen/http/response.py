@@ -214,23 +214,6 @@ def _slice_chunks(chunks: Iterable[bytes], start: int, length: int) -> Iterator[
             break
 
 
-# PERF: (second, "Date" value); an HTTP date has one-second resolution, so
-# the string is formatted once a second rather than once a response.
-_date_cache: tuple[int, str] = (-1, "")
-
-
-def _date_now() -> str:
-    global _date_cache
-    now = time.time()
-    second = int(now)
-    cached = _date_cache
-    if cached[0] == second:
-        return cached[1]
-    value = http_date(datetime.fromtimestamp(second, UTC))
-    _date_cache = (second, value)
-    return value
-
-
 class FileWrapper:
     """An iterable over a binary file, ``buffer_size`` bytes at a time.
 
@@ -969,8 +952,9 @@ class Response:
         if request.method not in ("GET", "HEAD"):
             return self
         headers = self.headers
-        # PERF: one scan of the headers, not an `in` and a set().
-        headers.setdefault("Date", _date_now())
+        # PERF: one scan of the headers, not an `in` and a set(); whole
+        # seconds, so http_date answers from its cache within a second.
+        headers.setdefault("Date", http_date(int(time.time())))
         if accept_ranges:
             self.accept_ranges = "bytes" if accept_ranges is True else accept_ranges
         if not 200 <= self.status_code < 300:
