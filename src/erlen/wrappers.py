@@ -65,7 +65,6 @@ class Request(_BaseRequest):
         headers: Headers,
         remote_addr: str | None = None,
         stream: IO[bytes] | None = None,
-        *,
         environ: dict[str, Any] | None = None,
         input_terminated: bool | None = None,
     ) -> None:
@@ -92,8 +91,8 @@ class Request(_BaseRequest):
             headers,
             remote_addr,
             stream,
-            environ=environ,
-            input_terminated=input_terminated,
+            environ,
+            input_terminated,
         )
 
     @property

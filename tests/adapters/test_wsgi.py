@@ -225,6 +225,25 @@ def test_request_from_environ_uses_the_given_subclass() -> None:
     assert type(request_from_environ(make_environ(), MyRequest)) is MyRequest
 
 
+def test_request_from_environ_passes_environ_and_termination_positionally() -> None:
+    # The adapter passes every argument positionally (no keyword dict per
+    # request); a subclass __init__ with the documented order receives them.
+    seen: list[tuple[Any, Any]] = []
+
+    class RecordingRequest(Request):
+        __slots__ = ()
+
+        def __init__(self, *args: Any) -> None:
+            seen.append((args[9], args[10]))
+            super().__init__(*args)
+
+    environ = make_environ(**{"wsgi.input_terminated": True})
+    request = request_from_environ(environ, RecordingRequest)
+    assert seen == [(environ, True)]
+    assert request.environ is environ
+    assert request.input_terminated is True
+
+
 def test_paths_are_decoded_from_latin1_as_utf8() -> None:
     environ = make_environ(
         SCRIPT_NAME="/m\xc3\xbcnchen/",
@@ -443,6 +462,49 @@ def test_buffered_body_still_runs_call_on_close_and_custom_close() -> None:
         body.close()  # type: ignore[attr-defined]
         body.close()  # type: ignore[attr-defined]
     assert calls == ["on close", "custom close"]
+
+
+def test_overridden_status_properties_are_what_is_sent() -> None:
+    # The adapter reads the status slots directly only for classes that keep
+    # the toolkit's status properties; an override is still honoured.
+    class Teapot(Response):
+        __slots__ = ()
+
+        @property
+        def status(self) -> str:
+            return "418 I'M A TEAPOT"
+
+        @status.setter
+        def status(self, value: int | str) -> None:
+            Response.status.fset(self, value)  # type: ignore[attr-defined]
+
+        @property
+        def status_code(self) -> int:
+            return 204
+
+        @status_code.setter
+        def status_code(self, code: int) -> None:
+            Response.status_code.fset(self, code)  # type: ignore[attr-defined]
+
+    start = StartResponse()
+    body = start_response_and_body(Teapot(b"tea"), make_environ(), start)
+    assert start.status == "418 I'M A TEAPOT"
+    # status_code 204 means no body and no Content-Length.
+    assert list(body) == []
+    assert ("Content-Length", "3") not in start.headers
+    assert Teapot._plain_init is False
+    assert Response._plain_init is True
+
+
+def test_head_with_buffered_body_still_runs_call_on_close() -> None:
+    calls: list[str] = []
+    response = Response(b"hello")
+    response.call_on_close(lambda: calls.append("closed"))
+    body = start_response_and_body(response, make_environ(REQUEST_METHOD="HEAD"), StartResponse())
+    assert list(body) == []
+    body.close()  # type: ignore[attr-defined]
+    body.close()  # type: ignore[attr-defined]
+    assert calls == ["closed"]
 
 
 def test_head_with_buffered_body_sends_nothing() -> None:

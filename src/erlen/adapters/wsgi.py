@@ -198,6 +198,7 @@ def _decode_path(value: str) -> str:
 
 
 _SERVERS: dict[tuple[str, str], tuple[str, int | None]] = {}
+_new_headers = object.__new__
 
 
 def _server_address(name: str, port: str) -> tuple[str, int | None]:
@@ -258,7 +259,9 @@ def request_from_environ(
         server = _SERVERS.get((server_name, port))
         if server is None:
             server = _server_address(server_name, port)
-    headers = EnvironHeaders(environ)
+    # PERF: EnvironHeaders(environ) without the class call (0.1 µs).
+    headers = _new_headers(EnvironHeaders)
+    headers.environ = environ
 
     if proxy:
         host = environ.get("HTTP_HOST") or _server_host(server, scheme)
@@ -301,8 +304,10 @@ def request_from_environ(
         headers,  # type: ignore[arg-type]
         remote_addr,
         get("wsgi.input"),
-        environ=environ,
-        input_terminated=bool(get("wsgi.input_terminated")),
+        # PERF: environ and input_terminated positional: keyword arguments to
+        # a class call cost a dict (0.1 µs per request).
+        environ,
+        bool(get("wsgi.input_terminated")),
     )
 
 
@@ -342,9 +347,9 @@ class _BufferedBody(list[bytes]):
 
     __slots__ = ("_response",)
 
-    def __init__(self, chunks: Iterable[bytes], response: Response | None) -> None:
-        super().__init__(chunks)
-        self._response = response
+    # PERF: no Python __init__ (list's own copies the chunks); the caller sets
+    # _response. A subclass __init__ calling super() cost 0.25 µs per request.
+    _response: Response | None
 
     def close(self) -> None:
         """Close the response (the first time only)."""
@@ -404,21 +409,26 @@ def start_response_and_body(
     headers, no_body = _wire_headers(response)
     if not no_body:
         no_body = environ.get("REQUEST_METHOD") == "HEAD"
-    start_response(response.status, headers)
+    start_response(response._status if response._plain_init else response.status, headers)
 
     body = response.response
     if type(body) is list:
         # PERF: a buffered body of bytes is handed over as the list it is, with
         # no iterator wrapper or generator; close() is skipped entirely when it
         # would do nothing (0.9 -> 0.65 µs here for Response("Hello")).
-        plain = not response._on_close and type(response).close is _RESPONSE_CLOSE
+        buffered: _BufferedBody | None = None
         if no_body:
-            return _BufferedBody((), None if plain else response)
-        for chunk in body:
-            if type(chunk) is not bytes:
-                break
+            buffered = _BufferedBody()
         else:
-            return _BufferedBody(body, None if plain else response)
+            for chunk in body:
+                if type(chunk) is not bytes:
+                    break
+            else:
+                buffered = _BufferedBody(body)
+        if buffered is not None:
+            plain = not response._on_close and type(response).close is _RESPONSE_CLOSE
+            buffered._response = None if plain else response
+            return buffered
     if no_body:
         return _ClosingBody((), response)
     if isinstance(body, FileWrapper):

@@ -326,7 +326,9 @@ class Request:
     docstring. ``input_terminated=True`` tells the request that ``stream``
     ends by itself at the end of the body (an ASGI body, or a WSGI server that
     sets ``wsgi.input_terminated``), so a body without ``Content-Length`` can
-    be read; otherwise such a body reads as empty.
+    be read; otherwise such a body reads as empty. The adapters pass every
+    argument positionally, so a subclass that overrides ``__init__`` keeps
+    this order of parameters.
 
     Limits (``max_content_length``, ``max_form_memory_size``,
     ``max_form_parts``, ``trusted_hosts``) are class attributes; a subclass
@@ -404,7 +406,6 @@ class Request:
         headers: Headers,
         remote_addr: str | None = None,
         stream: BinaryIO | IO[bytes] | None = None,
-        *,
         environ: dict[str, Any] | None = None,
         input_terminated: bool | None = None,
     ) -> None:

@@ -33,7 +33,7 @@ from .datastructures import (
     ResponseCacheControl,
     WWWAuthenticate,
 )
-from .datastructures.headers import _header_str, _trusted_headers
+from .datastructures.headers import _header_str
 from .exceptions import RequestedRangeNotSatisfiable
 from .headers import (
     dump_options_header,
@@ -162,7 +162,8 @@ def _wire_headers(response: Response) -> tuple[list[tuple[str, str]], bool]:
         out = lst.copy()
     else:
         out, kinds = _fix_uri_headers(lst, kinds)
-    status = response.status_code
+    # PERF: the slot, not the property, unless a subclass overrides it (0.05 µs).
+    status = response._status_code if response._plain_init else response.status_code
     if status < 200 or status == 204 or status == 304:
         dropped = _ENTITY_HEADERS if status == 304 else _NO_CONTENT_HEADERS
         return [(k, v) for k, v in out if k.lower() not in dropped], True
@@ -185,6 +186,7 @@ def _content_type_for(mimetype: str) -> str:
 # validated header value of each is built once.
 _CONTENT_TYPES: dict[str, str] = {}
 # The status line of every known code, so a new response skips clean_status().
+_new_headers = object.__new__
 _STATUS_LINES: dict[int, str] = {code: clean_status(code)[0] for code in HTTP_STATUS_CODES}
 
 
@@ -425,8 +427,9 @@ class Response:
     max_cookie_size: ClassVar[int] = 4093
     #: Has ``loads``; used by :meth:`get_json`.
     json_module: ClassVar[Any] = json
-    # Whether __init__ may take its fast path: set_data and the status setter
-    # are not overridden (a subclass that overrides them gets them called).
+    # Whether __init__ may take its fast path and the adapters may read the
+    # status slots directly: set_data and the status properties are not
+    # overridden (a subclass that overrides them gets them called).
     _plain_init: ClassVar[bool] = True
 
     headers: Headers
@@ -439,7 +442,11 @@ class Response:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._plain_init = cls.set_data is Response.set_data and cls.status is Response.status
+        cls._plain_init = (
+            cls.set_data is Response.set_data
+            and cls.status is Response.status
+            and cls.status_code is Response.status_code
+        )
 
     def __init__(
         self,
@@ -468,7 +475,9 @@ class Response:
                     if ct is None:
                         ct = _cache_content_type(mimetype)
                     lst.append(("Content-Type", ct))
-            self.headers = _trusted_headers(lst)
+            # _trusted_headers(lst) inlined (a call less per response).
+            headers = self.headers = _new_headers(Headers)
+            headers._list = lst
             if status is None:
                 status = self.default_status
             if type(status) is int and (line := _STATUS_LINES.get(status)) is not None:
