@@ -551,3 +551,71 @@ def test_proxy_thread_isolation() -> None:
     for t in threads:
         t.join()
     assert results == {"t1": "t1", "t2": "t2"}
+
+
+# -- the globals' forwarding properties (erlen.local._proxy_with_attributes) ----
+
+
+def test_listed_proxy_attributes_exist_on_what_they_proxy() -> None:
+    # The lists are a speed hint: a name that does not exist would still
+    # raise AttributeError, but it would mean the list has drifted.
+    from erlen import Erlen
+    from erlen import globals as erlen_globals
+    from erlen.ctx import _AppCtxGlobals
+    from erlen.sessions import SecureCookieSession
+    from erlen.wrappers import Request
+
+    app = Erlen(__name__)
+    for name in erlen_globals._REQUEST_ATTRIBUTES:
+        assert hasattr(Request, name), name
+    for name in erlen_globals._SESSION_ATTRIBUTES:
+        assert hasattr(SecureCookieSession, name), name
+    for name in erlen_globals._G_ATTRIBUTES:
+        assert hasattr(_AppCtxGlobals, name), name
+    for name in erlen_globals._APP_ATTRIBUTES:
+        assert hasattr(app, name), name
+
+
+def test_forwarded_attributes_behave_as_getattr_does() -> None:
+    from erlen import Erlen, current_app, g, request, session
+    from erlen.globals import _NO_REQUEST_MESSAGE
+    from erlen.wrappers import Request
+
+    class TaggedRequest(Request):
+        @property
+        def args(self) -> Any:  # type: ignore[override]
+            return "overridden"
+
+    app = Erlen(__name__)
+    app.secret_key = "s"
+    app.request_class = TaggedRequest
+    # Unbound: the proxy's own message, for a listed and an unlisted name.
+    with pytest.raises(RuntimeError) as listed:
+        request.args  # noqa: B018
+    with pytest.raises(RuntimeError) as unlisted:
+        request.not_listed  # noqa: B018
+    assert str(listed.value) == str(unlisted.value) == _NO_REQUEST_MESSAGE
+    with app.test_request_context("/p?a=1", method="POST"):
+        assert request.args == "overridden"  # the subclass's property wins
+        assert request.method == "POST"
+        assert request.path == "/p"
+        assert current_app.config is app.config
+        g.user = "ada"
+        assert g.get("user") == "ada"
+        session.permanent = True  # set through the proxy, on the session
+        assert session._get_current_object().permanent is True  # type: ignore[attr-defined]
+        assert session.get("missing", 3) == 3
+        with pytest.raises(AttributeError):
+            request.no_such_attribute  # noqa: B018
+        request.user = "bob"  # type: ignore[attr-defined]
+        assert request._get_current_object().user == "bob"  # type: ignore[attr-defined]
+        assert type(request).__name__ == "LocalProxy"
+        assert isinstance(request, LocalProxy)
+        assert isinstance(request, TaggedRequest)
+
+
+def test_a_listed_name_may_not_shadow_the_proxy_s_own() -> None:
+    from erlen.local import _proxy_with_attributes
+
+    with pytest.raises(ValueError, match="_get_current_object"):
+        _proxy_with_attributes(ContextVar("x"), None, "unbound", ["_get_current_object"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
-from .local import LocalProxy
+from .local import LocalProxy, _proxy_with_attributes
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -38,24 +38,121 @@ or send a request through 'app.test_client()'.\
 _cv_app: ContextVar[AppContext] = ContextVar("erlen.app_ctx")
 _cv_request: ContextVar[RequestContext] = ContextVar("erlen.request_ctx")
 
+# PERF: the attributes user code reads most are properties of each proxy's
+# own class (see erlen.local._proxy_with_attributes); any other name is
+# forwarded by __getattr__ as before.
+_APP_ATTRIBUTES = [
+    "config",
+    "debug",
+    "testing",
+    "logger",
+    "json",
+    "extensions",
+    "url_map",
+    "jinja_env",
+    "secret_key",
+    "view_functions",
+    "blueprints",
+    "ensure_sync",
+    "url_for",
+    "response_class",
+    "request_class",
+    "name",
+    "import_name",
+    "root_path",
+    "instance_path",
+    "static_folder",
+    "template_folder",
+    "session_interface",
+]
+_G_ATTRIBUTES = ("get", "pop", "setdefault")
+_REQUEST_ATTRIBUTES = [
+    "accept_charsets",
+    "accept_encodings",
+    "accept_languages",
+    "accept_mimetypes",
+    "access_route",
+    "args",
+    "authorization",
+    "base_url",
+    "blueprint",
+    "blueprints",
+    "content_encoding",
+    "content_length",
+    "content_type",
+    "cookies",
+    "data",
+    "endpoint",
+    "environ",
+    "files",
+    "form",
+    "full_path",
+    "get_data",
+    "get_json",
+    "headers",
+    "host",
+    "host_url",
+    "if_match",
+    "if_modified_since",
+    "if_none_match",
+    "is_json",
+    "is_secure",
+    "json",
+    "max_content_length",
+    "method",
+    "mimetype",
+    "mimetype_params",
+    "origin",
+    "path",
+    "query_string",
+    "referrer",
+    "remote_addr",
+    "root_path",
+    "routing_exception",
+    "scheme",
+    "script_root",
+    "stream",
+    "url",
+    "url_root",
+    "url_rule",
+    "user_agent",
+    "values",
+    "view_args",
+]
+_SESSION_ATTRIBUTES = [
+    "get",
+    "setdefault",
+    "pop",
+    "keys",
+    "values",
+    "items",
+    "update",
+    "clear",
+    "copy",
+    "permanent",
+    "modified",
+    "new",
+    "accessed",
+]
+
 app_ctx: AppContext = LocalProxy(  # type: ignore[assignment]
     _cv_app, unbound_message=_NO_APP_MESSAGE
 )
-current_app: Erlen = LocalProxy(  # type: ignore[assignment]
-    _cv_app, "app", unbound_message=_NO_APP_MESSAGE
+current_app: Erlen = _proxy_with_attributes(  # type: ignore[assignment]
+    _cv_app, "app", _NO_APP_MESSAGE, _APP_ATTRIBUTES
 )
-g: _AppCtxGlobals = LocalProxy(  # type: ignore[assignment]
-    _cv_app, "g", unbound_message=_NO_APP_MESSAGE
+g: _AppCtxGlobals = _proxy_with_attributes(  # type: ignore[assignment]
+    _cv_app, "g", _NO_APP_MESSAGE, _G_ATTRIBUTES
 )
 
 request_ctx: RequestContext = LocalProxy(  # type: ignore[assignment]
     _cv_request, unbound_message=_NO_REQUEST_MESSAGE
 )
-request: Request = LocalProxy(  # type: ignore[assignment]
-    _cv_request, "request", unbound_message=_NO_REQUEST_MESSAGE
+request: Request = _proxy_with_attributes(  # type: ignore[assignment]
+    _cv_request, "request", _NO_REQUEST_MESSAGE, _REQUEST_ATTRIBUTES
 )
-session: SessionMixin = LocalProxy(  # type: ignore[assignment]
-    _cv_request, "session", unbound_message=_NO_REQUEST_MESSAGE
+session: SessionMixin = _proxy_with_attributes(  # type: ignore[assignment]
+    _cv_request, "session", _NO_REQUEST_MESSAGE, _SESSION_ATTRIBUTES
 )
 
 __all__ = [
