@@ -16,7 +16,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from . import e2e, extras, inprocess, report
+from . import e2e, extras, inprocess, instructions, report
 from .apps import APPS, BY_KEY, AppSpec
 from .fixtures import Fixtures
 from .scenarios import BY_NAME, SCENARIOS, Scenario
@@ -39,7 +39,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         description="Measure erlen beside Flask, Quart, Starlette, FastAPI, Falcon and Bottle.",
     )
     parser.add_argument("--quick", action="store_true", help="short runs (about 3 minutes)")
-    parser.add_argument("--mode", choices=("inprocess", "e2e", "all"), default="all")
+    parser.add_argument(
+        "--mode",
+        choices=("inprocess", "e2e", "all", "instructions"),
+        default="all",
+        help="'all' is inprocess then e2e; 'instructions' counts instructions per request"
+        " under valgrind (not part of 'all')",
+    )
     parser.add_argument("--apps", help="comma-separated app keys: " + ",".join(BY_KEY))
     parser.add_argument("--scenarios", help="in-process scenarios (default: all)")
     parser.add_argument(
@@ -63,11 +69,18 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    apps = [BY_KEY[k] for k in _names(args.apps, BY_KEY, "app")] if args.apps else list(APPS)
+    default_apps = instructions.DEFAULT_APPS if args.mode == "instructions" else BY_KEY
+    apps = [BY_KEY[k] for k in _names(args.apps, BY_KEY, "app")] if args.apps else None
+    apps = apps or [spec for spec in APPS if spec.key in default_apps]
+    default_scenarios = (
+        [BY_NAME[n] for n in instructions.DEFAULT_SCENARIOS]
+        if args.mode == "instructions"
+        else list(SCENARIOS)
+    )
     scenarios = (
         [BY_NAME[n] for n in _names(args.scenarios, BY_NAME, "scenario")]
         if args.scenarios
-        else list(SCENARIOS)
+        else default_scenarios
     )
     atexit.register(e2e.stop_all)
     signal.signal(signal.SIGTERM, _stop)
@@ -78,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     for mode in modes:
         if mode == "inprocess":
             _inprocess(args, apps, scenarios, fx)
+        elif mode == "instructions":
+            _instructions(args, apps, scenarios, fx)
         else:
             _e2e(args, apps, fx)
     return 0
@@ -176,6 +191,40 @@ def _e2e(args: argparse.Namespace, apps: list[AppSpec], fx: Fixtures) -> None:
     t0 = time.monotonic()
     rows = e2e.run_e2e(fx, [BY_NAME[n] for n in names], seconds, warmup, apps, servers)
     _finish(info, lambda: report.e2e_markdown(info, rows, tool, servers), t0, args)
+
+
+def _instructions(
+    args: argparse.Namespace, apps: list[AppSpec], scenarios: list[Scenario], fx: Fixtures
+) -> None:
+    if instructions.valgrind() is None:
+        raise SystemExit("--mode instructions needs valgrind (apt-get install valgrind)")
+    small, large = (100, 600) if args.quick else (200, 1200)
+    info = _info(
+        "instructions",
+        args,
+        [
+            "Method: instructions per request counted by valgrind's callgrind "
+            "(`--tool=callgrind`), not time. Each app and scenario runs in two child "
+            f"processes that validate the response, send {instructions.WARMUP} warm-up "
+            f"requests, then send it {small} and {large} times (the in-process drivers: a "
+            "fresh environ or scope per request); the difference of the two totals "
+            f"divided by {large - small} is one request, start-up cancelled out. "
+            "PYTHONHASHSEED=0; repeat runs agree to within a few hundred instructions. "
+            "Every response must equal the validated one or the row fails.",
+            "Table: thousands of instructions per request (lower is better); ratios "
+            "divide erlen's count by the peer's.",
+        ],
+    )
+    t0 = time.monotonic()
+    print(f"[instructions] {len(apps)} apps x {len(scenarios)} scenarios", file=sys.stderr)
+    counts = instructions.count_all(apps, scenarios, fx, small, large)
+
+    def text() -> str:
+        lines = report.header("erlen benchmarks: instructions per request", info)
+        lines += ["## Summary", "", *instructions.table(counts, apps, scenarios)]
+        return "\n".join(lines)
+
+    _finish(info, text, t0, args)
 
 
 if __name__ == "__main__":
