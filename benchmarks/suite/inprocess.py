@@ -118,22 +118,32 @@ class _Timed:
         return Row(spec.key, name, "ok", self.target.note, summarize(self.samples), self.n)
 
 
+def validated(target: _Target, scenario: Scenario) -> tuple[HttpRequest, HttpResponse] | str:
+    """The scenario's request (after its prepare step) and the app's first
+    response to it, checked; or why the response failed its checks."""
+    req = scenario.request
+    if scenario.prepare is not None:
+        req = scenario.prepare(target.call, req)
+    first = target.call(req)
+    if (error := scenario.check(first)) is not None:
+        return error
+    if (
+        scenario.follow_up is not None
+        and (error := scenario.follow_up(target.call, first)) is not None
+    ):
+        return error
+    return req, first
+
+
 def prepare(target: _Target, scenario: Scenario, budget: Budget) -> _Timed | Row:
     """Validate one scenario on one app and calibrate the batch size; a failed check
     gives the voided row instead."""
     spec = target.spec
     try:
-        req = scenario.request
-        if scenario.prepare is not None:
-            req = scenario.prepare(target.call, req)
-        first = target.call(req)
-        if (error := scenario.check(first)) is not None:
-            return _void(spec, scenario.name, error)
-        if (
-            scenario.follow_up is not None
-            and (error := scenario.follow_up(target.call, first)) is not None
-        ):
-            return _void(spec, scenario.name, error)
+        checked = validated(target, scenario)
+        if isinstance(checked, str):
+            return _void(spec, scenario.name, checked)
+        req, first = checked
         # Every timed response must equal this validated one, status and body.
         status, body = first.status, first.body
         n, elapsed = 1, 0.0

@@ -178,20 +178,18 @@ def table(
 def _child(argv: Sequence[str]) -> int:
     """Build the app, validate the scenario's response, warm up, then send it
     ``n`` times; exit 1 if any response differs from the validated one."""
-    from .inprocess import _Target
+    from .inprocess import _Target, validated
 
     key, name, n_text, root = argv
     spec, scenario, n = BY_KEY[key], BY_NAME[name], int(n_text)
     fx = Fixtures(Path(root)).prepare()
     target = _Target(spec, spec.build(fx))
     try:
-        req = scenario.request
-        if scenario.prepare is not None:
-            req = scenario.prepare(target.call, req)
-        first = target.call(req)
-        if (error := scenario.check(first)) is not None:
-            print(f"invalid response: {error}", file=sys.stderr)
+        checked = validated(target, scenario)
+        if isinstance(checked, str):
+            print(f"invalid response: {checked}", file=sys.stderr)
             return 1
+        req, first = checked
         if target.batch(req, WARMUP, first.status, first.body)():
             print("a warm-up response differed", file=sys.stderr)
             return 1
