@@ -150,6 +150,29 @@ def test_toolkit_response_is_converted(app: Erlen, make_client: MakeClient) -> N
     assert seen == [app.response_class]
 
 
+def test_toolkit_response_is_retyped_in_place(app: Erlen) -> None:
+    # The toolkit's Response and the app's share one layout, so a toolkit
+    # response (an HTTP error's page, one a view built) becomes the app's
+    # class without being copied: its state, callbacks and attributes stay.
+    closed: list[str] = []
+    plain = BaseResponse(["a", "b"], 203, {"X-A": "1"})
+    plain.call_on_close(lambda: closed.append("closed"))
+    plain.note = "kept"  # type: ignore[attr-defined]
+    with app.test_request_context():
+        rv = app.make_response(plain)
+        error_page = app.make_response(NotFound())
+    assert rv is plain
+    assert type(rv) is app.response_class
+    assert (rv.status_code, rv.headers["X-A"], rv.get_data()) == (203, "1", b"ab")
+    assert rv.note == "kept"  # type: ignore[attr-defined]
+    rv.close()
+    assert closed == ["closed"]
+    assert type(error_page) is app.response_class
+    assert error_page.status_code == 404
+    assert error_page.mimetype == "text/html"
+    assert b"Not Found" in error_page.get_data()
+
+
 @pytest.mark.parametrize(
     ("value", "status", "header"),
     [

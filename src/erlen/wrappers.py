@@ -204,8 +204,10 @@ class Response(_BaseResponse):
     ASGI iterates it on the event loop, WSGI on the worker thread's loop.
     """
 
-    # "__dict__": see Request.
-    __slots__ = ("__dict__",)
+    # No slots of its own: the toolkit's Response has "__dict__" already (see
+    # Request for why), and an equal layout lets app.make_response retype a
+    # toolkit response (an HTTP error's page) in place.
+    __slots__ = ()
 
     default_mimetype: ClassVar[str | None] = "text/html"
     json_module: ClassVar[Any] = json

@@ -401,7 +401,13 @@ class Response:
     is used, with ``; charset=utf-8`` added for text types.
     """
 
+    # "__dict__": code may keep its own attributes on a response, as on
+    # Werkzeug's (the dict is only created when it does). It also gives the
+    # framework's subclass the same layout, so a toolkit response (an HTTP
+    # error's page) becomes the app's class by __class__ assignment instead
+    # of being copied into a new object.
     __slots__ = (
+        "__dict__",
         "__weakref__",
         "_closed",
         "_on_close",
