@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .apps import BY_KEY, AppSpec
 from .fixtures import Fixtures
+from .inprocess import _Target, validated
 from .scenarios import BY_NAME, Scenario
 
 DEFAULT_APPS = (
@@ -178,8 +179,6 @@ def table(
 def _child(argv: Sequence[str]) -> int:
     """Build the app, validate the scenario's response, warm up, then send it
     ``n`` times; exit 1 if any response differs from the validated one."""
-    from .inprocess import _Target, validated
-
     key, name, n_text, root = argv
     spec, scenario, n = BY_KEY[key], BY_NAME[name], int(n_text)
     fx = Fixtures(Path(root)).prepare()

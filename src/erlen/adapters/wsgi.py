@@ -198,7 +198,6 @@ def _decode_path(value: str) -> str:
 
 
 _SERVERS: dict[tuple[str, str], tuple[str, int | None]] = {}
-_new_headers = object.__new__
 
 
 def _server_address(name: str, port: str) -> tuple[str, int | None]:
@@ -259,9 +258,7 @@ def request_from_environ(
         server = _SERVERS.get((server_name, port))
         if server is None:
             server = _server_address(server_name, port)
-    # PERF: EnvironHeaders(environ) without the class call (0.1 µs).
-    headers = _new_headers(EnvironHeaders)
-    headers.environ = environ
+    headers = EnvironHeaders(environ)
 
     if proxy:
         host = environ.get("HTTP_HOST") or _server_host(server, scheme)

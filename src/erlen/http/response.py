@@ -33,7 +33,7 @@ from .datastructures import (
     ResponseCacheControl,
     WWWAuthenticate,
 )
-from .datastructures.headers import _header_str
+from .datastructures.headers import _header_str, _trusted_headers
 from .exceptions import RequestedRangeNotSatisfiable
 from .headers import (
     dump_options_header,
@@ -186,7 +186,6 @@ def _content_type_for(mimetype: str) -> str:
 # validated header value of each is built once.
 _CONTENT_TYPES: dict[str, str] = {}
 # The status line of every known code, so a new response skips clean_status().
-_new_headers = object.__new__
 _STATUS_LINES: dict[int, str] = {code: clean_status(code)[0] for code in HTTP_STATUS_CODES}
 
 
@@ -481,9 +480,7 @@ class Response:
                     if ct is None:
                         ct = _cache_content_type(mimetype)
                     lst.append(("Content-Type", ct))
-            # _trusted_headers(lst) inlined (a call less per response).
-            headers = self.headers = _new_headers(Headers)
-            headers._list = lst
+            self.headers = _trusted_headers(lst)
             if status is None:
                 status = self.default_status
             if type(status) is int and (line := _STATUS_LINES.get(status)) is not None:
