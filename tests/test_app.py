@@ -511,16 +511,16 @@ def test_three_argument_call_is_an_asgi_coroutine(app: Erlen) -> None:
 
 
 def test_contexts_popped_after_request(app: Erlen, make_client: MakeClient) -> None:
-    from erlen.globals import _cv_app, _cv_request
+    from erlen.globals import _cv_app, _request_ctx
 
     app.add_url_rule("/", "index", lambda: "x")
     make_client(app).get("/")
-    assert _cv_request.get(None) is None
+    assert _request_ctx() is None
     assert _cv_app.get(None) is None
 
 
 def test_contexts_popped_after_propagated_exception(app: Erlen, make_client: MakeClient) -> None:
-    from erlen.globals import _cv_app, _cv_request
+    from erlen.globals import _cv_app, _request_ctx
 
     def fail() -> str:
         raise ValueError("x")
@@ -528,7 +528,7 @@ def test_contexts_popped_after_propagated_exception(app: Erlen, make_client: Mak
     app.add_url_rule("/", "index", fail)
     with pytest.raises(ValueError):
         make_client(app).get("/")
-    assert _cv_request.get(None) is None
+    assert _request_ctx() is None
     assert _cv_app.get(None) is None
 
 

@@ -23,7 +23,7 @@ from erlen import (
     stream_with_context,
 )
 from erlen.ctx import AppContext, RequestContext
-from erlen.globals import _cv_app, _cv_request, app_ctx, request_ctx
+from erlen.globals import _cv_app, _request_ctx, app_ctx, request_ctx
 from erlen.testing import ErlenClient
 
 #: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
@@ -105,9 +105,10 @@ def test_request_context_binds_request(app: Erlen) -> None:
         assert request.method == "POST"
         assert request.args["x"] == "1"
         assert request_ctx._get_current_object() is ctx  # type: ignore[attr-defined]
-        assert _cv_request.get() is ctx
+        # One context variable: it holds the request context itself.
+        assert _cv_app.get() is ctx
         assert current_app._get_current_object() is app  # type: ignore[attr-defined]
-    assert _cv_request.get(None) is None
+    assert _request_ctx() is None
     assert _cv_app.get(None) is None
 
 
@@ -457,11 +458,13 @@ def test_app_context_pushed_twice(app: Erlen) -> None:
 def test_request_context_reused_after_pop(app: Erlen) -> None:
     ctx = app.test_request_context("/again")
     with ctx:
-        first_app_ctx = _cv_app.get()
+        first_app_ctx = app_ctx._get_current_object()  # type: ignore[attr-defined]
+        g.first = True
     with ctx:
         assert request.path == "/again"
-        # A fresh app context is pushed for the second push.
-        assert _cv_app.get() is not first_app_ctx
+        # A fresh app context (and g) for the second push.
+        assert app_ctx._get_current_object() is not first_app_ctx  # type: ignore[attr-defined]
+        assert "first" not in g
     assert not has_request_context()
     assert not has_app_context()
 
@@ -505,7 +508,7 @@ def test_code_may_set_its_own_attributes_on_request_response_and_contexts(
     # an attribute the view put on its response, and extensions may keep
     # state on the contexts.
     from erlen import Erlen, Response, request
-    from erlen.globals import _cv_app, _cv_request
+    from erlen.globals import app_ctx, request_ctx
 
     app = Erlen(__name__)
     seen: list[str] = []
@@ -513,9 +516,9 @@ def test_code_may_set_its_own_attributes_on_request_response_and_contexts(
     @app.before_request
     def authenticate() -> None:
         request.user = "ada"  # type: ignore[attr-defined]
-        ctx = _cv_request.get()
-        ctx.extension_state = "req"  # type: ignore[attr-defined]
-        _cv_app.get().extension_state = "app"  # type: ignore[attr-defined]
+        ctx = request_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx.extension_state = "req"
+        app_ctx._get_current_object().extension_state = "app"  # type: ignore[attr-defined]
 
     @app.get("/")
     def index() -> Response:
@@ -526,8 +529,8 @@ def test_code_may_set_its_own_attributes_on_request_response_and_contexts(
     @app.after_request
     def audit(response: Response) -> Response:
         seen.append(response.audit)  # type: ignore[attr-defined]
-        seen.append(_cv_request.get().extension_state)  # type: ignore[attr-defined]
-        seen.append(_cv_app.get().extension_state)  # type: ignore[attr-defined]
+        seen.append(request_ctx.extension_state)  # type: ignore[attr-defined]
+        seen.append(app_ctx.extension_state)  # type: ignore[attr-defined]
         return response
 
     if protocol == "wsgi":
@@ -540,3 +543,132 @@ def test_code_may_set_its_own_attributes_on_request_response_and_contexts(
         status, body = response.status, response.body
     assert (status, body) == (200, b"hello ada")
     assert seen == ["viewed", "req", "app"]
+
+
+# -- one context variable: the request context stands in for its app context --------
+
+
+def test_an_app_context_pushed_during_a_request_keeps_the_request(app: Erlen) -> None:
+    with app.test_request_context("/outer"):
+        g.level = "request"
+        outer_ctx = _cv_app.get()
+        with app.app_context() as inner:
+            # Flask 3.1: the request stays current, g is the new context's.
+            assert request.path == "/outer"
+            assert has_request_context()
+            assert inner.has_request
+            assert inner.request is outer_ctx.request  # type: ignore[union-attr]
+            assert "level" not in g
+            assert app_ctx._get_current_object() is inner  # type: ignore[attr-defined]
+        assert g.level == "request"
+        assert _cv_app.get() is outer_ctx
+    with app.app_context() as alone:
+        assert not alone.has_request
+        with pytest.raises(RuntimeError, match="outside of request context"):
+            alone.request  # noqa: B018
+        with pytest.raises(RuntimeError, match="outside of request context"):
+            alone.session  # noqa: B018
+        with pytest.raises(RuntimeError, match="outside of request context"):
+            request.path  # noqa: B018
+        assert repr(request) == "<LocalProxy unbound>"
+        assert not has_request_context()
+
+
+def test_teardown_appcontext_sees_the_requests_g_but_no_request(
+    app: Erlen, make_client: MakeClient
+) -> None:
+    seen: list[object] = []
+
+    @app.get("/")
+    def index() -> str:
+        g.user = "ada"
+        seen.append(("view", app_ctx._get_current_object()))  # type: ignore[attr-defined]
+        return "ok"
+
+    @app.teardown_request
+    def teardown_request(exc: BaseException | None) -> None:
+        seen.append(("request", request.path, g.user))
+
+    @app.teardown_appcontext
+    def teardown_app(exc: BaseException | None) -> None:
+        seen.append(("app", has_request_context(), g.user))
+        seen.append(("app ctx", app_ctx._get_current_object()))  # type: ignore[attr-defined]
+
+    assert make_client(app).get("/").text == "ok"
+    assert seen[1:4] == [("request", "/", "ada"), ("app", False, "ada"), seen[3]]
+    # The same app context object during the view and its teardown (an
+    # extension scoping a database session to it finds the same one).
+    assert seen[0][1] is seen[3][1]  # type: ignore[index]
+    assert not has_app_context()
+
+
+def test_a_request_builds_no_app_context_unless_asked(app: Erlen, make_client: MakeClient) -> None:
+    contexts: list[RequestContext] = []
+
+    @app.get("/plain")
+    def plain() -> str:
+        contexts.append(request_ctx._get_current_object())  # type: ignore[attr-defined]
+        return current_app.name
+
+    @app.get("/uses-g")
+    def uses_g() -> str:
+        contexts.append(request_ctx._get_current_object())  # type: ignore[attr-defined]
+        g.x = 1
+        return "g"
+
+    client = make_client(app)
+    assert client.get("/plain").text == app.name
+    assert client.get("/uses-g").text == "g"
+    assert contexts[0]._app_ctx is None
+    assert isinstance(contexts[1]._app_ctx, AppContext)
+
+
+def test_app_context_signals_around_a_request(app: Erlen, make_client: MakeClient) -> None:
+    from erlen.signals import appcontext_popped, appcontext_pushed
+
+    events: list[str] = []
+
+    def pushed(sender: Erlen, **extra: object) -> None:
+        events.append(f"pushed {sender.name}")
+
+    def popped(sender: Erlen, **extra: object) -> None:
+        events.append(f"popped {sender.name} request={has_request_context()}")
+
+    @app.get("/")
+    def index() -> str:
+        events.append("view")
+        return "ok"
+
+    with appcontext_pushed.connected_to(pushed, app), appcontext_popped.connected_to(popped, app):
+        assert make_client(app).get("/").text == "ok"
+        # Inside an app context of the same app, the request pushes none.
+        with app.app_context():
+            events.append("outer")
+            with app.test_request_context("/"):
+                events.append("inner")
+    assert events == [
+        f"pushed {app.name}",
+        "view",
+        f"popped {app.name} request=False",
+        f"pushed {app.name}",
+        "outer",
+        "inner",
+        f"popped {app.name} request=False",
+    ]
+
+
+def test_a_copied_request_context_in_a_task_shares_g(app: Erlen) -> None:
+    # A task copies the context variables: the copied request context finds
+    # the same app's context active and runs in it, as in Flask.
+    async def scenario() -> tuple[object, object]:
+        with app.test_request_context("/"):
+            g.token = "shared"
+            copied = request_ctx.copy()  # type: ignore[attr-defined]
+
+            async def task() -> tuple[object, object]:
+                with copied:
+                    return request.path, g.token
+
+            return await asyncio.create_task(task())
+
+    assert asyncio.run(scenario()) == ("/", "shared")

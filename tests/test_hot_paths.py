@@ -16,7 +16,7 @@ import pytest
 from asgi_harness import call, run
 from erlen import Erlen, Response, after_this_request, g, request, session
 from erlen.ctx import RequestContext
-from erlen.globals import _cv_request
+from erlen.globals import _cv_app, _request_ctx
 from erlen.http.response import Response as BaseResponse
 from erlen.signals import (
     appcontext_popped,
@@ -166,7 +166,7 @@ def test_the_pipeline_is_kept_on_the_context_for_teardown(app: Erlen, client: Er
 
     @app.teardown_request
     def teardown(exc: BaseException | None) -> None:
-        ctx = _cv_request.get()
+        ctx = _request_ctx()
         assert ctx._pipeline is not None
         seen.append((ctx._pipeline.endpoint, request.endpoint))
 
@@ -187,7 +187,7 @@ def test_a_pushed_context_without_dispatch_tears_down(app: Erlen) -> None:
         calls.append(request.path)
 
     with app.test_request_context("/"):
-        ctx = _cv_request.get()
+        ctx = _request_ctx()
         assert isinstance(ctx, RequestContext) and ctx._pipeline is None
     assert calls == ["/"]
 
@@ -544,7 +544,7 @@ def test_teardown_functions_of_one_blueprint_run_beside_the_inlined_pop(
     assert seen == ["bp None"]
     assert _get(app, client, protocol, "/") == (200, b"Hello")
     assert seen == ["bp None"]
-    assert _cv_request.get(None) is None
+    assert _request_ctx() is None
 
 
 def _get(
@@ -576,9 +576,7 @@ def test_a_failing_request_close_still_pops_both_contexts(app: Erlen, protocol: 
             app.test_client().get("/")
         else:
             run(call(app, "GET", "/"))
-    assert _cv_request.get(None) is None
-    from erlen.globals import _cv_app
-
+    assert _request_ctx() is None
     assert _cv_app.get(None) is None
 
 

@@ -65,10 +65,10 @@ async def handle_request_async(
     With ``preserve`` (the test client's ``with client:``), the contexts are
     handed to it instead of being popped.
     """
-    app_ctx = ctx._enter()
+    owns_app_ctx = ctx._enter()
     error: BaseException | None = None
     try:
-        if app_ctx is not None and appcontext_pushed.receivers:
+        if owns_app_ctx and appcontext_pushed.receivers:
             await send_async(appcontext_pushed, app)
         try:
             return await full_dispatch_request_async(app, ctx)
@@ -86,11 +86,9 @@ async def handle_request_async(
         if error is not None and app.should_ignore_error(error):
             error = None
         if preserve is not None:
-            # The test client's ``with client:`` pops these later (in reverse).
-            if app_ctx is not None:
-                preserve(app_ctx)
+            # The test client's ``with client:`` pops it later.
             preserve(ctx)
-        elif not pop_if_nothing_to_tear_down(app, ctx, app_ctx):
+        elif not pop_if_nothing_to_tear_down(app, ctx, owns_app_ctx):
             await pop_request_context_async(app, ctx, error)
 
 
@@ -343,8 +341,9 @@ async def teardown_appcontext_async(app: Erlen, exc: BaseException | None) -> No
 async def pop_request_context_async(
     app: Erlen, ctx: RequestContext, exc: BaseException | None
 ) -> None:
-    """Tear the request down and pop its context, then the app context that
-    was pushed with it."""
+    """Tear the request down and pop its context, then tear down the app
+    context it stood in for (if it owned one), with that app context alone
+    pushed."""
     try:
         if not ctx._nested:
             ep = ctx._pipeline or app._pipeline_for(ctx.request)
@@ -353,17 +352,13 @@ async def pop_request_context_async(
                 await teardown_request_async(app, ctx, exc)
             ctx.request.close()
     finally:
-        app_ctx = ctx._leave()
-        if app_ctx is not None:
-            if (
-                app.teardown_appcontext_funcs
-                or appcontext_tearing_down.receivers
-                or appcontext_popped.receivers
-            ):
-                await pop_app_context_async(app, app_ctx, exc)
-            else:
-                # PERF: pop_app_context_async with nothing to run.
-                app_ctx._leave()
+        # PERF: with nothing to run, an owned app context is never pushed.
+        if ctx._leave() and (
+            app.teardown_appcontext_funcs
+            or appcontext_tearing_down.receivers
+            or appcontext_popped.receivers
+        ):
+            await pop_app_context_async(app, ctx._push_app_ctx_for_teardown(), exc)
 
 
 async def pop_app_context_async(app: Erlen, app_ctx: AppContext, exc: BaseException | None) -> None:

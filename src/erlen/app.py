@@ -50,7 +50,7 @@ from .adapters.wsgi import request_from_environ, start_response_and_body
 from .blueprints import Blueprint
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute, make_timedelta
 from .ctx import AppContext, RequestContext, _AppCtxGlobals, _default_template_ctx_processor
-from .globals import _cv_app, _cv_request
+from .globals import _cv_app, _request_ctx
 from .helpers import _find_package, get_debug_flag, get_load_dotenv
 from .http.datastructures import Headers
 from .http.exceptions import (
@@ -662,7 +662,7 @@ class Erlen(Scaffold):
         those of the request's blueprints (outermost first). Values already in
         ``context`` win."""
         scopes: tuple[str | None, ...] = (None,)
-        req_ctx = _cv_request.get(None)
+        req_ctx = _request_ctx()
         if req_ctx is not None:
             blueprints = req_ctx.request.blueprints
             if blueprints:
@@ -734,7 +734,7 @@ class Erlen(Scaffold):
     # -- the request pipeline (see erlen._pipeline_async) ------------------------
 
     def _current(self) -> RequestContext:
-        ctx = _cv_request.get(None)
+        ctx = _request_ctx()
         if ctx is None:
             raise RuntimeError(
                 "Working outside of request context: this method needs an active"
@@ -811,7 +811,7 @@ class Erlen(Scaffold):
         | tuple[None, None, None],
     ) -> None:
         """Log an unhandled exception (before the 500 response) on :attr:`logger`."""
-        req_ctx = _cv_request.get(None)
+        req_ctx = _request_ctx()
         where = ""
         if req_ctx is not None:
             where = f" on {req_ctx.request.path} [{req_ctx.request.method}]"
@@ -918,7 +918,7 @@ class Erlen(Scaffold):
                 rv = response_class(rv, status=status, headers=headers)
                 status = headers = None
             elif isinstance(rv, HTTPException):
-                req_ctx = _cv_request.get(None)
+                req_ctx = _request_ctx()
                 rv = self._coerce_response(
                     rv.get_response(req_ctx.request if req_ctx is not None else None)
                 )
@@ -961,7 +961,7 @@ class Erlen(Scaffold):
 
     @staticmethod
     def _endpoint_name() -> str | None:
-        req_ctx = _cv_request.get(None)
+        req_ctx = _request_ctx()
         if req_ctx is None:
             return None
         return req_ctx.request.endpoint
@@ -1064,7 +1064,7 @@ class Erlen(Scaffold):
         Outside one, ``SERVER_NAME`` must be set and URLs are external.
         Values that are not rule arguments become the query string.
         """
-        req_ctx = _cv_request.get(None)
+        req_ctx = _request_ctx()
         url_adapter: MapAdapter | None
         if req_ctx is not None:
             url_adapter = req_ctx.url_adapter

@@ -49,7 +49,7 @@ from .adapters.asgi import (
     request_from_scope,
     send_response,
 )
-from .ctx import AppContext, RequestContext
+from .ctx import RequestContext
 from .globals import _cv_app
 from .http.exceptions import HTTPException, InternalServerError
 from .http.response import Response as _BaseResponse
@@ -65,7 +65,6 @@ from .websocket import Websocket, WebSocketBadData, WebsocketContext
 if TYPE_CHECKING:
     from .app import Erlen
     from .pipeline import ErrorLookup
-    from .wrappers import Request
 
 __all__ = ["asgi_app"]
 
@@ -93,12 +92,13 @@ def asgi_app(app: Erlen, scope: Scope, receive: Receive, send: Send) -> Coroutin
 # -- HTTP -----------------------------------------------------------------------------
 
 
-def _body_limit(app: Erlen, request: Request) -> int | None:
+def _body_limit(ctx: RequestContext) -> int | None:
     # The limit may come from a Request subclass or the app's config, read
-    # with the app as the current one, as it is during the request.
-    token = _cv_app.set(AppContext(app))
+    # with the request's context as the current one, as during the request
+    # (set, not pushed: nothing is torn down).
+    token = _cv_app.set(ctx)
     try:
-        return request.max_content_length
+        return ctx.request.max_content_length
     finally:
         _cv_app.reset(token)
 
@@ -126,7 +126,7 @@ async def serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> 
         request._input = body  # type: ignore[assignment]
         ctx.match_request()
         if not getattr(request.url_rule, "stream_body", False):
-            await body.prefetch(_body_limit(app, request))
+            await body.prefetch(_body_limit(ctx))
     else:
         # PERF: no body declared (GET, HEAD): the shared empty body, no
         # receive() call and no per-request body object.
@@ -188,10 +188,10 @@ async def serve_websocket(app: Erlen, scope: Scope, receive: Receive, send: Send
     ws = Websocket(scope, receive, send, request, app)
     ctx = WebsocketContext(app, request, ws)
     token = _cv_serving_loop.set(asyncio.get_running_loop())
-    app_ctx = ctx._enter()
+    owns_app_ctx = ctx._enter()
     error: BaseException | None = None
     try:
-        if app_ctx is not None and appcontext_pushed.receivers:
+        if owns_app_ctx and appcontext_pushed.receivers:
             await send_async(appcontext_pushed, app)
         if not app._got_first_request:
             await run_first_request_async(app)

@@ -1,9 +1,11 @@
 """Application and request contexts.
 
 An :class:`AppContext` makes ``current_app`` and ``g`` available; a
-:class:`RequestContext` makes ``request`` and ``session`` available (and pushes
-an application context first when none is active for its app). Both live in
-:mod:`contextvars`, so they are isolated per thread and per asyncio task.
+:class:`RequestContext` makes ``request`` and ``session`` available too (and
+runs in an application context: the active one when it belongs to the same
+app, else one of its own). Both live in one :mod:`contextvars` variable, so
+they are isolated per thread and per asyncio task, and a request costs one
+variable set and reset, not two.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from functools import update_wrapper
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from .globals import _cv_app, _cv_request
+from .globals import _NO_REQUEST_MESSAGE, _cv_app, _request_ctx
 from .http.exceptions import HTTPException
 from .routing import WebsocketMismatch
 from .signals import appcontext_popped, appcontext_pushed
@@ -90,7 +92,10 @@ class AppContext:
 
     # "__dict__": extensions may keep their own state on a context, as on
     # Flask's; the dict is only created when one does.
-    __slots__ = ("__dict__", "_g", "_nested", "_token", "_url_adapter", "app")
+    __slots__ = ("__dict__", "_g", "_nested", "_request_ctx", "_token", "_url_adapter", "app")
+
+    #: The context variable holds either class; this tells them apart cheaply.
+    _is_request_context = False
 
     def __init__(self, app: Erlen) -> None:
         self.app = app
@@ -99,8 +104,39 @@ class AppContext:
         self._g: Any = None
         self._url_adapter: Any = _MISSING
         # PERF: one token slot; a list only for a context pushed twice.
-        self._token: Token[AppContext] | None = None
-        self._nested: list[Token[AppContext]] | None = None
+        self._token: Token[AppContext | RequestContext] | None = None
+        self._nested: (
+            list[tuple[Token[AppContext | RequestContext], RequestContext | None]] | None
+        ) = None
+        # COMPAT(flask): the request context that was active when this one
+        # was pushed stays usable inside it (``request``, ``session``).
+        self._request_ctx: RequestContext | None = None
+
+    @property
+    def has_request(self) -> bool:
+        """Whether a request is active in this context (it was pushed while
+        one was)."""
+        return self._request_ctx is not None
+
+    @property
+    def request(self) -> Request:
+        """The request active when this context was pushed; RuntimeError
+        without one."""
+        req_ctx = self._request_ctx
+        if req_ctx is None:
+            raise RuntimeError(_NO_REQUEST_MESSAGE)
+        return req_ctx.request
+
+    @property
+    def session(self) -> SessionMixin:
+        """The session of :attr:`request`; RuntimeError without a request."""
+        req_ctx = self._request_ctx
+        if req_ctx is None:
+            raise RuntimeError(_NO_REQUEST_MESSAGE)
+        return req_ctx.session
+
+    def _get_app_ctx(self) -> AppContext:
+        return self
 
     @property
     def g(self) -> _AppCtxGlobals:
@@ -127,12 +163,14 @@ class AppContext:
         self._url_adapter = value
 
     def _enter(self) -> None:
+        request_ctx = _request_ctx()
         token = _cv_app.set(self)
         if self._token is not None:
             if self._nested is None:
                 self._nested = []
-            self._nested.append(self._token)
+            self._nested.append((self._token, self._request_ctx))
         self._token = token
+        self._request_ctx = request_ctx
 
     def _leave(self) -> None:
         current = _cv_app.get(None)
@@ -140,7 +178,10 @@ class AppContext:
         if token is None:
             raise RuntimeError(f"{self!r} is not pushed.")
         nested = self._nested
-        self._token = nested.pop() if nested else None
+        if nested:
+            self._token, self._request_ctx = nested.pop()
+        else:
+            self._token = self._request_ctx = None
         _cv_app.reset(token)
         if current is not self:
             raise AssertionError(f"Popped the wrong app context ({current!r} instead of {self!r}).")
@@ -193,16 +234,22 @@ class RequestContext:
 
     The session is opened lazily, on the first access of :attr:`session`: a
     request that never touches it never reads or writes the session cookie.
+
+    While it is pushed, the context variable holds this object itself: it
+    answers ``current_app`` and ``g`` as well, ``g`` being that of its app
+    context (the active one of the same app when it was pushed, else one of
+    its own, built on first use).
     """
 
     # "__dict__": see AppContext.
     __slots__ = (
         "__dict__",
         "_after_request_functions",
+        "_app_ctx",
         "_matched",
         "_nested",
+        "_owns_app_ctx",
         "_pipeline",
-        "_pushed_app",
         "_session",
         "_token",
         "_url_adapter",
@@ -210,6 +257,8 @@ class RequestContext:
         "flashes",
         "request",
     )
+
+    _is_request_context = True
 
     def __init__(self, app: Erlen, request: Request, session: SessionMixin | None = None) -> None:
         self.app = app
@@ -228,14 +277,35 @@ class RequestContext:
         self._session = session
         # PERF: created by the first after_this_request only.
         self._after_request_functions: list[Callable[[Response], Response]] | None = None
-        # PERF: the token of the latest push and the app context pushed with
-        # it live in slots; a list exists only for a context pushed twice.
-        self._token: Token[RequestContext] | None = None
-        self._pushed_app: AppContext | None = None
-        self._nested: list[tuple[Token[RequestContext], AppContext | None]] | None = None
+        # PERF: the token of the latest push and its app context live in
+        # slots; a list exists only for a context pushed twice.
+        self._token: Token[AppContext | RequestContext] | None = None
+        # The app context: the outer one of the same app, or, when this
+        # context stands in for its own (``_owns_app_ctx``), one built on
+        # first use (PERF: most requests never touch ``g``).
+        self._app_ctx: AppContext | None = None
+        self._owns_app_ctx = False
+        self._nested: (
+            list[tuple[Token[AppContext | RequestContext], bool, AppContext | None]] | None
+        ) = None
         self._matched = False
         # The endpoint's pipeline, once the request was dispatched.
         self._pipeline: EndpointPipeline | None = None
+
+    @property
+    def g(self) -> _AppCtxGlobals:
+        """The ``g`` of this request's app context."""
+        app_ctx = self._app_ctx
+        if app_ctx is None:
+            app_ctx = self._get_app_ctx()
+        return app_ctx.g
+
+    def _get_app_ctx(self) -> AppContext:
+        """This request's app context (built now if it owns one not built yet)."""
+        app_ctx = self._app_ctx
+        if app_ctx is None:
+            app_ctx = self._app_ctx = AppContext(self.app)
+        return app_ctx
 
     @property
     def url_adapter(self) -> MapAdapter | None:
@@ -313,50 +383,67 @@ class RequestContext:
             request.url_rule = request.view_args = None
             request.routing_exception = _upgrade_required()
 
-    def _enter(self) -> AppContext | None:
-        """Set the context variables; return the app context pushed for it."""
+    def _enter(self) -> bool:
+        """Set the context variable; return whether this push stands in for
+        an app context of its own (no active one of the same app: the
+        caller then sends ``appcontext_pushed`` and later tears it down)."""
         app = self.app
-        app_ctx = _cv_app.get(None)
-        if app_ctx is None or app_ctx.app is not app:
-            app_ctx = AppContext(app)
-            # PERF: AppContext._enter inlined for a fresh context.
-            app_ctx._token = _cv_app.set(app_ctx)
+        current = _cv_app.get(None)
+        if current is None or current.app is not app:
+            owns = True
+            outer: AppContext | None = None
         else:
-            app_ctx = None
-        token = _cv_request.set(self)
+            # COMPAT(flask): the active app context of the same app is
+            # reused, so ``g`` carries over into the request.
+            owns = False
+            outer = current._get_app_ctx()
+        token = _cv_app.set(self)
         if self._token is not None:
             if self._nested is None:
                 self._nested = []
-            self._nested.append((self._token, self._pushed_app))
+            self._nested.append((self._token, self._owns_app_ctx, self._app_ctx))
         self._token = token
-        self._pushed_app = app_ctx
+        self._owns_app_ctx = owns
+        # A fresh push that owns its app context gets a fresh ``g``.
+        self._app_ctx = outer
         if not self._matched:
             self.match_request()
-        return app_ctx
+        return owns
 
     def push(self) -> None:
-        """Make this the current request (pushing an app context if needed)."""
-        app_ctx = self._enter()
-        if app_ctx is not None and appcontext_pushed.receivers:
+        """Make this the current request (in an app context of its own when
+        none of its app is active)."""
+        if self._enter() and appcontext_pushed.receivers:
             appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
 
-    def _leave(self) -> AppContext | None:
-        """Reset the context variable; return the app context pushed with it."""
-        current = _cv_request.get(None)
+    def _leave(self) -> bool:
+        """Reset the context variable; return whether that push owned its app
+        context (the caller then tears it down with :meth:`_push_app_ctx_for_teardown`)."""
+        current = _cv_app.get(None)
         token = self._token
         if token is None:
             raise RuntimeError(f"{self!r} is not pushed.")
-        app_ctx = self._pushed_app
+        owned = self._owns_app_ctx
         nested = self._nested
         if nested:
-            self._token, self._pushed_app = nested.pop()
+            self._token, self._owns_app_ctx, self._app_ctx = nested.pop()
         else:
-            self._token = self._pushed_app = None
-        _cv_request.reset(token)
+            # _app_ctx stays: the teardown of an owned app context sees its g.
+            self._token = None
+            self._owns_app_ctx = False
+        _cv_app.reset(token)
         if current is not self:
             raise AssertionError(
                 f"Popped the wrong request context ({current!r} instead of {self!r})."
             )
+        return owned
+
+    def _push_app_ctx_for_teardown(self) -> AppContext:
+        """Push this request's own app context alone, as Flask has it for the
+        ``teardown_appcontext`` functions (``g`` and ``current_app``, no
+        ``request``); the caller pops it."""
+        app_ctx = self._get_app_ctx()
+        app_ctx._enter()
         return app_ctx
 
     def pop(self, exc: BaseException | None = _MISSING) -> None:
@@ -367,15 +454,13 @@ class RequestContext:
             return
         if exc is _MISSING:
             exc = sys.exc_info()[1]
-        app_ctx: AppContext | None = None
         try:
             if not self._nested:
                 self.app.do_teardown_request(exc)
                 self.request.close()
         finally:
-            app_ctx = self._leave()
-            if app_ctx is not None:
-                app_ctx.pop(exc)
+            if self._leave():
+                self._push_app_ctx_for_teardown().pop(exc)
 
     def __enter__(self) -> RequestContext:
         self.push()
@@ -413,7 +498,7 @@ def has_request_context() -> bool:
         if has_request_context():
             remote = request.remote_addr
     """
-    return _cv_request.get(None) is not None
+    return _request_ctx() is not None
 
 
 def after_this_request(f: F) -> F:
@@ -429,7 +514,7 @@ def after_this_request(f: F) -> F:
                 return response
             return "Hello"
     """
-    ctx = _cv_request.get(None)
+    ctx = _request_ctx()
     if ctx is None:
         raise RuntimeError(
             "'after_this_request' needs an active request context, such as inside a view function."
@@ -445,7 +530,7 @@ def copy_current_request_context(f: F) -> F:
     """Decorate ``f`` so that it runs inside a copy of the current request
     context, for example in a background thread started from a view. ``f`` may
     be an ``async def`` function; it is run through ``app.ensure_sync``."""
-    ctx = _cv_request.get(None)
+    ctx = _request_ctx()
     if ctx is None:
         raise RuntimeError(
             "'copy_current_request_context' needs an active request context,"
@@ -482,7 +567,7 @@ def stream_with_context(generator_or_function: Any) -> Any:
             return Response(generate())
     """
     if hasattr(generator_or_function, "__aiter__"):
-        return _with_context_async(generator_or_function, *_current_contexts())
+        return _with_context_async(generator_or_function, _request_ctx_for_stream())
     try:
         gen = iter(generator_or_function)
     except TypeError:
@@ -492,7 +577,7 @@ def stream_with_context(generator_or_function: Any) -> Any:
             return stream_with_context(function(*args, **kwargs))
 
         return update_wrapper(decorator, function)
-    return _with_context(gen, *_current_contexts())
+    return _with_context(gen, _request_ctx_for_stream())
 
 
 def _default_template_ctx_processor() -> dict[str, Any]:
@@ -502,10 +587,13 @@ def _default_template_ctx_processor() -> dict[str, Any]:
     the real objects, not proxies, and only those whose context is active.
     """
     rv: dict[str, Any] = {}
-    app_ctx = _cv_app.get(None)
-    if app_ctx is not None:
-        rv["g"] = app_ctx.g
-    req_ctx = _cv_request.get(None)
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        return rv
+    rv["g"] = ctx.g
+    req_ctx: RequestContext | None = (
+        ctx if ctx._is_request_context else ctx._request_ctx  # type: ignore[assignment,union-attr]
+    )
     if req_ctx is not None:
         rv["request"] = req_ctx.request
         # PERF: a session not opened yet stays closed; the ``session`` global
@@ -515,33 +603,28 @@ def _default_template_ctx_processor() -> dict[str, Any]:
     return rv
 
 
-def _current_contexts() -> tuple[RequestContext, AppContext | None]:
-    req_ctx = _cv_request.get(None)
+def _request_ctx_for_stream() -> RequestContext:
+    req_ctx = _request_ctx()
     if req_ctx is None:
         raise RuntimeError(
             "'stream_with_context' needs an active request context, such as inside a view function."
         )
-    return req_ctx, _cv_app.get(None)
+    return req_ctx
 
 
-def _reset(req_token: Token[RequestContext], app_token: Token[AppContext] | None) -> None:
+def _reset(token: Token[AppContext | RequestContext]) -> None:
     try:
-        _cv_request.reset(req_token)
-        if app_token is not None:
-            _cv_app.reset(app_token)
+        _cv_app.reset(token)
     except ValueError:
         # The server finished the body from another context; nothing of
         # ours is left set there.
         pass
 
 
-def _with_context(
-    gen: Iterator[T], req_ctx: RequestContext, app_ctx: AppContext | None
-) -> Iterator[T]:
-    # COMPAT(flask): the contexts are re-entered around the body without
+def _with_context(gen: Iterator[T], req_ctx: RequestContext) -> Iterator[T]:
+    # COMPAT(flask): the context is re-entered around the body without
     # running the teardown functions a second time.
-    app_token = _cv_app.set(app_ctx) if app_ctx is not None else None
-    req_token = _cv_request.set(req_ctx)
+    token = _cv_app.set(req_ctx)
     try:
         yield from gen
     finally:
@@ -550,14 +633,13 @@ def _with_context(
             if close is not None:
                 close()
         finally:
-            _reset(req_token, app_token)
+            _reset(token)
 
 
 async def _with_context_async(
-    source: AsyncIterable[T], req_ctx: RequestContext, app_ctx: AppContext | None
+    source: AsyncIterable[T], req_ctx: RequestContext
 ) -> AsyncIterator[T]:
-    app_token = _cv_app.set(app_ctx) if app_ctx is not None else None
-    req_token = _cv_request.set(req_ctx)
+    token = _cv_app.set(req_ctx)
     iterator = source.__aiter__()
     try:
         async for item in iterator:
@@ -568,7 +650,7 @@ async def _with_context_async(
             if aclose is not None:
                 await aclose()
         finally:
-            _reset(req_token, app_token)
+            _reset(token)
 
 
 __all__ = [

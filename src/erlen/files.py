@@ -24,7 +24,7 @@ from datetime import datetime
 from urllib.parse import unquote
 from zlib import adler32
 
-from erlen.globals import _cv_request, current_app
+from erlen.globals import _request_ctx, current_app
 from erlen.http.datastructures.headers import _header_str, _trusted_headers
 from erlen.http.exceptions import NotFound, RequestedRangeNotSatisfiable
 from erlen.http.headers import content_disposition, http_date, quote_etag
@@ -174,7 +174,7 @@ def send_file(
         FileWrapper(file), headers=_trusted_headers(lst), direct_passthrough=True
     )
 
-    req_ctx = _cv_request.get(None)
+    req_ctx = _request_ctx()
     if conditional and req_ctx is not None:
         try:
             rv = t.cast(

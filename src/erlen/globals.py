@@ -1,9 +1,11 @@
 """The context-bound globals: ``current_app``, ``g``, ``request`` and ``session``.
 
-Each is a :class:`erlen.local.LocalProxy` over a :mod:`contextvars` variable, so
-it resolves to the object of the current thread or asyncio task. Internals read
-the context variables ``_cv_app`` and ``_cv_request`` directly; the proxies are
-for user code.
+Each is a :class:`erlen.local.LocalProxy` over one :mod:`contextvars`
+variable, so it resolves to the object of the current thread or asyncio task.
+The variable ``_cv_app`` holds the current context: an :class:`AppContext`, or
+while a request is active its :class:`RequestContext`, which answers for the
+app context too. Internals read it directly (``_request_ctx()`` for the
+request context); the proxies are for user code.
 """
 
 from __future__ import annotations
@@ -35,8 +37,33 @@ context is active. In tests, push one with 'with app.test_request_context():'
 or send a request through 'app.test_client()'.\
 """
 
-_cv_app: ContextVar[AppContext] = ContextVar("erlen.app_ctx")
-_cv_request: ContextVar[RequestContext] = ContextVar("erlen.request_ctx")
+_cv_app: ContextVar[AppContext | RequestContext] = ContextVar("erlen.ctx")
+
+
+def _request_ctx() -> RequestContext | None:
+    """The active request context, or None.
+
+    Also inside an app context pushed during a request, as in Flask.
+    """
+    ctx = _cv_app.get(None)
+    if ctx is None or ctx._is_request_context:
+        return ctx  # type: ignore[return-value]
+    return ctx._request_ctx  # type: ignore[union-attr]
+
+
+def _current_request_ctx() -> RequestContext:
+    ctx = _request_ctx()
+    if ctx is None:
+        raise RuntimeError(_NO_REQUEST_MESSAGE)
+    return ctx
+
+
+def _current_app_ctx() -> AppContext:
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        raise RuntimeError(_NO_APP_MESSAGE)
+    return ctx._get_app_ctx()
+
 
 # PERF: the attributes user code reads most are properties of each proxy's
 # own class (see erlen.local._proxy_with_attributes); any other name is
@@ -136,7 +163,7 @@ _SESSION_ATTRIBUTES = [
 ]
 
 app_ctx: AppContext = LocalProxy(  # type: ignore[assignment]
-    _cv_app, unbound_message=_NO_APP_MESSAGE
+    _current_app_ctx, unbound_message=_NO_APP_MESSAGE
 )
 current_app: Erlen = _proxy_with_attributes(  # type: ignore[assignment]
     _cv_app, "app", _NO_APP_MESSAGE, _APP_ATTRIBUTES
@@ -146,18 +173,19 @@ g: _AppCtxGlobals = _proxy_with_attributes(  # type: ignore[assignment]
 )
 
 request_ctx: RequestContext = LocalProxy(  # type: ignore[assignment]
-    _cv_request, unbound_message=_NO_REQUEST_MESSAGE
+    _current_request_ctx, unbound_message=_NO_REQUEST_MESSAGE
 )
+# An AppContext without a request raises RuntimeError(_NO_REQUEST_MESSAGE)
+# for "request" and "session", so these two need no check of their own.
 request: Request = _proxy_with_attributes(  # type: ignore[assignment]
-    _cv_request, "request", _NO_REQUEST_MESSAGE, _REQUEST_ATTRIBUTES
+    _cv_app, "request", _NO_REQUEST_MESSAGE, _REQUEST_ATTRIBUTES
 )
 session: SessionMixin = _proxy_with_attributes(  # type: ignore[assignment]
-    _cv_request, "session", _NO_REQUEST_MESSAGE, _SESSION_ATTRIBUTES
+    _cv_app, "session", _NO_REQUEST_MESSAGE, _SESSION_ATTRIBUTES
 )
 
 __all__ = [
     "_cv_app",
-    "_cv_request",
     "app_ctx",
     "current_app",
     "g",

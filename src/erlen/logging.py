@@ -17,7 +17,7 @@ import logging
 import sys
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from .globals import _cv_request
+from .globals import _request_ctx
 from .local import LocalProxy
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ __all__ = ["create_logger", "default_handler", "has_level_handler", "wsgi_errors
 
 
 def _error_stream() -> IO[str]:
-    ctx = _cv_request.get(None)
+    ctx = _request_ctx()
     if ctx is not None:
         environ: Any = getattr(ctx.request, "environ", None)
         if environ:

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from blinker import Signal
 
     from .app import Erlen
-    from .ctx import AppContext, RequestContext
+    from .ctx import RequestContext
 
 T = TypeVar("T")
 
@@ -649,13 +649,11 @@ def dispatch_in_thread_sync(app: Erlen, ctx: RequestContext) -> Any:
     raise RuntimeError("The sync pipeline does not offload its dispatch.")
 
 
-def pop_if_nothing_to_tear_down(
-    app: Erlen, ctx: RequestContext, app_ctx: AppContext | None
-) -> bool:
-    """Pop ``ctx`` (and ``app_ctx``, pushed with it) and return True when its
-    teardown would run nothing: no teardown functions for its endpoint or the
-    app context, no receivers of the teardown and popped signals. Else do
-    nothing and return False (the caller runs the full pop)."""
+def pop_if_nothing_to_tear_down(app: Erlen, ctx: RequestContext, owns_app_ctx: bool) -> bool:
+    """Pop ``ctx`` and return True when its teardown would run nothing: no
+    teardown functions for its endpoint or (when it owns its app context)
+    the app context, no receivers of the teardown and popped signals. Else
+    do nothing and return False (the caller runs the full pop)."""
     ep = ctx._pipeline
     if (
         ep is None
@@ -663,7 +661,7 @@ def pop_if_nothing_to_tear_down(
         or ctx._nested
         or request_tearing_down.receivers
         or (
-            app_ctx is not None
+            owns_app_ctx
             and (
                 app.teardown_appcontext_funcs
                 or appcontext_tearing_down.receivers
@@ -677,8 +675,6 @@ def pop_if_nothing_to_tear_down(
         ctx.request.close()
     finally:
         ctx._leave()
-        if app_ctx is not None:
-            app_ctx._leave()
     return True
 
 

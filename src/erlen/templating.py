@@ -23,7 +23,7 @@ from jinja2 import Environment as BaseEnvironment
 from jinja2.runtime import Context, new_context
 
 from erlen.flashing import get_flashed_messages
-from erlen.globals import _cv_request, current_app, g, request, session
+from erlen.globals import _request_ctx, current_app, g, request, session
 from erlen.helpers import stream_with_context
 from erlen.signals import before_render_template, template_rendered
 
@@ -243,7 +243,7 @@ def _stream(app: Erlen, template: Template, context: dict[str, t.Any]) -> Iterat
         _send(template_rendered, app, template, context)
 
     stream = generate()
-    if _cv_request.get(None) is not None:
+    if _request_ctx() is not None:
         # The response body is read after the view returns; keep the request
         # context (request, session, url_for) alive while the template runs.
         stream = stream_with_context(stream)

@@ -40,7 +40,7 @@ from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
 
 from .adapters.asgi import Receive, Scope, Send, WebSocketConnection, WebSocketDisconnect
-from .ctx import AppContext, RequestContext
+from .ctx import RequestContext
 from .http.exceptions import UpgradeRequired
 from .local import LocalProxy
 
@@ -207,12 +207,12 @@ class WebsocketContext(RequestContext):
         self.websocket = websocket
         self._ws_tokens: list[Token[WebsocketContext]] = []
 
-    def _enter(self) -> AppContext | None:
-        app_ctx = super()._enter()
+    def _enter(self) -> bool:
+        owns_app_ctx = super()._enter()
         self._ws_tokens.append(_cv_websocket.set(self))
-        return app_ctx
+        return owns_app_ctx
 
-    def _leave(self) -> AppContext | None:
+    def _leave(self) -> bool:
         _cv_websocket.reset(self._ws_tokens.pop())
         return super()._leave()
 
