@@ -464,10 +464,11 @@ def e2e_markdown(
 
 
 def write(text: str, mode: str, started: dt.datetime, results: Path | None = None) -> Path:
-    """Write a report to ``results/<date>-<mode>.md`` and return the path."""
+    """Write a report to ``results/<date>-<HHMM>-<mode>.md`` (the UTC start
+    time: a second run on the same day keeps the first) and return the path."""
     folder = results or HERE / "results"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{started:%Y-%m-%d}-{mode}.md"
+    path = folder / f"{started:%Y-%m-%d-%H%M}-{mode}.md"
     path.write_text(text + "\n")
     return path
 
