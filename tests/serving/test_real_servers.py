@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,21 @@ def test_method_not_allowed(server: Any) -> None:
         "OPTIONS",
         "POST",
     ]
+
+
+def test_call_on_close_runs_once_after_the_response(server: Any, tmp_path: Path) -> None:
+    # granian's WSGI side sends a list body without calling close(), so a
+    # response with something to close must not be handed over as a list.
+    mark = tmp_path / "closed"
+    response, body = fetch(server, "GET", f"/on-close?mark={mark}")
+    assert response.status == 200, server.tail()
+    assert body == b"closing"
+    deadline = time.monotonic() + 5
+    while not mark.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.05)
+    assert mark.exists(), f"call_on_close did not run under {server.name}"
+    assert mark.read_text() == "closed\n"
 
 
 # How each server frames a body of unknown length: chunked, or (uWSGI's plain

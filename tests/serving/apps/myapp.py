@@ -47,6 +47,21 @@ def echo() -> dict[str, Any]:
     }
 
 
+@app.route("/on-close")
+def on_close() -> Response:
+    """A buffered page whose ``call_on_close`` function writes ``?mark=`` once
+    the server closed the response (as WSGI servers must, even for a list body)."""
+    mark = request.args["mark"]
+    response = Response("closing", mimetype="text/plain")
+
+    @response.call_on_close
+    def write_mark() -> None:
+        with open(mark, "a") as file:
+            file.write("closed\n")
+
+    return response
+
+
 @app.route("/stream")
 def stream() -> Response:
     """Three parts from a generator. After the first one it waits until the file
