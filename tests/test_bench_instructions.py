@@ -75,20 +75,3 @@ def test_table_shows_thousands_and_ratios() -> None:
     assert lines[2] == "| hello | 75.0k | 450.0k | 40.0k | 0.17x | 1.88x |"
     assert lines[3] == "| query | failed | 560.0k | n/a |  |  |"
     assert "- erlen-wsgi / query: the child failed (1): boom" in lines
-
-
-def test_reports_of_one_day_keep_each_other(tmp_path: Path) -> None:
-    # A second run on the same day must not replace the first (a good run
-    # could be lost to a noisy one).
-    import datetime as dt
-
-    from suite import report
-
-    morning = dt.datetime(2026, 11, 27, 9, 5, tzinfo=dt.UTC)
-    evening = dt.datetime(2026, 11, 27, 17, 40, tzinfo=dt.UTC)
-    first = report.write("first", "inprocess", morning, tmp_path)
-    second = report.write("second", "inprocess", evening, tmp_path)
-    assert first.name == "2026-11-27-0905-inprocess.md"
-    assert second.name == "2026-11-27-1740-inprocess.md"
-    assert first.read_text() == "first\n"
-    assert second.read_text() == "second\n"

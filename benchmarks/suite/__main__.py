@@ -116,6 +116,11 @@ def _finish(
     path = report.write(text, info.mode, info.started, args.results)
     print(text)
     print(f"\nwritten to {path}", file=sys.stderr)
+    if report.source_digest() != info.source:
+        print(
+            "WARNING: erlen's source changed during this run; the report says so.",
+            file=sys.stderr,
+        )
 
 
 def _inprocess(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import importlib.util
 import os
 import platform
 import subprocess
@@ -37,6 +39,28 @@ class RunInfo:
     started: dt.datetime
     method: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: :func:`source_digest` when the run started; compared at the end.
+    source: str = field(default_factory=lambda: source_digest())
+
+
+def erlen_source() -> Path | None:
+    """The folder of the erlen package the apps import (without importing it)."""
+    spec = importlib.util.find_spec("erlen")
+    locations = spec.submodule_search_locations if spec is not None else None
+    return Path(next(iter(locations))) if locations else None
+
+
+def source_digest(folder: Path | None = None) -> str:
+    """A digest of every ``.py`` file under ``folder`` (erlen's by default):
+    an edit of the measured code during a run changes it."""
+    folder = folder or erlen_source()
+    if folder is None:
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.py")):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _cpu_model() -> str:
@@ -95,6 +119,14 @@ def header(title: str, info: RunInfo, extra: Iterable[str] = ()) -> list[str]:
         f"{loadavg[0]:.2f}",
         f"- Python: {platform.python_implementation()} {platform.python_version()}",
         f"- erlen: git {_git()}",
+        *(
+            []
+            if source_digest() == info.source
+            else [
+                "- **WARNING: erlen's source changed during this run: its rows may mix "
+                "two versions of the code. Measure from a `git worktree` you leave alone.**"
+            ]
+        ),
         f"- Versions: {_versions()}",
         *extra,
         *(f"- {m}" for m in info.method),
