@@ -603,6 +603,14 @@ def test_teardown_appcontext_sees_the_requests_g_but_no_request(
 
 
 def test_a_request_builds_no_app_context_unless_asked(app: Erlen, make_client: MakeClient) -> None:
+    import gc
+
+    from erlen.signals import appcontext_pushed
+
+    # An appcontext_pushed receiver needs the app context; other tests'
+    # receivers go away with their (collected) apps.
+    gc.collect()
+    assert not appcontext_pushed.receivers
     contexts: list[RequestContext] = []
 
     @app.get("/plain")
@@ -629,7 +637,10 @@ def test_app_context_signals_around_a_request(app: Erlen, make_client: MakeClien
     events: list[str] = []
 
     def pushed(sender: Erlen, **extra: object) -> None:
-        events.append(f"pushed {sender.name}")
+        # As in Flask: the app context is current, the request not yet; g is
+        # the one the request will see (Flask's way to fake a logged-in user).
+        events.append(f"pushed {sender.name} request={has_request_context()}")
+        g.user = "ada"
 
     def popped(sender: Erlen, **extra: object) -> None:
         events.append(f"popped {sender.name} request={has_request_context()}")
@@ -637,20 +648,20 @@ def test_app_context_signals_around_a_request(app: Erlen, make_client: MakeClien
     @app.get("/")
     def index() -> str:
         events.append("view")
-        return "ok"
+        return g.user  # type: ignore[no-any-return]
 
     with appcontext_pushed.connected_to(pushed, app), appcontext_popped.connected_to(popped, app):
-        assert make_client(app).get("/").text == "ok"
+        assert make_client(app).get("/").text == "ada"
         # Inside an app context of the same app, the request pushes none.
         with app.app_context():
             events.append("outer")
             with app.test_request_context("/"):
                 events.append("inner")
     assert events == [
-        f"pushed {app.name}",
+        f"pushed {app.name} request=False",
         "view",
         f"popped {app.name} request=False",
-        f"pushed {app.name}",
+        f"pushed {app.name} request=False",
         "outer",
         "inner",
         f"popped {app.name} request=False",

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .ctx import AppContext
+from .globals import _cv_app
 from .http.exceptions import BadRequestKeyError, HTTPException, InternalServerError
 from .pipeline import (
     EndpointPipeline,
@@ -69,7 +70,7 @@ async def handle_request_async(
     error: BaseException | None = None
     try:
         if owns_app_ctx and appcontext_pushed.receivers:
-            await send_async(appcontext_pushed, app)
+            await send_appcontext_pushed_async(app, ctx)
         try:
             return await full_dispatch_request_async(app, ctx)
         except Exception as e:
@@ -90,6 +91,18 @@ async def handle_request_async(
             preserve(ctx)
         elif not pop_if_nothing_to_tear_down(app, ctx, owns_app_ctx):
             await pop_request_context_async(app, ctx, error)
+
+
+async def send_appcontext_pushed_async(app: Erlen, ctx: RequestContext) -> None:
+    """Send ``appcontext_pushed`` for the app context ``ctx`` stands in for,
+    with that app context alone current, as Flask sends it before it pushes
+    the request: receivers see ``current_app`` and ``g`` (the request's ``g``),
+    not ``request``."""
+    token = _cv_app.set(ctx._get_app_ctx())
+    try:
+        await send_async(appcontext_pushed, app)
+    finally:
+        _cv_app.reset(token)
 
 
 async def full_dispatch_request_async(app: Erlen, ctx: RequestContext) -> Response:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .ctx import AppContext
+from .globals import _cv_app
 from .http.exceptions import BadRequestKeyError, HTTPException, InternalServerError
 from .pipeline import (
     EndpointPipeline,
@@ -71,7 +72,7 @@ def handle_request_sync(
     error: BaseException | None = None
     try:
         if owns_app_ctx and appcontext_pushed.receivers:
-            send_sync(appcontext_pushed, app)
+            send_appcontext_pushed_sync(app, ctx)
         try:
             return full_dispatch_request_sync(app, ctx)
         except Exception as e:
@@ -92,6 +93,18 @@ def handle_request_sync(
             preserve(ctx)
         elif not pop_if_nothing_to_tear_down(app, ctx, owns_app_ctx):
             pop_request_context_sync(app, ctx, error)
+
+
+def send_appcontext_pushed_sync(app: Erlen, ctx: RequestContext) -> None:
+    """Send ``appcontext_pushed`` for the app context ``ctx`` stands in for,
+    with that app context alone current, as Flask sends it before it pushes
+    the request: receivers see ``current_app`` and ``g`` (the request's ``g``),
+    not ``request``."""
+    token = _cv_app.set(ctx._get_app_ctx())
+    try:
+        send_sync(appcontext_pushed, app)
+    finally:
+        _cv_app.reset(token)
 
 
 def full_dispatch_request_sync(app: Erlen, ctx: RequestContext) -> Response:

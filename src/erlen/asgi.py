@@ -35,6 +35,7 @@ from ._pipeline_async import (
     run_after_serving_async,
     run_before_serving_async,
     run_first_request_async,
+    send_appcontext_pushed_async,
 )
 from .adapters.asgi import (
     EMPTY_BODY,
@@ -192,7 +193,7 @@ async def serve_websocket(app: Erlen, scope: Scope, receive: Receive, send: Send
     error: BaseException | None = None
     try:
         if owns_app_ctx and appcontext_pushed.receivers:
-            await send_async(appcontext_pushed, app)
+            await send_appcontext_pushed_async(app, ctx)
         if not app._got_first_request:
             await run_first_request_async(app)
         if websocket_started.receivers:

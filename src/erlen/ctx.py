@@ -414,7 +414,12 @@ class RequestContext:
         """Make this the current request (in an app context of its own when
         none of its app is active)."""
         if self._enter() and appcontext_pushed.receivers:
-            appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
+            # As Flask: the receivers run with the app context alone current.
+            token = _cv_app.set(self._get_app_ctx())
+            try:
+                appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
+            finally:
+                _cv_app.reset(token)
 
     def _leave(self) -> bool:
         """Reset the context variable; return whether that push owned its app

@@ -46,7 +46,9 @@ def build_signals(fw):
 
         def receiver(sender, _name=name, **kwargs):
             assert sender is app
-            log.append((_name, sorted((k, _describe(v)) for k, v in kwargs.items())))
+            # Which contexts a receiver sees is part of the contract too.
+            contexts = (fw.has_app_context(), fw.has_request_context())
+            log.append((_name, contexts, sorted((k, _describe(v)) for k, v in kwargs.items())))
 
         signal.connect(receiver, app)
         connected.append((signal, receiver))
