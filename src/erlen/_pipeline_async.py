@@ -98,7 +98,7 @@ async def send_appcontext_pushed_async(app: Erlen, ctx: RequestContext) -> None:
     with that app context alone current, as Flask sends it before it pushes
     the request: receivers see ``current_app`` and ``g`` (the request's ``g``),
     not ``request``."""
-    token = _cv_app.set(ctx._get_app_ctx())
+    token = ctx._set_app_ctx_alone()
     try:
         await send_async(appcontext_pushed, app)
     finally:

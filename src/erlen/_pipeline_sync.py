@@ -100,7 +100,7 @@ def send_appcontext_pushed_sync(app: Erlen, ctx: RequestContext) -> None:
     with that app context alone current, as Flask sends it before it pushes
     the request: receivers see ``current_app`` and ``g`` (the request's ``g``),
     not ``request``."""
-    token = _cv_app.set(ctx._get_app_ctx())
+    token = ctx._set_app_ctx_alone()
     try:
         send_sync(appcontext_pushed, app)
     finally:

@@ -50,7 +50,7 @@ from .adapters.wsgi import request_from_environ, start_response_and_body
 from .blueprints import Blueprint
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute, make_timedelta
 from .ctx import AppContext, RequestContext, _AppCtxGlobals, _default_template_ctx_processor
-from .globals import _cv_app, _request_ctx
+from .globals import _current_request_ctx, _cv_app, _request_ctx
 from .helpers import _find_package, get_debug_flag, get_load_dotenv
 from .http.datastructures import Headers
 from .http.exceptions import (
@@ -734,13 +734,10 @@ class Erlen(Scaffold):
     # -- the request pipeline (see erlen._pipeline_async) ------------------------
 
     def _current(self) -> RequestContext:
-        ctx = _request_ctx()
-        if ctx is None:
-            raise RuntimeError(
-                "Working outside of request context: this method needs an active"
-                " request ('with app.test_request_context():' in tests)."
-            )
-        return ctx
+        return _current_request_ctx(
+            "Working outside of request context: this method needs an active"
+            " request ('with app.test_request_context():' in tests)."
+        )
 
     def full_dispatch_request(self) -> Response:
         """Dispatch the current request with its hooks and error handling."""

@@ -17,7 +17,7 @@ from functools import update_wrapper
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from .globals import _NO_REQUEST_MESSAGE, _cv_app, _request_ctx
+from .globals import _NO_REQUEST_MESSAGE, _current_request_ctx, _cv_app, _request_ctx
 from .http.exceptions import HTTPException
 from .routing import WebsocketMismatch
 from .signals import appcontext_popped, appcontext_pushed
@@ -295,10 +295,7 @@ class RequestContext:
     @property
     def g(self) -> _AppCtxGlobals:
         """The ``g`` of this request's app context."""
-        app_ctx = self._app_ctx
-        if app_ctx is None:
-            app_ctx = self._get_app_ctx()
-        return app_ctx.g
+        return self._get_app_ctx().g
 
     def _get_app_ctx(self) -> AppContext:
         """This request's app context (built now if it owns one not built yet)."""
@@ -414,12 +411,17 @@ class RequestContext:
         """Make this the current request (in an app context of its own when
         none of its app is active)."""
         if self._enter() and appcontext_pushed.receivers:
-            # As Flask: the receivers run with the app context alone current.
-            token = _cv_app.set(self._get_app_ctx())
+            token = self._set_app_ctx_alone()
             try:
                 appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
             finally:
                 _cv_app.reset(token)
+
+    def _set_app_ctx_alone(self) -> Token[AppContext | RequestContext]:
+        """Make this request's app context the current context, without the
+        request, and return the token to reset: ``appcontext_pushed`` runs
+        like that, as Flask sends it before it pushes the request."""
+        return _cv_app.set(self._get_app_ctx())
 
     def _leave(self) -> bool:
         """Reset the context variable; return whether that push owned its app
@@ -519,11 +521,9 @@ def after_this_request(f: F) -> F:
                 return response
             return "Hello"
     """
-    ctx = _request_ctx()
-    if ctx is None:
-        raise RuntimeError(
-            "'after_this_request' needs an active request context, such as inside a view function."
-        )
+    ctx = _current_request_ctx(
+        "'after_this_request' needs an active request context, such as inside a view function."
+    )
     functions = ctx._after_request_functions
     if functions is None:
         functions = ctx._after_request_functions = []
@@ -535,13 +535,10 @@ def copy_current_request_context(f: F) -> F:
     """Decorate ``f`` so that it runs inside a copy of the current request
     context, for example in a background thread started from a view. ``f`` may
     be an ``async def`` function; it is run through ``app.ensure_sync``."""
-    ctx = _request_ctx()
-    if ctx is None:
-        raise RuntimeError(
-            "'copy_current_request_context' needs an active request context,"
-            " such as inside a view function."
-        )
-    copied = ctx.copy()
+    copied = _current_request_ctx(
+        "'copy_current_request_context' needs an active request context,"
+        " such as inside a view function."
+    ).copy()
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with copied:
@@ -572,7 +569,7 @@ def stream_with_context(generator_or_function: Any) -> Any:
             return Response(generate())
     """
     if hasattr(generator_or_function, "__aiter__"):
-        return _with_context_async(generator_or_function, _request_ctx_for_stream())
+        return _with_context_async(generator_or_function, _current_request_ctx(_NO_STREAM_CONTEXT))
     try:
         gen = iter(generator_or_function)
     except TypeError:
@@ -582,7 +579,7 @@ def stream_with_context(generator_or_function: Any) -> Any:
             return stream_with_context(function(*args, **kwargs))
 
         return update_wrapper(decorator, function)
-    return _with_context(gen, _request_ctx_for_stream())
+    return _with_context(gen, _current_request_ctx(_NO_STREAM_CONTEXT))
 
 
 def _default_template_ctx_processor() -> dict[str, Any]:
@@ -596,9 +593,7 @@ def _default_template_ctx_processor() -> dict[str, Any]:
     if ctx is None:
         return rv
     rv["g"] = ctx.g
-    req_ctx: RequestContext | None = (
-        ctx if ctx._is_request_context else ctx._request_ctx  # type: ignore[assignment,union-attr]
-    )
+    req_ctx = _request_ctx()
     if req_ctx is not None:
         rv["request"] = req_ctx.request
         # PERF: a session not opened yet stays closed; the ``session`` global
@@ -608,13 +603,9 @@ def _default_template_ctx_processor() -> dict[str, Any]:
     return rv
 
 
-def _request_ctx_for_stream() -> RequestContext:
-    req_ctx = _request_ctx()
-    if req_ctx is None:
-        raise RuntimeError(
-            "'stream_with_context' needs an active request context, such as inside a view function."
-        )
-    return req_ctx
+_NO_STREAM_CONTEXT = (
+    "'stream_with_context' needs an active request context, such as inside a view function."
+)
 
 
 def _reset(token: Token[AppContext | RequestContext]) -> None:

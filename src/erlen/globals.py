@@ -51,10 +51,11 @@ def _request_ctx() -> RequestContext | None:
     return ctx._request_ctx  # type: ignore[union-attr]
 
 
-def _current_request_ctx() -> RequestContext:
+def _current_request_ctx(message: str = _NO_REQUEST_MESSAGE) -> RequestContext:
+    """The active request context; RuntimeError(``message``) without one."""
     ctx = _request_ctx()
     if ctx is None:
-        raise RuntimeError(_NO_REQUEST_MESSAGE)
+        raise RuntimeError(message)
     return ctx
 
 
