@@ -12,6 +12,7 @@ import decimal
 import enum
 import json
 import math
+import struct
 import sys
 import threading
 import uuid
@@ -25,14 +26,17 @@ from hypothesis import strategies as st
 
 from erlen.json import provider as provider_module
 from erlen.json.provider import (
+    _DEFAULT_CALLS,
     _ESCAPE,
     _ESCAPE_SHIFT,
+    _EXPONENT_CHECKS,
     _ITEM_BYTES,
     _ITEM_SAMPLE,
     _PROBE_TABLE,
     DefaultJSONProvider,
     _compact_dumps,
     _default,
+    _only_finite_floats,
     _orjson_text,
 )
 from erlen.wrappers import Response
@@ -532,8 +536,110 @@ def test_a_null_that_may_be_a_nan_goes_to_the_stdlib(doc: Any) -> None:
         assert "NaN" in body or "Infinity" in body
 
 
-def test_null_dense_output_goes_to_the_stdlib_without_a_walk() -> None:
-    # Walking 200 values would cost more than the stdlib's encoder.
+# NaNs and infinities as marshal writes them: the quiet NaN, a negative one, one
+# with payload bits (as struct or numpy can make), the infinities.
+ODD_NANS = [
+    struct.unpack("<d", struct.pack("<Q", bits))[0]
+    for bits in (0x7FF8000000000000, 0xFFF8000000000000, 0x7FF0000000000001, 0xFFFFFFFFFFFFFFFF)
+]
+
+
+def app_response(doc: Any) -> str:
+    """The body of the provider's response for ``doc``."""
+    app = StandInApp()
+    return app.json.response(doc).get_data(as_text=True)
+
+
+def rows(value: Any, count: int = 8) -> dict[str, Any]:
+    """A document with a None, ``value`` and enough bytes per value to be checked."""
+    return {
+        "note": None,
+        "rows": [{"id": i, "label": f"row number {i}", "price": i * 0.25} for i in range(count)],
+        "value": value,
+    }
+
+
+@pytest.mark.parametrize(
+    "value",
+    [*ODD_NANS, math.inf, -math.inf, [math.nan] * 3, (1.5, [2.5, {"x": -math.inf}])],
+    ids=repr,
+)
+def test_every_nan_and_infinity_beside_a_none_goes_to_the_stdlib(value: Any) -> None:
+    doc = rows(value)
+    assert _orjson_text(doc, SORTED, True) is None
+    body = app_response(doc)
+    assert body == stdlib(doc) + "\n"
+    assert "NaN" in body or "Infinity" in body
+
+
+def test_the_same_nan_object_twice_goes_to_the_stdlib() -> None:
+    # marshal writes a float it sees again as a reference to the first one.
+    nan = float("nan")
+    doc = rows([nan, nan, 1.5, nan])
+    assert _orjson_text(doc, SORTED, True) is None
+
+
+def proven(doc: Any) -> bool:
+    """Whether the null check takes orjson's output for ``doc`` as the stdlib's."""
+    calls = next(_DEFAULT_CALLS)
+    out = orjson.dumps(doc, option=SORTED)
+    return _only_finite_floats(doc, len(out), out.count(b","), calls)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [-1, -2, -255, -65536, 127, 0x7F7F, 0xFF7F, -(2**40), -(2**63)],
+        ["\x7f\x7f", "gggggggg\x7f", "\U0010ffff\x7f", "ÿ" * 3],
+        [-0.0, 1e300, -1e300, 5e-324, 2.0**1023, 1.7976931348623157e308],
+    ],
+    ids=["integers with 0x7f and 0xff bytes", "strings", "extreme finite floats"],
+)
+def test_finite_values_that_look_like_an_exponent_are_proven_finite(value: Any) -> None:
+    # High bytes of negative integers (0xff), 0x7f in integers and text: each
+    # is checked and found not to end a float, so the null is a None.
+    doc = rows(value)
+    assert proven(doc)
+    assert app_response(doc) == stdlib(doc) + "\n"
+
+
+def test_more_candidates_than_the_budget_go_to_the_stdlib() -> None:
+    # Each of these integers has two or three 0xff bytes (marshal writes a
+    # repeated object once, so they are distinct).
+    under = rows([-1000 - i for i in range(_EXPONENT_CHECKS // 4)])
+    over = rows([-1000 - i for i in range(_EXPONENT_CHECKS)], count=40)
+    assert proven(under)
+    assert not proven(over)
+    assert app_response(over) == stdlib(over) + "\n"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [date(2024, 5, 1), decimal.Decimal("1.5"), uuid.UUID(int=7), Level.UNKNOWN],
+    ids=repr,
+)
+def test_a_null_beside_a_converted_or_foreign_value_goes_to_the_stdlib(value: Any) -> None:
+    # default() converted the date and the decimal (what it made is not in the
+    # document); orjson writes the UUID and the Enum itself, marshal refuses them.
+    doc = rows(value)
+    assert _orjson_text(doc, SORTED, True) is None
+    assert app_response(doc) == stdlib(doc) + "\n"
+
+
+def test_a_default_call_in_between_voids_the_proof() -> None:
+    # Another thread's default() call between orjson's write and the check
+    # makes the counter skip: the check declines rather than guess.
+    doc = rows(1.5)
+    out = orjson.dumps(doc, option=SORTED)
+    calls = next(_DEFAULT_CALLS)
+    assert _only_finite_floats(doc, len(out), out.count(b","), calls)
+    calls = next(_DEFAULT_CALLS)
+    next(_DEFAULT_CALLS)
+    assert not _only_finite_floats(doc, len(out), out.count(b","), calls)
+
+
+def test_null_dense_output_goes_to_the_stdlib_without_a_check() -> None:
+    # Checking 200 values would cost more than the stdlib's encoder.
     dense = [None] * 200
     assert _orjson_text(dense, SORTED, True) is None
     assert StandInApp().json.response(dense).get_data(as_text=True) == stdlib(dense) + "\n"
