@@ -462,6 +462,38 @@ def test_large_upload_is_spooled(
     assert spooled == [expected]
 
 
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda data: data, [200, b"7"]),  # one chunk: the inlined send
+        (lambda data: Response(iter([data, b"!"])), [200, b"7!"]),  # streamed
+        (lambda data: (data, 204), [204, b""]),  # no body allowed
+    ],
+    ids=["one chunk", "streamed", "204"],
+)
+def test_the_request_body_is_closed_once_however_the_response_goes_out(
+    app: Erlen, monkeypatch: pytest.MonkeyPatch, make: Any, expected: list[Any]
+) -> None:
+    from erlen.adapters import asgi as adapter
+
+    closed: list[int] = []
+    original = adapter.ASGIBody.close
+
+    def spy(self: adapter.ASGIBody) -> None:
+        closed.append(len(closed))
+        original(self)
+
+    monkeypatch.setattr(adapter.ASGIBody, "close", spy)
+
+    @app.post("/")
+    def index() -> Any:
+        return make(str(len(request.get_data())).encode())
+
+    result = run(call(app, "POST", "/", body=[b"payload"]))
+    assert [result.status, result.body] == expected
+    assert closed == [0]
+
+
 # -- stream_body ------------------------------------------------------------------------------
 
 
