@@ -434,3 +434,80 @@ def test_rendering_outside_app_context_is_a_clear_error() -> None:
         render_template_string("x")
     with pytest.raises(RuntimeError, match="application context"):
         render_template("index.html")
+
+
+# -- attribute lookups on plain dicts ---------------------------------------------------------
+
+
+class _Clashing(str):
+    """A key that equals "name" but whose comparison raises for other strings."""
+
+    def __hash__(self) -> int:
+        return hash("name")
+
+    def __eq__(self, other: object) -> bool:
+        raise TypeError("cannot compare")
+
+
+class _Row(dict[str, Any]):
+    """A dict subclass with an attribute of its own."""
+
+    name = "attribute wins"
+
+
+@pytest.mark.parametrize(
+    ("obj", "attribute"),
+    [
+        ({"name": "<b>"}, "name"),
+        ({"name": 1}, "missing"),
+        ({"items": "shadowed"}, "items"),  # dict.items, as in Jinja
+        ({"get": 1, "keys": 2}, "keys"),
+        ({}, "__class__"),
+        ({}, "__len__"),
+        ({_Clashing("name"): 1}, "name"),  # the key's __eq__ raises: undefined
+        (_Row(name="item"), "name"),  # a subclass keeps Jinja's order
+        (_Row(), "other"),
+        ([1, 2], "append"),
+        ("text", "upper"),
+    ],
+    ids=repr,
+)
+def test_getattr_answers_as_jinja_does(app: Erlen, obj: Any, attribute: str) -> None:
+    from jinja2 import Environment as JinjaEnvironment
+    from jinja2 import Undefined
+
+    jinja = JinjaEnvironment()
+    ours = app.jinja_env.getattr(obj, attribute)
+    theirs = jinja.getattr(obj, attribute)
+    if isinstance(theirs, Undefined):
+        assert isinstance(ours, Undefined)
+        assert ours._undefined_obj is obj
+        assert ours._undefined_name == attribute
+    else:
+        assert ours == theirs
+
+
+def test_every_attribute_of_a_plain_dict_is_known() -> None:
+    from erlen.templating import _DICT_ATTRIBUTES
+
+    probe: dict[str, Any] = {}
+    names = set(_DICT_ATTRIBUTES) | {"name", "price", "id", "__name__", "__dict__", "__weakref__"}
+    for name in names:
+        assert hasattr(probe, name) == (name in _DICT_ATTRIBUTES), name
+
+
+def test_dict_rows_render_as_in_jinja(tmp_path: Path) -> None:
+    from jinja2 import StrictUndefined, UndefinedError
+
+    app = Erlen(__name__, template_folder=str(tmp_path))
+    (tmp_path / "rows.html").write_text(
+        "{% for row in rows %}{{ row.name }}={{ row.price }}|{{ row.missing }};{% endfor %}"
+        "{{ rows[0].items()|list|length }}"
+    )
+    rows = [{"name": "<a>", "price": 1}, {"name": "b&c", "price": 2.5}]
+    with app.test_request_context():
+        assert render_template("rows.html", rows=rows) == "&lt;a&gt;=1|;b&amp;c=2.5|;2"
+    app.jinja_env.undefined = StrictUndefined
+    (tmp_path / "strict.html").write_text("{{ row.missing }}")
+    with app.test_request_context(), pytest.raises(UndefinedError, match="missing"):
+        render_template("strict.html", row={"name": 1})
