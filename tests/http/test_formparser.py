@@ -368,12 +368,29 @@ def test_multipart_reads_in_bounded_chunks_and_never_past_content_length() -> No
     payload = bytes(range(256)) * 1200  # 300 KiB
     body, _ = encode_multipart([("f", (payload, "data.bin"))], boundary="b")
     stream = RecordingStream(body + b"EXTRA BYTES OF THE NEXT REQUEST")
-    _, files = parse_form_data(stream, MULTIPART, {"boundary": "b"}, len(body))
+    # Larger than the spool threshold: streamed in 64 KiB reads.
+    _, files = parse_form_data(
+        stream, MULTIPART, {"boundary": "b"}, len(body), spool_threshold=100 * 1024
+    )
     assert files["f"].read() == payload
     assert stream.tell() == len(body)
     assert len(stream.reads) > 4
     assert max(stream.reads) <= 64 * 1024
     assert -1 not in stream.reads
+    close_all(files)
+
+
+@pytest.mark.parametrize("size", [10, 70 * 1024, 400 * 1024])
+def test_a_body_within_the_spool_threshold_is_read_in_one_call(size: int) -> None:
+    # Its parts stay in memory anyway; one read keeps each part one piece.
+    payload = bytes(range(256)) * (size // 256 + 1)
+    body, _ = encode_multipart([("f", (payload, "data.bin")), ("note", "hi")], boundary="b")
+    stream = RecordingStream(body + b"EXTRA BYTES OF THE NEXT REQUEST")
+    form, files = parse_form_data(stream, MULTIPART, {"boundary": "b"}, len(body))
+    assert files["f"].read() == payload
+    assert form["note"] == "hi"
+    assert stream.tell() == len(body)
+    assert stream.reads[0] == len(body)
     close_all(files)
 
 

@@ -229,7 +229,7 @@ class MultipartDecoder:
         self._header_name = bytearray()
         self._header_value = bytearray()
         self._parts = 0
-        self._head = bytearray()
+        self._head = b""
         self._started = False
         self._complete = False
         self._finished = False
@@ -267,7 +267,7 @@ class MultipartDecoder:
         if not chunk:
             self._finished = True
             if not self._started:
-                self._check_preamble(final=True)
+                self._check_preamble(self._head, final=True)
             if not self._complete:
                 raise BadRequest(
                     "The multipart/form-data body is truncated: it ended before the closing "
@@ -275,11 +275,12 @@ class MultipartDecoder:
                 )
             return
         if not self._started:
-            self._head += chunk
-            if not self._check_preamble(final=False):
+            # PERF: the first chunk is checked as it is, not copied into a
+            # buffer and out again (a 64 KiB chunk: two copies fewer).
+            started = self._check_preamble(self._head + chunk if self._head else chunk, final=False)
+            if started is None:
                 return
-            chunk = bytes(self._head)
-            self._head = bytearray()
+            chunk = started
         if self._complete:
             # Epilogue after the closing boundary: ignored, as RFC 2046 says.
             return
@@ -298,18 +299,20 @@ class MultipartDecoder:
         self._events = []
         return events
 
-    def _check_preamble(self, *, final: bool) -> bool:
+    def _check_preamble(self, head: bytes, *, final: bool) -> bytes | None:
+        """The body from its first boundary on, or ``None`` (kept in
+        ``_head``) while too little has arrived to tell."""
         # SECURITY: python-multipart skips anything between leading newlines and
         # the first "-"; erlen accepts only blank lines there, so two parsers
         # (a proxy's and ours) cannot disagree about where the body starts.
-        head = bytes(self._head)
         start = 0
         while head.startswith(b"\r\n", start):
             start += 2
-        head = head[start:]
-        self._head = bytearray(head)
+        if start:
+            head = head[start:]
         if head == b"\r" and not final:
-            return False
+            self._head = head
+            return None
         expected = b"--" + self._boundary
         got = head[: len(expected)]
         if not expected.startswith(got):
@@ -320,9 +323,11 @@ class MultipartDecoder:
         if len(got) < len(expected):
             if final:
                 raise BadRequest("The multipart/form-data body ended before the first boundary.")
-            return False
+            self._head = head
+            return None
         self._started = True
-        return True
+        self._head = b""
+        return head
 
     # python-multipart callbacks
 
