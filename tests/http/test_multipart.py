@@ -524,3 +524,100 @@ def test_garbage_never_crashes(data: bytes, chunk_size: int) -> None:
             decode(body, chunk_size=chunk_size)
         except (BadRequest, RequestEntityTooLarge):
             pass
+
+
+# erlen's own parser: the edges python-multipart used to decide
+
+
+@pytest.mark.parametrize("padding", [b" ", b"\t", b" \t  "])
+def test_transport_padding_after_a_boundary(padding: bytes) -> None:
+    # RFC 2046: spaces and tabs may follow a boundary before its CRLF.
+    body = b"--b\r\n" + CD + b'name="a"\r\n\r\nx\r\n--b' + padding + b"\r\n"
+    body += CD + b'name="c"\r\n\r\ny\r\n--b--\r\n'
+    for size in (1, 3, None):
+        assert collect(decode(body, chunk_size=size)) == [("a", None, b"x"), ("c", None, b"y")]
+
+
+def test_padding_must_end_in_crlf_and_is_bounded() -> None:
+    head = b"--b\r\n" + CD + b'name="a"\r\n\r\nx\r\n--b'
+    assert_bad(head + b"  x\r\n--b--\r\n", "padding")
+    assert_bad(head + b" " * 1025 + b"\r\n--b--\r\n", "padding", chunk_size=100)
+    assert collect(decode(head + b" " * 1024 + b"\r\n" + CD + b'name="c"\r\n\r\n\r\n--b--')) == [
+        ("a", None, b"x"),
+        ("c", None, b""),
+    ]
+
+
+def test_every_split_of_a_body_gives_the_same_parts() -> None:
+    body = SIMPLE.replace(b"--b\r\n" + CD + b'name="upload"', b"--b \r\n" + CD + b'name="upload"')
+    expected = collect(decode(body))
+    for cut in range(1, len(body)):
+        decoder = MultipartDecoder("b")
+        events: list[MultipartEvent] = []
+        for piece in (body[:cut], body[cut:], b""):
+            decoder.feed(piece)
+            events.extend(decoder.events())
+        assert collect(events) == expected, cut
+
+
+def test_header_limits_are_exact() -> None:
+    name_line = CD + b'name="' + b"a" * (8192 - len(CD) - 7) + b'"'
+    assert len(name_line) == 8192
+    assert len(collect(decode(body_of(name_line + b"\r\n\r\nx")))) == 1
+    assert_bad(body_of(name_line + b"a\r\n\r\nx"), "longer than 8192")
+    # Refused before the line ends, however it is fed.
+    assert_bad(b"--b\r\n" + b"X" * 9000, "longer than 8192", chunk_size=512)
+    sixteen = CD + b'name="a"\r\n' + b"".join(b"X-H%d: v\r\n" % i for i in range(15))
+    assert len(collect(decode(body_of(sixteen + b"\r\nx")))) == 1
+    assert_bad(body_of(sixteen + b"X-Last: v\r\n\r\nx"), "more than 16 headers")
+
+
+@pytest.mark.parametrize(
+    ("line", "match"),
+    [
+        (b": v", "empty or has an invalid character"),
+        (b"X\x00Y: v", "invalid character"),
+        (b"X-A: v\rw", "CR without an LF"),
+        (b"no colon here", "no colon"),
+    ],
+)
+def test_malformed_header_lines(line: bytes, match: str) -> None:
+    assert_bad(body_of(CD + b'name="a"\r\n' + line + b"\r\n\r\nx"), match)
+
+
+def test_bytes_like_chunks_are_accepted() -> None:
+    decoder = MultipartDecoder("b")
+    decoder.feed(bytearray(SIMPLE[:20]))
+    decoder.feed(memoryview(SIMPLE)[20:])  # type: ignore[arg-type]
+    decoder.feed(b"")
+    events = list(decoder.events())
+    assert collect(events) == collect(decode(SIMPLE))
+    data = [e.data for e in events if isinstance(e, PartData)]
+    assert data and all(type(d) is bytes for d in data)
+
+
+def test_a_part_that_fills_the_chunk_is_handed_on_without_a_copy() -> None:
+    payload = bytes(range(256)) * 400
+    decoder = MultipartDecoder("b")
+    decoder.feed(b"--b\r\n" + CD + b'name="f"; filename="x"\r\n\r\n')
+    decoder.feed(payload)
+    events = list(decoder.events())
+    assert isinstance(events[-1], PartData)
+    # All but a possible delimiter start (none here: no CR) is the chunk itself.
+    assert events[-1].data is payload
+
+
+def test_disposition_values_are_cached_within_bounds() -> None:
+    from erlen.http import multipart
+
+    multipart._DISPOSITIONS.clear()
+    short = 'form-data; name="note"'
+    assert multipart._disposition_params(short) == {"name": "note"}
+    assert multipart._disposition_params(short) is multipart._disposition_params(short)
+    long = 'form-data; name="f"; filename="' + "x" * 300 + '"'
+    assert multipart._disposition_params(long)["filename"] == "x" * 300
+    assert long not in multipart._DISPOSITIONS
+    for i in range(600):
+        multipart._disposition_params(f'form-data; name="n{i}"')
+    assert len(multipart._DISPOSITIONS) == 512
+    multipart._DISPOSITIONS.clear()
