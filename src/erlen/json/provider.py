@@ -60,6 +60,7 @@ import itertools
 import json
 import json.encoder
 import marshal
+import re
 import uuid
 import weakref
 from collections.abc import Callable
@@ -160,9 +161,14 @@ class _Miss:
 
 _MISS = _Miss()
 
-# Digits and signs all become "0", so one literal search finds an exponent
-# ("e0") or a long digit run however the digits go.
+# Digits and signs all become "0", so one literal search finds a long digit
+# run however the digits go.
 _PROBE_TABLE = bytes.maketrans(b"0123456789+-", b"000000000000")
+# An exponent as orjson writes one ("1e16", "1e-7"); also matches inside
+# strings, which only sends that document to the stdlib. PERF: a regex with a
+# literal first character, not a translated copy searched for "e0" (1.1 KB:
+# 1.51 -> 0.89 µs).
+_EXPONENT = re.compile(rb"e[-+0-9]")
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -432,7 +438,7 @@ def _orjson_agrees() -> bool:
                 value = mantissa * 10.0**exponent
                 out = _orjson.dumps(value)
                 if out.decode() != repr(value) and not (
-                    b"0.0000" in out or b"e0" in out.translate(_PROBE_TABLE)
+                    b"0.0000" in out or _EXPONENT.search(out) is not None
                 ):
                     return False
     except (AttributeError, TypeError, ValueError):
@@ -511,7 +517,7 @@ def _orjson_text(
     # "1e-05"); _orjson_agrees() checks this orjson still behaves that way.
     if "0.0000" in text:
         return None
-    if "e" in text and out.translate(_PROBE_TABLE).find(b"e0") != -1:
+    if "e" in text and _EXPONENT.search(out) is not None:
         return None
     return text
 
@@ -548,7 +554,7 @@ def _escaped_text(obj: Any, out: bytes, default_calls: int) -> str | None:
     # DEL, which the stdlib escapes too, and floats it writes otherwise.
     if "\x7f" in text or "0.0000" in text:
         return None
-    if "e" in text and out.translate(_PROBE_TABLE).find(b"e0") != -1:
+    if "e" in text and _EXPONENT.search(out) is not None:
         return None
     return text.encode("ascii", _ESCAPE).decode("ascii")
 
