@@ -621,3 +621,15 @@ def test_disposition_values_are_cached_within_bounds() -> None:
         multipart._disposition_params(f'form-data; name="n{i}"')
     assert len(multipart._DISPOSITIONS) == 512
     multipart._DISPOSITIONS.clear()
+
+
+def test_blank_lines_before_the_first_boundary_are_not_kept() -> None:
+    # A client sending blank lines forever must not grow the decoder's buffer.
+    decoder = MultipartDecoder("b")
+    for _ in range(1000):
+        decoder.feed(b"\r\n" * 50 + b"\r")
+        decoder.feed(b"\n")
+        assert len(decoder._buffer) <= 1
+    decoder.feed(SIMPLE)
+    decoder.feed(b"")
+    assert collect(list(decoder.events()))[0] == ("title", None, b"Hello")
