@@ -511,3 +511,68 @@ def test_dict_rows_render_as_in_jinja(tmp_path: Path) -> None:
     (tmp_path / "strict.html").write_text("{{ row.missing }}")
     with app.test_request_context(), pytest.raises(UndefinedError, match="missing"):
         render_template("strict.html", row={"name": 1})
+
+
+# -- string templates are compiled once per source --------------------------------------------
+
+
+def counting_compiles(app: Erlen, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every source the app's environment compiles from a string."""
+    compiled: list[str] = []
+    original = app.jinja_env.from_string
+
+    def from_string(source: str, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(source)
+        return original(source, *args, **kwargs)
+
+    monkeypatch.setattr(app.jinja_env, "from_string", from_string)
+    return compiled
+
+
+def test_a_string_template_is_compiled_once_per_source(
+    app: Erlen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled = counting_compiles(app, monkeypatch)
+    with app.test_request_context():
+        assert render_template_string("<p>{{ x }}</p>", x="<a>") == "<p>&lt;a&gt;</p>"
+        assert render_template_string("<p>{{ x }}</p>", x="b") == "<p>b</p>"
+        assert "".join(stream_template_string("<p>{{ x }}</p>", x="c")) == "<p>c</p>"
+        assert render_template_string("<i>{{ x }}</i>", x=1) == "<i>1</i>"
+    assert compiled == ["<p>{{ x }}</p>", "<i>{{ x }}</i>"]
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        lambda app: app.config.update(TEMPLATES_AUTO_RELOAD=True),
+        lambda app: setattr(app, "debug", True),
+        lambda app: app.jinja_options.update(cache_size=0),
+    ],
+    ids=["auto reload", "debug", "jinja cache off"],
+)
+def test_string_templates_are_compiled_every_time_when_not_cached(
+    monkeypatch: pytest.MonkeyPatch, setup: Callable[[Erlen], Any]
+) -> None:
+    app = Erlen(__name__)
+    app.jinja_options = dict(app.jinja_options)
+    setup(app)
+    compiled = counting_compiles(app, monkeypatch)
+    with app.test_request_context():
+        for _ in range(3):
+            assert render_template_string("{{ 1 + 1 }}") == "2"
+    assert compiled == ["{{ 1 + 1 }}"] * 3
+
+
+def test_the_string_template_store_is_bounded(app: Erlen, monkeypatch: pytest.MonkeyPatch) -> None:
+    from erlen.templating import _STRING_TEMPLATE_SOURCE, _STRING_TEMPLATES
+
+    compiled = counting_compiles(app, monkeypatch)
+    with app.test_request_context():
+        for i in range(_STRING_TEMPLATES + 5):
+            assert render_template_string(f"{i}-{{{{ x }}}}", x="y") == f"{i}-y"
+        assert len(app.jinja_env._string_templates) <= _STRING_TEMPLATES  # type: ignore[attr-defined]
+        big = "x" * _STRING_TEMPLATE_SOURCE + "{{ 1 }}"
+        render_template_string(big)
+        render_template_string(big)
+    assert compiled.count(big) == 2
+    assert big not in app.jinja_env._string_templates  # type: ignore[attr-defined]

@@ -97,6 +97,9 @@ class Environment(BaseEnvironment):
             options["loader"] = DispatchingJinjaLoader(app)
         super().__init__(**options)
         self.app = app
+        # Templates render_template_string compiled, by source (see
+        # _string_template).
+        self._string_templates: dict[str, Template] = {}
 
     def getattr(self, obj: t.Any, attribute: str) -> t.Any:
         """``obj.attribute`` in a template: the attribute, else the item, else
@@ -243,6 +246,40 @@ def render_template(template_name_or_list: TemplateNames, **context: t.Any) -> s
     return _render(app, template, context)
 
 
+#: The most templates compiled from source strings kept per environment, and
+#: the longest source kept.
+_STRING_TEMPLATES = 128
+_STRING_TEMPLATE_SOURCE = 64 * 1024
+
+
+def _string_template(env: BaseEnvironment, source: str) -> Template:
+    """``env.from_string(source)``, compiled once per source.
+
+    PERF: Jinja compiles a string template on every ``from_string`` (about
+    1 ms for a page); the result depends only on the source and the
+    environment, so erlen's environment keeps it, as Jinja keeps templates
+    loaded by name. Not kept: with ``auto_reload`` (debug), with Jinja's
+    cache off (``cache_size=0``), for another environment class, or for a
+    source over 64 KiB; the store is emptied when it holds 128.
+    """
+    store: dict[str, Template] | None = getattr(env, "_string_templates", None)
+    if (
+        store is None
+        or env.auto_reload
+        or env.cache is None
+        or len(source) > _STRING_TEMPLATE_SOURCE
+    ):
+        return env.from_string(source)
+    template = store.get(source)
+    if template is None:
+        template = env.from_string(source)
+        if len(store) >= _STRING_TEMPLATES:
+            # SECURITY: bounded, in case sources vary per request.
+            store.clear()
+        store[source] = template
+    return template
+
+
 def render_template_string(source: str, **context: t.Any) -> str:
     """Render a template given as source text; it always autoescapes.
 
@@ -250,7 +287,7 @@ def render_template_string(source: str, **context: t.Any) -> str:
     :param context: the variables the template sees.
     """
     app = _current_app()
-    template = app.jinja_env.from_string(source)
+    template = _string_template(app.jinja_env, source)
     return _render(app, template, context)
 
 
@@ -286,7 +323,7 @@ def stream_template_string(source: str, **context: t.Any) -> Iterator[str]:
     """Render template source piece by piece as an iterator of strings; see
     :func:`stream_template`."""
     app = _current_app()
-    template = app.jinja_env.from_string(source)
+    template = _string_template(app.jinja_env, source)
     return _stream(app, template, context)
 
 
