@@ -300,3 +300,49 @@ def test_decode_fast_paths_match_stdlib(query: str, expected: list[tuple[str, st
     assert list(items) == expected
     assert list(url_decode(query.encode()).items(multi=True)) == expected
     assert expected == parse_qsl(query, keep_blank_values=True)
+
+
+# -- percent-decoding through the C codec -------------------------------------------------------
+
+
+@given(st.text(alphabet="%%%0123456789abcdefABCDEFgz\\x +&=\x00\x7fé\u4e2d", max_size=30))
+def test_percent_decode_is_urllibs(text: str) -> None:
+    from urllib.parse import unquote_to_bytes
+
+    from erlen.http.urls import _percent_decode
+
+    assert _percent_decode(text) == unquote_to_bytes(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Z%C3%BCrich", "Zürich".encode()),
+        ("100%", b"100%"),  # no hex digits: kept
+        ("%zz%4", b"%zz%4"),
+        ("a\\x41%41", b"a\\x41A"),  # a backslash is data, not an escape
+        ("\\%41\\", b"\\A\\"),
+        ("%E6%97%A5", "日".encode()),
+        ("ü%20", "ü ".encode()),  # non-ASCII text: urllib's path
+    ],
+)
+def test_percent_decode_edges(text: str, expected: bytes) -> None:
+    from erlen.http.urls import _percent_decode
+
+    assert _percent_decode(text) == expected
+
+
+def test_escaped_queries_and_forms_decode_as_before() -> None:
+    from erlen.http.formparser import parse_form_data
+
+    assert list(url_decode("city=Z%C3%BCrich&q=a%2Bb+c&bad=%zz&raw=%FF").items(multi=True)) == [
+        ("city", "Zürich"),
+        ("q", "a+b c"),
+        ("bad", "%zz"),
+        ("raw", "\ufffd"),
+    ]
+    import io
+
+    body = b"city=Z%C3%BCrich&q=a%2Bb+c&n%61me=%5Cx41"
+    form, _ = parse_form_data(io.BytesIO(body), "application/x-www-form-urlencoded", {}, len(body))
+    assert list(form.items(multi=True)) == [("city", "Zürich"), ("q", "a+b c"), ("name", "\\x41")]

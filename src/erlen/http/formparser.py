@@ -12,6 +12,7 @@ from urllib.parse import unquote_to_bytes
 from .datastructures import FileStorage, ImmutableMultiDict
 from .exceptions import BadRequest, ClientDisconnected, RequestEntityTooLarge
 from .multipart import MultipartDecoder, PartData, PartEnd, PartStart, parse_boundary
+from .urls import _percent_decode
 
 __all__ = ["parse_form_data"]
 
@@ -117,9 +118,9 @@ def _parse_urlencoded(
                 continue
             name, _, field = piece.partition("=")
             if "%" in name:
-                name = _decode_text(unquote_to_bytes(name), charset, "form field name")
+                name = _decode_text(_percent_decode(name), charset, "form field name")
             if "%" in field:
-                field = _decode_field(unquote_to_bytes(field), charset, name)
+                field = _decode_field(_percent_decode(field), charset, name)
             append((name, field))
         return ImmutableMultiDict(pairs)
     for item in body.split(b"&"):
