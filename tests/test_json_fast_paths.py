@@ -29,9 +29,9 @@ from erlen.json.provider import (
     _DEFAULT_CALLS,
     _ESCAPE,
     _ESCAPE_SHIFT,
-    _EXPONENT_CHECKS,
     _ITEM_BYTES,
     _ITEM_SAMPLE,
+    _NONFINITE_CANDIDATES,
     _PROBE_TABLE,
     DefaultJSONProvider,
     _compact_dumps,
@@ -606,8 +606,8 @@ def test_finite_values_that_look_like_an_exponent_are_proven_finite(value: Any) 
 def test_more_candidates_than_the_budget_go_to_the_stdlib() -> None:
     # Each of these integers has two or three 0xff bytes (marshal writes a
     # repeated object once, so they are distinct).
-    under = rows([-1000 - i for i in range(_EXPONENT_CHECKS // 4)])
-    over = rows([-1000 - i for i in range(_EXPONENT_CHECKS)], count=40)
+    under = rows([-1000 - i for i in range(_NONFINITE_CANDIDATES // 4)])
+    over = rows([-1000 - i for i in range(_NONFINITE_CANDIDATES)], count=40)
     assert proven(under)
     assert not proven(over)
     assert app_response(over) == stdlib(over) + "\n"

@@ -201,7 +201,6 @@ class MultipartDecoder:
     __slots__ = (
         "_boundary",
         "_buffer",
-        "_complete",
         "_data",
         "_data_size",
         "_delimiter",
@@ -237,13 +236,12 @@ class MultipartDecoder:
         # the data that may begin a delimiter (at most its length plus one).
         self._buffer = b""
         self._state = _PREAMBLE
-        self._complete = False
         self._finished = False
 
     @property
     def complete(self) -> bool:
         """Whether the closing boundary has been seen."""
-        return self._complete
+        return self._state == _END
 
     def feed(self, chunk: bytes) -> None:
         """Give the decoder the next bytes of the body; ``b""`` means the body ended.
@@ -259,13 +257,13 @@ class MultipartDecoder:
             self._finished = True
             if self._state == _PREAMBLE:
                 self._check_preamble(self._buffer, final=True)
-            if not self._complete:
+            if self._state != _END:
                 raise BadRequest(
                     "The multipart/form-data body is truncated: it ended before the closing "
                     "boundary."
                 )
             return
-        if self._complete:
+        if self._state == _END:
             # Epilogue after the closing boundary: ignored, as RFC 2046 says.
             return
         if type(chunk) is not bytes:
@@ -277,7 +275,7 @@ class MultipartDecoder:
             pos = self._parse(data)
         except _Malformed as e:
             raise BadRequest(f"The multipart/form-data body is malformed: {e}.") from None
-        self._buffer = data[pos:] if pos < len(data) and not self._complete else b""
+        self._buffer = data[pos:] if pos < len(data) and self._state != _END else b""
         self._flush_data()
 
     def events(self) -> Iterable[MultipartEvent]:
@@ -332,7 +330,7 @@ class MultipartDecoder:
                     self._begin_part()
                     pos += 2
                 elif ending == b"--":
-                    self._finish()
+                    self._state = _END
                     return size
                 else:
                     raise _Malformed("the first boundary is not followed by CRLF")
@@ -360,37 +358,29 @@ class MultipartDecoder:
                 end = keep if keep != -1 and delimiter.startswith(data[keep:]) else size
                 self._add_data(data, pos, end)
                 return end, False
+            # After the boundary: CRLF (another part), "--" (the last one),
+            # or RFC 2046 transport padding (spaces, tabs) and then CRLF.
             after = at + len(delimiter)
-            if size - after < 2:
+            end = after
+            while end < size and data[end] in _PADDING:
+                end += 1
+            if end - after > _LIMIT_PADDING:
+                raise _Malformed("a boundary is followed by too much padding")
+            if size - end < 2:
                 self._add_data(data, pos, at)
                 return at, False
-            ending = data[after : after + 2]
-            if ending == b"\r\n":
+            ending = data[end : end + 2]
+            if ending == b"\r\n" or (ending == b"--" and end == after):
                 self._add_data(data, pos, at)
-                self._end_part()
-                self._begin_part()
-                return after + 2, True
-            if ending == b"--":
-                self._add_data(data, pos, at)
-                self._end_part()
-                self._finish()
-                return size, True
-            if data[after] in _PADDING:
-                # RFC 2046 transport padding: spaces or tabs, then CRLF.
-                end = after + 1
-                while end < size and data[end] in _PADDING:
-                    end += 1
-                if end - after > _LIMIT_PADDING:
-                    raise _Malformed("a boundary is followed by too much padding")
-                if size - end < 2:
-                    self._add_data(data, pos, at)
-                    return at, False
-                if data[end : end + 2] != b"\r\n":
-                    raise _Malformed("a boundary's padding is not followed by CRLF")
-                self._add_data(data, pos, at)
-                self._end_part()
+                self._flush_data()
+                self._events.append(_PART_END)
+                if ending == b"--":
+                    self._state = _END
+                    return size, True
                 self._begin_part()
                 return end + 2, True
+            if end > after:
+                raise _Malformed("a boundary's padding is not followed by CRLF")
             # COMPAT(werkzeug): the boundary followed by anything else is
             # data, as in Werkzeug and python-multipart.
             search = at + 1
@@ -477,14 +467,6 @@ class MultipartDecoder:
             )
         # A slice of the whole is the bytes object itself: no copy.
         self._data.append(data[start:end])
-
-    def _end_part(self) -> None:
-        self._flush_data()
-        self._events.append(_PART_END)
-
-    def _finish(self) -> None:
-        self._complete = True
-        self._state = _END
 
     def _flush_data(self) -> None:
         if self._data:
