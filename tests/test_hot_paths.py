@@ -272,7 +272,7 @@ def test_asgi_offloaded_sync_view_can_await_on_the_serving_loop(app: Erlen) -> N
 
 def test_response_close_is_the_toolkits_so_adapters_may_skip_it() -> None:
     assert Response.close is BaseResponse.close
-    assert Response("x")._on_close == []
+    assert not Response("x")._on_close
 
 
 def test_async_body_is_closed_once_under_wsgi(app: Erlen) -> None:
@@ -627,3 +627,169 @@ def test_the_session_vary_header_is_added_once_and_merged(app: Erlen) -> None:
     client = app.test_client()
     assert client.get("/plain").headers.getlist("Vary") == ["Cookie"]
     assert client.get("/lower").headers.getlist("Vary") == ["Accept-Encoding, Cookie"]
+
+
+# -- the response's headers kept as values until read ------------------------------
+
+
+def _wsgi_call(app: Any, path: str = "/", method: str = "GET") -> tuple[str, list[Any], bytes]:
+    """One WSGI call; returns the status, the header list the app gave
+    start_response (the very object) and the body."""
+    seen: list[Any] = []
+
+    def start_response(status: str, headers: list[Any], exc_info: Any = None) -> Any:
+        seen[:] = [status, headers]
+        return None
+
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": __import__("io").BytesIO(b""),
+    }
+    body = b"".join(app(environ, start_response))
+    return seen[0], seen[1], body
+
+
+def test_untouched_headers_are_built_on_first_read() -> None:
+    response = Response("Grüß")
+    assert response._headers is None
+    assert list(response.headers.items()) == [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Content-Length", "6"),
+    ]
+    # Built once: later reads and changes go to the same object.
+    response.headers["X-A"] = "1"
+    assert response.headers["X-A"] == "1"
+    assert BaseResponse(b"x", mimetype="application/json").headers.get("Content-Type") == (
+        "application/json"
+    )
+    assert list(BaseResponse().headers.items()) == [("Content-Type", "text/plain; charset=utf-8")]
+    assert list(BaseResponse(b"", mimetype=None, content_type="a/b").headers.items()) == [
+        ("Content-Type", "a/b"),
+        ("Content-Length", "0"),
+    ]
+
+
+def test_a_response_reused_across_requests_keeps_its_headers(app: Erlen) -> None:
+    shared = Response("same")
+
+    @app.get("/")
+    def index() -> Response:
+        return shared
+
+    for _ in range(2):
+        status, headers, body = _wsgi_call(app)
+        assert (status, body) == ("200 OK", b"same")
+        assert headers == [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Length", "4"),
+        ]
+        # A server that adds to the list it was given (wsgiref adds Date)
+        # changes its copy only.
+        headers.append(("Date", "now"))
+    assert "Date" not in shared.headers
+
+
+def test_untouched_headers_follow_the_status_rules_on_the_wire(app: Erlen) -> None:
+    @app.get("/empty")
+    def empty() -> Response:
+        return Response("ignored", status=204)
+
+    @app.get("/streamed")
+    def streamed() -> Response:
+        return Response(iter([b"a", b"b"]))
+
+    @app.get("/chunks")
+    def chunks() -> Response:
+        return Response([b"ab", b"c"])
+
+    assert _wsgi_call(app, "/empty")[:2] == ("204 NO CONTENT", [])
+    status, headers, body = _wsgi_call(app, "/streamed")
+    assert (headers, body) == ([("Content-Type", "text/html; charset=utf-8")], b"ab")
+    status, headers, body = _wsgi_call(app, "/chunks")
+    assert headers == [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "3")]
+    status, headers, body = _wsgi_call(app, "/chunks", "HEAD")
+    assert (headers[-1], body) == (("Content-Length", "3"), b"")
+
+
+def test_call_on_close_after_the_first_response_list_is_made(app: Erlen) -> None:
+    calls: list[str] = []
+    response = Response("x")
+    assert response._on_close == ()
+    response.call_on_close(lambda: calls.append("a"))
+    response.call_on_close(lambda: calls.append("b"))
+    response.close()
+    assert calls == ["a", "b"]
+    assert Response("y")._on_close == ()
+
+
+# -- calling the app ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [(), ({},), ({}, None, None, None)])
+def test_an_app_called_with_the_wrong_arguments_says_how_to_call_it(
+    app: Erlen, args: tuple[Any, ...]
+) -> None:
+    with pytest.raises(TypeError, match=f"not with {len(args)} arguments"):
+        app(*args)
+
+
+# -- the request's routing results --------------------------------------------------
+
+
+def test_routing_results_default_to_none_and_are_per_request(app: Erlen) -> None:
+    from erlen.wrappers import Request as AppRequest
+
+    @app.get("/page", defaults={"size": 10})
+    def page(size: int) -> str:
+        request.view_args["size"] = 99  # type: ignore[index]
+        request.user = "alice"  # type: ignore[attr-defined]
+        return str(size)
+
+    with app.test_request_context("/page"):
+        fresh = AppRequest.__new__(AppRequest)
+        assert (fresh.url_rule, fresh.view_args, fresh.routing_exception) == (None, None, None)
+    client = app.test_client()
+    # The rule's defaults are copied into each request's view_args.
+    assert client.get("/page").text == "10"
+    assert client.get("/page").text == "10"
+    with app.test_request_context("/missing"):
+        assert request.url_rule is None
+        assert request.routing_exception is not None
+        assert request.routing_exception.code == 404
+
+
+def test_a_static_rule_refusing_the_method_or_the_websocket_is_not_matched(app: Erlen) -> None:
+    @app.post("/only-post")
+    def only_post() -> str:
+        return "post"
+
+    @app.get("/plain")
+    def plain() -> str:
+        return "plain"
+
+    client = app.test_client()
+    assert client.get("/only-post").status_code == 405
+    assert client.post("/only-post").text == "post"
+    upgrade = {"Upgrade": "websocket", "Connection": "Upgrade"}
+    assert client.get("/plain", headers=upgrade).status_code == 426
+    assert client.get("/plain").text == "plain"
+
+
+def test_a_server_name_seen_with_two_ports_keeps_each_port() -> None:
+    from erlen.adapters.wsgi import request_from_environ
+    from erlen.http.request import Request as BaseRequest
+
+    def server(port: str) -> Any:
+        environ = {"SERVER_NAME": "cache-test.example", "SERVER_PORT": port}
+        return request_from_environ(environ, BaseRequest).server
+
+    assert [server(p) for p in ("8000", "8001", "8000", "x")] == [
+        ("cache-test.example", 8000),
+        ("cache-test.example", 8001),
+        ("cache-test.example", 8000),
+        ("cache-test.example", None),
+    ]

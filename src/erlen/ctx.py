@@ -361,7 +361,18 @@ class RequestContext:
         request = self.request
         try:
             if adapter is _LAZY:
-                request.url_rule, request.view_args = self.app._match_request(request)
+                # Matched as app.create_url_adapter(request).match(return_rule=True)
+                # would, without building the adapter (see Map.match_request).
+                app = self.app
+                url_map = app.url_map
+                subdomain: str | None = None
+                if not url_map.host_matching and not app.subdomain_matching:
+                    subdomain = url_map.default_subdomain or ""
+                request.url_rule, request.view_args = url_map.match_request(
+                    request,
+                    None if url_map.host_matching else app.config["SERVER_NAME"],
+                    subdomain,
+                )
             else:
                 request.url_rule, request.view_args = adapter.match(return_rule=True)
         except HTTPException as e:

@@ -28,7 +28,7 @@ from erlen.globals import _request_ctx, current_app
 from erlen.http.datastructures.headers import _header_str, _trusted_headers
 from erlen.http.exceptions import NotFound, RequestedRangeNotSatisfiable
 from erlen.http.headers import content_disposition, http_date, quote_etag
-from erlen.http.response import _CONTENT_TYPES, FileWrapper, _cache_content_type
+from erlen.http.response import _TYPE_HEADERS, FileWrapper, _cache_type_header
 from erlen.http.utils import safe_join
 
 if t.TYPE_CHECKING:
@@ -127,10 +127,10 @@ def send_file(
         raise _MimetypeError(
             "No name provided for the attachment: set 'download_name' or pass a path."
         )
-    content_type = _CONTENT_TYPES.get(mimetype)
-    if content_type is None:
-        content_type = _cache_content_type(mimetype)
-    lst.append(("Content-Type", content_type))
+    type_header = _TYPE_HEADERS.get(mimetype)
+    if type_header is None:
+        type_header = _cache_type_header(mimetype)
+    lst.append(type_header)
 
     if file is None:
         assert path is not None

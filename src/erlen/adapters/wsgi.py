@@ -197,22 +197,23 @@ def _decode_path(value: str) -> str:
         raise BadRequest("The request path is not valid UTF-8") from None
 
 
-_SERVERS: dict[tuple[str, str], tuple[str, int | None]] = {}
+# SERVER_NAME -> (SERVER_PORT, request.server): keyed by the name alone, so
+# a lookup builds no key tuple; a name seen with another port is replaced.
+_SERVERS: dict[str, tuple[str, tuple[str, int | None]]] = {}
 
 
 def _server_address(name: str, port: str) -> tuple[str, int | None]:
     # PERF: a server has one or two addresses; the tuple is made once.
     server = (name, int(port) if port.isascii() and port.isdigit() else None)
     # SECURITY: bounded, as some servers derive SERVER_NAME from the Host header.
-    if len(_SERVERS) < 64:
-        _SERVERS[name, port] = server
+    if len(_SERVERS) < 64 or name in _SERVERS:
+        _SERVERS[name] = (port, server)
     return server
 
 
 def request_from_environ(
     environ: WSGIEnvironment,
     request_class: type[RequestT],
-    *,
     proxy: Mapping[str, int] | None = None,
 ) -> RequestT:
     """Build a request of ``request_class`` from a WSGI environ.
@@ -255,8 +256,10 @@ def request_from_environ(
     server: tuple[str, int | None] | None = None
     if server_name is not None:
         port: str = get("SERVER_PORT") or ""
-        server = _SERVERS.get((server_name, port))
-        if server is None:
+        known = _SERVERS.get(server_name)
+        if known is not None and known[0] == port:
+            server = known[1]
+        else:
             server = _server_address(server_name, port)
     headers = EnvironHeaders(environ)
 
