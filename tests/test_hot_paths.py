@@ -707,11 +707,11 @@ def test_untouched_headers_follow_the_status_rules_on_the_wire(app: Erlen) -> No
         return Response([b"ab", b"c"])
 
     assert _wsgi_call(app, "/empty")[:2] == ("204 NO CONTENT", [])
-    status, headers, body = _wsgi_call(app, "/streamed")
+    _, headers, body = _wsgi_call(app, "/streamed")
     assert (headers, body) == ([("Content-Type", "text/html; charset=utf-8")], b"ab")
-    status, headers, body = _wsgi_call(app, "/chunks")
+    _, headers, body = _wsgi_call(app, "/chunks")
     assert headers == [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "3")]
-    status, headers, body = _wsgi_call(app, "/chunks", "HEAD")
+    _, headers, body = _wsgi_call(app, "/chunks", "HEAD")
     assert (headers[-1], body) == (("Content-Length", "3"), b"")
 
 

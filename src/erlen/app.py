@@ -179,6 +179,13 @@ class Erlen(Scaffold):
     jinja_options: ClassVar[dict[str, Any]] = {}
     #: The configuration defaults.
     default_config: ClassVar[dict[str, Any]] = DEFAULT_CONFIG
+    # Whether the class's create_url_adapter is erlen's own, so a request
+    # context may match without building an adapter (see RequestContext).
+    _own_url_adapter: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._own_url_adapter = cls.create_url_adapter is _CREATE_URL_ADAPTER
 
     #: ``TESTING``: exceptions propagate to the test client.
     testing = ConfigAttribute[bool]("TESTING")
@@ -968,16 +975,6 @@ class Erlen(Scaffold):
         return _build_redirect(location, code, self.response_class)  # type: ignore[return-value]
 
     # -- URL building ---------------------------------------------------------------
-
-    def _lazy_url_adapter(self) -> bool:
-        """Whether a request context may skip building its URL adapter until
-        ``url_for`` needs it: :meth:`create_url_adapter` is erlen's own and
-        no ``TRUSTED_HOSTS`` check must run when the request arrives."""
-        return (
-            self.config["TRUSTED_HOSTS"] is None
-            and type(self).create_url_adapter is _CREATE_URL_ADAPTER
-            and "create_url_adapter" not in self.__dict__
-        )
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         """Bind :attr:`url_map` to ``request``, or, outside a request, to
