@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from erlen.json import provider as provider_module
 from erlen.json.provider import (
+    _BMP_ESCAPE_SHIFT,
     _DEFAULT_CALLS,
     _ESCAPE,
     _ESCAPE_SHIFT,
@@ -36,6 +37,7 @@ from erlen.json.provider import (
     DefaultJSONProvider,
     _compact_dumps,
     _default,
+    _escape_bmp,
     _only_finite_floats,
     _orjson_text,
 )
@@ -338,32 +340,51 @@ def test_indented_output_is_escaped_too() -> None:
     assert StandInApp().json.dumps(doc, indent=2) == indented
 
 
-def test_escaping_threshold_edges() -> None:
-    # Extra UTF-8 bytes: at most one per 2**_ESCAPE_SHIFT bytes of output.
-    for char in ("é", "中", "😀"):
-        per = extra_bytes(char)
-        for count in range(1, 6):
-            value = char * count
-            doc = {"a_pad": list(range(100_000, 100_020)), "value": value}
+@pytest.mark.parametrize(
+    ("char", "shift"),
+    # Text without a backslash or a character above U+FFFF is escaped by the
+    # codec (_escape_bmp), with a bound of its own; the rest by the handler.
+    [("é", _BMP_ESCAPE_SHIFT), ("中", _BMP_ESCAPE_SHIFT), ("😀", _ESCAPE_SHIFT)],
+)
+def test_escaping_threshold_edges(char: str, shift: int) -> None:
+    # Extra UTF-8 bytes: at most one per 2**shift bytes of output.
+    per = extra_bytes(char)
+    for count in range(1, 6):
+        value = char * count
+        doc = {"a_pad": list(range(100_000, 100_020)), "value": value}
+        size = len(orjson.dumps(doc))
+        # Grow the padding until the output is just big enough.
+        pad = 20
+        while size >> shift < per * count:
+            pad += 1
+            doc = {"a_pad": list(range(100_000, 100_000 + pad)), "value": value}
             size = len(orjson.dumps(doc))
-            # Grow the padding until the output is just big enough.
-            pad = 20
-            while size >> _ESCAPE_SHIFT < per * count:
-                pad += 1
-                doc = {"a_pad": list(range(100_000, 100_000 + pad)), "value": value}
-                size = len(orjson.dumps(doc))
-            assert escaped(doc) == stdlib(doc), (char, count)
-            over = {"a_pad": doc["a_pad"], "value": value + char}
-            if len(orjson.dumps(over)) >> _ESCAPE_SHIFT < per * (count + 1):
-                assert escaped(over) is None
-            assert StandInApp().json.response(over).get_data(as_text=True) == stdlib(over) + "\n"
+        assert escaped(doc) == stdlib(doc), (char, count)
+        # The padding without its last item: one byte too many to escape.
+        under = {"a_pad": doc["a_pad"][:-1], "value": value}
+        if len(orjson.dumps(under)) >> shift < per * count:
+            assert escaped(under) is None, (char, count)
+        assert StandInApp().json.response(under).get_data(as_text=True) == stdlib(under) + "\n"
 
 
-def test_small_documents_go_to_the_stdlib() -> None:
+def test_small_documents_are_escaped_unless_a_character_needs_a_surrogate_pair() -> None:
     doc = {"name": "Alice Smith", "age": 30, "city": "Zürich"}
-    assert len(orjson.dumps(doc)) >> _ESCAPE_SHIFT == 0
-    assert escaped(doc) is None
+    assert escaped(doc) == stdlib(doc) == '{"age":30,"city":"Z\\u00fcrich","name":"Alice Smith"}'
     assert StandInApp().json.response(doc).get_data() == (stdlib(doc) + "\n").encode()
+    astral = {"name": "Alice", "mood": "😀"}
+    assert escaped(astral) is None
+    assert StandInApp().json.response(astral).get_data() == (stdlib(astral) + "\n").encode()
+
+
+def test_escape_bmp_declines_backslashes_and_characters_above_the_bmp() -> None:
+    assert _escape_bmp('{"a":"\u00e9\u20ac\u2028\x80"}') == '{"a":"\\u00e9\\u20ac\\u2028\\u0080"}'
+    # A backslash of orjson's own (an escaped quote or control character) could
+    # sit beside what backslashreplace writes: declined, the handler decides.
+    assert _escape_bmp('{"a":"\\"\u00e9"}') is None
+    assert _escape_bmp('{"a":"\\\\xe9"}') is None
+    assert _escape_bmp('{"a":"\U0001f600"}') is None
+    doc = {"q": 'say "hé"', "path": "C:\\tmp\\é", "pad": list(range(100_000, 100_040))}
+    assert escaped(doc) == stdlib(doc)
 
 
 def test_layout_threshold_edges() -> None:
