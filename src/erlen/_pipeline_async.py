@@ -33,7 +33,6 @@ from .pipeline import (
     first_request_lock_async,
     invoke_async,
     is_async_callable,
-    pop_if_nothing_to_tear_down,
     preload_session_async,
     resolve_awaitable_async,
     send_async,
@@ -86,10 +85,33 @@ async def handle_request_async(
     finally:
         if error is not None and app.should_ignore_error(error):
             error = None
+        ep = ctx._pipeline
         if preserve is not None:
             # The test client's ``with client:`` pops it later.
             preserve(ctx)
-        elif not pop_if_nothing_to_tear_down(app, ctx, owns_app_ctx):
+        elif (
+            ep is not None
+            and not ep.teardown_sync
+            and not ctx._nested
+            and not request_tearing_down.receivers
+            and not (
+                owns_app_ctx
+                and (
+                    app.teardown_appcontext_funcs
+                    or appcontext_tearing_down.receivers
+                    or appcontext_popped.receivers
+                )
+            )
+        ):
+            # PERF: the teardown would run nothing (no teardown functions for
+            # the endpoint or the app context it owns, no receivers of the
+            # teardown and popped signals): the full pop's common case,
+            # without its coroutine under ASGI or a call here.
+            try:
+                ctx.request.close()
+            finally:
+                ctx._leave()
+        else:
             await pop_request_context_async(app, ctx, error)
 
 
@@ -138,8 +160,10 @@ async def full_dispatch_request_async(app: Erlen, ctx: RequestContext) -> Respon
                 and request.routing_exception is None
                 and request.method != "OPTIONS"
             ):
-                # PERF: dispatch_request_async inlined for the common case.
-                rv = await view(**request.view_args)  # type: ignore[arg-type]
+                # PERF: dispatch_request_async inlined for the common case,
+                # and no keyword unpacking without arguments.
+                view_args = request.view_args
+                rv = await (view(**view_args) if view_args else view())
                 if hasattr(rv, "__await__"):
                     # A sync decorator around an async view returned its coroutine.
                     rv = await resolve_awaitable_async(rv)

@@ -35,7 +35,6 @@ from .pipeline import (
     first_request_lock_sync,
     invoke_sync,
     is_async_callable,
-    pop_if_nothing_to_tear_down,
     preload_session_sync,
     resolve_awaitable_sync,
     send_sync,
@@ -88,10 +87,33 @@ def handle_request_sync(
     finally:
         if error is not None and app.should_ignore_error(error):
             error = None
+        ep = ctx._pipeline
         if preserve is not None:
             # The test client's ``with client:`` pops it later.
             preserve(ctx)
-        elif not pop_if_nothing_to_tear_down(app, ctx, owns_app_ctx):
+        elif (
+            ep is not None
+            and not ep.teardown_sync
+            and not ctx._nested
+            and not request_tearing_down.receivers
+            and not (
+                owns_app_ctx
+                and (
+                    app.teardown_appcontext_funcs
+                    or appcontext_tearing_down.receivers
+                    or appcontext_popped.receivers
+                )
+            )
+        ):
+            # PERF: the teardown would run nothing (no teardown functions for
+            # the endpoint or the app context it owns, no receivers of the
+            # teardown and popped signals): the full pop's common case,
+            # without its coroutine under ASGI or a call here.
+            try:
+                ctx.request.close()
+            finally:
+                ctx._leave()
+        else:
             pop_request_context_sync(app, ctx, error)
 
 
@@ -140,8 +162,10 @@ def full_dispatch_request_sync(app: Erlen, ctx: RequestContext) -> Response:
                 and request.routing_exception is None
                 and request.method != "OPTIONS"
             ):
-                # PERF: dispatch_request_sync inlined for the common case.
-                rv = view(**request.view_args)  # type: ignore[arg-type]
+                # PERF: dispatch_request_sync inlined for the common case,
+                # and no keyword unpacking without arguments.
+                view_args = request.view_args
+                rv = view(**view_args) if view_args else view()
                 if hasattr(rv, "__await__"):
                     # A sync decorator around an async view returned its coroutine.
                     rv = resolve_awaitable_sync(rv)

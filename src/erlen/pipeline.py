@@ -29,11 +29,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .globals import _cv_app
 from .http.exceptions import HTTPException
-from .signals import (
-    appcontext_popped,
-    appcontext_tearing_down,
-    request_tearing_down,
-)
 
 # PERF: asyncio and concurrent.futures (~10 ms of `import erlen`) load on
 # first use: a WSGI app without async code never needs them.
@@ -647,35 +642,6 @@ def dispatch_in_thread_sync(app: Erlen, ctx: RequestContext) -> Any:
     """The sync driver never offloads (``EndpointPipeline.offload_sync`` is
     False); present so the generated twin's names resolve."""
     raise RuntimeError("The sync pipeline does not offload its dispatch.")
-
-
-def pop_if_nothing_to_tear_down(app: Erlen, ctx: RequestContext, owns_app_ctx: bool) -> bool:
-    """Pop ``ctx`` and return True when its teardown would run nothing: no
-    teardown functions for its endpoint or (when it owns its app context)
-    the app context, no receivers of the teardown and popped signals. Else
-    do nothing and return False (the caller runs the full pop)."""
-    ep = ctx._pipeline
-    if (
-        ep is None
-        or ep.teardown_sync
-        or ctx._nested
-        or request_tearing_down.receivers
-        or (
-            owns_app_ctx
-            and (
-                app.teardown_appcontext_funcs
-                or appcontext_tearing_down.receivers
-                or appcontext_popped.receivers
-            )
-        )
-    ):
-        return False
-    # PERF: the full pop's common case without its coroutine (under ASGI).
-    try:
-        ctx.request.close()
-    finally:
-        ctx._leave()
-    return True
 
 
 async def preload_session_async(app: Erlen, ctx: RequestContext) -> None:

@@ -412,8 +412,9 @@ class Request:
         self.method = method
         self.scheme = scheme
         self.server = server
-        self.root_path = root_path.rstrip("/")
-        self.path = path if path.startswith("/") else "/" + path
+        # PERF: tests before calls: the adapters pass "" and a path with its "/".
+        self.root_path = root_path.rstrip("/") if root_path else root_path
+        self.path = path if path[:1] == "/" else "/" + path
         self.query_string = query_string
         self.headers = headers
         self.remote_addr = remote_addr
