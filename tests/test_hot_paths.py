@@ -706,7 +706,20 @@ def test_untouched_headers_follow_the_status_rules_on_the_wire(app: Erlen) -> No
     def chunks() -> Response:
         return Response([b"ab", b"c"])
 
+    @app.get("/not-modified")
+    def not_modified() -> Response:
+        return Response("ignored", status=304)
+
+    class Untyped(Response):
+        default_mimetype = None
+
+    @app.get("/created")
+    def created() -> Response:
+        return Untyped("made", status=201)
+
     assert _wsgi_call(app, "/empty")[:2] == ("204 NO CONTENT", [])
+    assert _wsgi_call(app, "/not-modified") == ("304 NOT MODIFIED", [], b"")
+    assert _wsgi_call(app, "/created") == ("201 CREATED", [("Content-Length", "4")], b"made")
     _, headers, body = _wsgi_call(app, "/streamed")
     assert (headers, body) == ([("Content-Type", "text/html; charset=utf-8")], b"ab")
     _, headers, body = _wsgi_call(app, "/chunks")

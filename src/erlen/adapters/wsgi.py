@@ -401,10 +401,29 @@ def start_response_and_body(
     ``sendfile``). Closing the returned iterable closes the body and runs the
     response's ``call_on_close`` functions, exactly once.
     """
-    headers, no_body = _wire_headers(response)
-    if not no_body:
+    if (
+        response._headers is None
+        and response._plain_init
+        and (length := response._length_value) is not None
+        and (code := response._status_code) >= 200
+        and code != 204
+        and code != 304
+    ):
+        # PERF: headers nobody read, with a length, on a status with a body:
+        # what _wire_headers gives for them, without its call.
+        type_header = response._type_header
+        headers = (
+            [("Content-Length", length)]
+            if type_header is None
+            else [type_header, ("Content-Length", length)]
+        )
         no_body = environ.get("REQUEST_METHOD") == "HEAD"
-    start_response(response._status if response._plain_init else response.status, headers)
+        start_response(response._status, headers)
+    else:
+        headers, no_body = _wire_headers(response)
+        if not no_body:
+            no_body = environ.get("REQUEST_METHOD") == "HEAD"
+        start_response(response._status if response._plain_init else response.status, headers)
 
     body = response.response
     if type(body) is list:
