@@ -25,6 +25,7 @@ from erlen import (
     stream_with_context,
 )
 from erlen.http.multipart import encode_multipart
+from wsgi_harness import wsgi_call
 
 
 @pytest.fixture
@@ -43,31 +44,8 @@ def post(app: Erlen, path: str, body: bytes = b"", **kwargs: Any) -> Result:
 
 
 def wsgi(app: Erlen, method: str, path: str, body: bytes = b"", **headers: str) -> Any:
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "CONTENT_LENGTH": str(len(body)) if body else "",
-    }
-    for key, value in headers.items():
-        environ[key] = value
-    status: list[str] = []
-
-    def start_response(s: str, h: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        status.append(s)
-        return lambda data: None
-
-    body_iter = app(environ, start_response)
-    try:
-        data = b"".join(body_iter)
-    finally:
-        close = getattr(body_iter, "close", None)
-        if close is not None:
-            close()
-    return int(status[0].split()[0]), data
+    status, _, data = wsgi_call(app, method, path, body, **headers)
+    return int(status.split()[0]), data
 
 
 # -- the entry points -------------------------------------------------------------------
