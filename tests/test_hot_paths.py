@@ -26,6 +26,7 @@ from erlen.signals import (
     request_tearing_down,
 )
 from erlen.testing import ErlenClient
+from wsgi_harness import wsgi_call
 
 
 @pytest.fixture
@@ -633,24 +634,7 @@ def test_the_session_vary_header_is_added_once_and_merged(app: Erlen) -> None:
 
 
 def _wsgi_call(app: Any, path: str = "/", method: str = "GET") -> tuple[str, list[Any], bytes]:
-    """One WSGI call; returns the status, the header list the app gave
-    start_response (the very object) and the body."""
-    seen: list[Any] = []
-
-    def start_response(status: str, headers: list[Any], exc_info: Any = None) -> Any:
-        seen[:] = [status, headers]
-        return None
-
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": __import__("io").BytesIO(b""),
-    }
-    body = b"".join(app(environ, start_response))
-    return seen[0], seen[1], body
+    return wsgi_call(app, method, path)
 
 
 def test_untouched_headers_are_built_on_first_read() -> None:
@@ -806,3 +790,29 @@ def test_a_server_name_seen_with_two_ports_keeps_each_port() -> None:
         ("cache-test.example", 8000),
         ("cache-test.example", None),
     ]
+
+
+def test_a_plain_static_match_gives_each_request_its_own_view_args(app: Erlen) -> None:
+    seen: list[dict[str, Any]] = []
+
+    @app.get("/plain")
+    def plain() -> str:
+        assert request.view_args is not None
+        seen.append(dict(request.view_args))
+        request.view_args["added"] = True
+        return "ok"
+
+    @app.get("/old", redirect_to="/plain")
+    def old() -> str:
+        return "never"
+
+    client = app.test_client()
+    assert [client.get("/plain").text for _ in range(2)] == ["ok", "ok"]
+    assert seen == [{}, {}]
+    moved = client.get("/old")
+    assert (moved.status_code, moved.headers["Location"]) == (308, "http://localhost/plain")
+    rule = next(r for r in app.url_map.iter_rules() if r.rule == "/plain")
+    assert (
+        rule._plain_match
+        and not next(r for r in app.url_map.iter_rules() if r.rule == "/old")._plain_match
+    )

@@ -370,13 +370,14 @@ class RequestContext:
                 # would, without building the adapter (see Map.match_request).
                 app = self.app
                 url_map = app.url_map
+                server_name: str | None = None
                 subdomain: str | None = None
-                if not url_map.host_matching and not app.subdomain_matching:
-                    subdomain = url_map.default_subdomain or ""
+                if not url_map.host_matching:
+                    server_name = app.config["SERVER_NAME"]
+                    if not app.subdomain_matching:
+                        subdomain = url_map.default_subdomain or ""
                 request.url_rule, request.view_args = url_map.match_request(
-                    request,
-                    None if url_map.host_matching else app.config["SERVER_NAME"],
-                    subdomain,
+                    request, server_name, subdomain
                 )
             else:
                 request.url_rule, request.view_args = adapter.match(return_rule=True)

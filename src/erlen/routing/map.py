@@ -182,6 +182,12 @@ class Map:
                     rule._default_providers = tuple(
                         other for other in rules[:i] if other.provides_defaults_for(rule)
                     )
+                    rule._plain_match = (
+                        rule.redirect_to is None
+                        and not rule.defaults
+                        and not rule.alias
+                        and not rule._default_providers
+                    )
             self._remap = False
 
     def bind(
@@ -273,11 +279,9 @@ class Map:
             scheme = request.scheme
             if scheme == "http" or scheme == "https":
                 headers = getattr(request, "headers", None)
-                websocket = (
-                    headers is not None
-                    and bool(headers.get("Upgrade"))
-                    and _is_websocket_request(request)
-                )
+                websocket = False
+                if headers is not None and headers.get("Upgrade"):
+                    websocket = _is_websocket_request(request)
             else:
                 websocket = scheme == "ws" or scheme == "wss"
         else:
@@ -299,6 +303,9 @@ class Map:
             for candidate in candidates:
                 methods = candidate._match_methods
                 if (methods is None or method in methods) and candidate.websocket == websocket:
+                    if candidate._plain_match:
+                        # PERF: nothing below applies to it.
+                        return candidate, {}
                     rule = candidate
                     values = dict(rule.defaults) if rule.defaults else {}
                     break

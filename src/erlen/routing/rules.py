@@ -368,6 +368,10 @@ class Rule(RuleFactory):
         self._static_key: tuple[str, str] | None = None
         #: Earlier rules of the endpoint whose defaults this rule's URLs redirect to.
         self._default_providers: tuple[Rule, ...] = ()
+        # Set by Map.update(): a match of this rule is the rule and empty
+        # values, with no redirect to consider (no redirect_to, defaults,
+        # alias or rule providing defaults for it).
+        self._plain_match = False
 
     def empty(self) -> Rule:
         """An unbound copy of this rule, to add to another map or to rewrite."""
