@@ -922,3 +922,21 @@ def test_scope_headers_forwarded_host_replaces_host() -> None:
     assert request.headers["Host"] == "example.org"
     assert request.headers.getlist("host") == ["example.org"]
     assert request.host == "example.org"
+
+
+def test_scope_headers_forwarded_host_is_added_when_the_scope_has_none() -> None:
+    # No Host header and no server: the forwarded host is appended.
+    scope = http_scope(headers=[("X-Forwarded-Host", "example.org")], server=None)
+    assert not any(name == b"host" for name, _ in scope["headers"])
+    request = request_from_scope(scope, Request, proxy={"x_host": 1})
+    assert request.headers.get("Host") == "example.org"
+    assert request.headers.getlist("host") == ["example.org"]
+
+
+def test_scope_headers_lookups_see_the_first_of_repeated_names_in_any_order() -> None:
+    headers = _scope_request_headers(
+        [("Accept", "a"), ("X-Tag", "1"), ("Accept", "b"), ("X-Tag", "2"), ("Other", "o")]
+    )
+    assert [headers.get("X-Tag"), headers.get("accept"), headers.get("other")] == ["1", "a", "o"]
+    assert headers.get("X-Tag", type=int) == 1
+    assert headers.getlist("accept") == ["a", "b"]
