@@ -711,6 +711,18 @@ def test_untouched_headers_follow_the_status_rules_on_the_wire(app: Erlen) -> No
     _, headers, body = _wsgi_call(app, "/chunks", "HEAD")
     assert (headers[-1], body) == (("Content-Length", "3"), b"")
 
+    # The ASGI adapter takes the same shortcut (lower-case names there).
+    def asgi(path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        result = run(call(app, "GET", path))
+        return result.status, result.headers, result.body
+
+    html = ("content-type", "text/html; charset=utf-8")
+    assert asgi("/empty") == (204, [], b"")
+    assert asgi("/not-modified") == (304, [], b"")
+    assert asgi("/created") == (201, [("content-length", "4")], b"made")
+    assert asgi("/chunks") == (200, [html, ("content-length", "3")], b"abc")
+    assert asgi("/streamed") == (200, [html], b"ab")
+
 
 def test_call_on_close_after_the_first_response_list_is_made(app: Erlen) -> None:
     calls: list[str] = []

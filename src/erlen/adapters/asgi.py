@@ -40,7 +40,7 @@ from erlen.http.datastructures import Headers
 from erlen.http.exceptions import BadRequest, ClientDisconnected, RequestEntityTooLarge
 from erlen.http.proxy import resolve_forwarded, split_host
 from erlen.http.request import Request
-from erlen.http.response import FileWrapper, Response, _wire_headers
+from erlen.http.response import FileWrapper, Response, _untouched_wire_headers, _wire_headers
 
 __all__ = [
     "ASGIBody",
@@ -669,7 +669,12 @@ def _start_message(response: Response, kind: str) -> tuple[Message, bool]:
     in the WSGI adapter): ``Content-Length`` for a list body, URIs in
     ``Location``, none of the body's headers on 1xx, 204 and 304.
     """
-    headers, no_body = _wire_headers(response)
+    headers = _untouched_wire_headers(response)
+    if headers is None:
+        headers, no_body = _wire_headers(response)
+    else:
+        # PERF: the common case without _wire_headers' general checks.
+        no_body = False
     message: Message = {
         "type": "http.response.start" if kind == "http" else f"{kind}.response.start",
         "status": response._status_code if response._plain_init else response.status_code,

@@ -138,6 +138,27 @@ def _fix_uri_headers(lst: list[tuple[str, str]], kinds: int) -> tuple[list[tuple
     return out, kinds
 
 
+def _untouched_wire_headers(response: Response) -> list[tuple[str, str]] | None:
+    """The adapters' common case: what :func:`_wire_headers` gives for a
+    response of a plain class whose headers nobody read, with a length, on a
+    status that has a body (not 1xx, 204 or 304), built from the Content-Type
+    pair and length ``__init__`` kept, without the general checks. None for
+    any other response (the caller then uses :func:`_wire_headers`)."""
+    if (
+        response._headers is not None
+        or not response._plain_init
+        or (length := response._length_value) is None
+        or (code := response._status_code) < 200
+        or code == 204
+        or code == 304
+    ):
+        return None
+    type_header = response._type_header
+    if type_header is None:
+        return [("Content-Length", length)]
+    return [type_header, ("Content-Length", length)]
+
+
 def _wire_headers(response: Response) -> tuple[list[tuple[str, str]], bool]:
     """The header list to send for ``response``, and whether its status forbids a body.
 
