@@ -358,6 +358,31 @@ def test_an_overridden_create_url_adapter_is_used_for_matching(protocol: str) ->
     assert calls == ["/x", "/missing"]
 
 
+def test_create_url_adapter_patched_on_erlen_itself_is_used_for_matching(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+    original = Erlen.create_url_adapter
+
+    def patched(self: Erlen, request: Any) -> Any:
+        if request is not None:
+            calls.append(request.path)
+        return original(self, request)
+
+    app = Erlen(__name__)
+
+    @app.get("/x")
+    def x() -> str:
+        return "x"
+
+    client = app.test_client()
+    assert client.get("/x").text == "x"
+    monkeypatch.setattr(Erlen, "create_url_adapter", patched)
+    assert client.get("/x").text == "x"
+    assert client.get("/missing").status_code == 404
+    assert calls == ["/x", "/missing"]
+
+
 def test_trusted_hosts_are_checked_when_the_request_arrives(
     app: Erlen, client: ErlenClient
 ) -> None:

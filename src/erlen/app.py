@@ -179,14 +179,9 @@ class Erlen(Scaffold):
     jinja_options: ClassVar[dict[str, Any]] = {}
     #: The configuration defaults.
     default_config: ClassVar[dict[str, Any]] = DEFAULT_CONFIG
-    # Whether the class's create_url_adapter is erlen's own, so a request
-    # context may match without building an adapter (see RequestContext).
-    _own_url_adapter: ClassVar[bool] = True
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._own_url_adapter = cls.create_url_adapter is _CREATE_URL_ADAPTER
-
+    # Erlen's own create_url_adapter (set below the class), compared per
+    # request with the app class's: see RequestContext.__init__.
+    _erlen_create_url_adapter: ClassVar[Callable[..., Any]]
     #: ``TESTING``: exceptions propagate to the test client.
     testing = ConfigAttribute[bool]("TESTING")
     #: ``SECRET_KEY``: the key of the session cookie and other signed data.
@@ -1297,6 +1292,9 @@ _ASGI_APP = Erlen.asgi_app
 #: Erlen's own create_url_adapter: request contexts build the adapter lazily
 #: when it is not overridden.
 _CREATE_URL_ADAPTER = Erlen.create_url_adapter
+# A subclass override or a later patch of the class (a test's monkeypatch)
+# makes a request context match through the adapter it returns.
+Erlen._erlen_create_url_adapter = _CREATE_URL_ADAPTER
 
 _OVERRIDABLE: dict[str, Any] = {
     name: getattr(Erlen, name)

@@ -264,9 +264,10 @@ class RequestContext:
         self.app = app
         self.request = request
         self._url_adapter: MapAdapter | None = None
+        cls = type(app)
         if (
             app.config["TRUSTED_HOSTS"] is None
-            and app._own_url_adapter
+            and cls.create_url_adapter is cls._erlen_create_url_adapter
             and "create_url_adapter" not in app.__dict__
         ):
             # PERF: erlen's create_url_adapter and no TRUSTED_HOSTS check to
