@@ -153,6 +153,7 @@ def _untouched_wire_headers(response: Response) -> list[tuple[str, str]] | None:
         or code == 304
     ):
         return None
+    # PERF: _derived_header_list() inlined (its length is known here).
     type_header = response._type_header
     if type_header is None:
         return [("Content-Length", length)]
@@ -173,15 +174,10 @@ def _wire_headers(response: Response) -> tuple[list[tuple[str, str]], bool]:
     headers = response._headers
     if headers is None:
         # PERF: the headers __init__ derived, never read: a Content-Type
-        # (validated) and a length, written here with no checks and no
-        # Headers object (hello world: 0.3 µs less).
-        out = []
-        if response._type_header is not None:
-            out.append(response._type_header)
-        kinds = 0
-        if response._length_value is not None:
-            out.append(("Content-Length", response._length_value))
-            kinds = _IS_LENGTH
+        # (validated) and a length, written with no checks and no Headers
+        # object (hello world: 0.3 µs less).
+        out = response._derived_header_list()
+        kinds = 0 if response._length_value is None else _IS_LENGTH
     else:
         # PERF: the plain Headers class is read directly (what to_wsgi_list does).
         lst = headers._list if type(headers) is Headers else headers.to_wsgi_list()
@@ -578,17 +574,22 @@ class Response:
         """The response headers (a :class:`Headers`); assignable."""
         headers = self._headers
         if headers is None:
-            items = []
-            if self._type_header is not None:
-                items.append(self._type_header)
-            if self._length_value is not None:
-                items.append(("Content-Length", self._length_value))
-            headers = self._headers = _trusted_headers(items)
+            headers = self._headers = _trusted_headers(self._derived_header_list())
         return headers
 
     @headers.setter
     def headers(self, value: Headers) -> None:
         self._headers = value
+
+    def _derived_header_list(self) -> list[tuple[str, str]]:
+        """A new list of the headers ``__init__`` derived and kept as values
+        (``_headers`` is None): the Content-Type pair and the length."""
+        items = []
+        if self._type_header is not None:
+            items.append(self._type_header)
+        if self._length_value is not None:
+            items.append(("Content-Length", self._length_value))
+        return items
 
     # -- status --------------------------------------------------------------
 
