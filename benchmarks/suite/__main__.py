@@ -54,7 +54,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="end-to-end scenarios, or 'all' (default: %(default)s)",
     )
     parser.add_argument("--servers", help="comma-separated: " + ",".join(e2e.BY_KEY))
-    parser.add_argument("--duration", type=float, help="seconds of load per e2e row (4; quick 1)")
+    parser.add_argument("--duration", type=float, help="seconds of load per e2e round (2; quick 1)")
+    parser.add_argument(
+        "--rounds", type=int, help="e2e rounds per row, interleaved across apps (3; quick 1)"
+    )
     parser.add_argument("--no-routing", action="store_true", help="skip the routing rows")
     parser.add_argument("--no-extras", action="store_true", help="skip import time and memory")
     parser.add_argument("--leak-requests", type=int, help="requests for the memory-stability probe")
@@ -176,7 +179,8 @@ def _e2e(args: argparse.Namespace, apps: list[AppSpec], fx: Fixtures) -> None:
         if args.servers
         else list(e2e.SERVERS)
     )
-    seconds = args.duration or (1.0 if args.quick else 4.0)
+    seconds = args.duration or (1.0 if args.quick else 2.0)
+    rounds = args.rounds or (1 if args.quick else 3)
     warmup = 1.0 if not args.quick else 0.0
     tool = e2e.load_tool()
     pinned = "server on one core, load generator on another (taskset)"
@@ -185,7 +189,9 @@ def _e2e(args: argparse.Namespace, apps: list[AppSpec], fx: Fixtures) -> None:
         args,
         [
             f"Method: one worker per server on 127.0.0.1, {e2e.CONNECTIONS} connections, "
-            f"{seconds:g} s of load per row"
+            f"{rounds} round{'s' if rounds != 1 else ''} of {seconds:g} s of load per row "
+            "(all apps of a server run at once; each round loads every app on a scenario, "
+            "in an order rotated per round; a row gives the median round)"
             + (f", {warmup:g} s of warm-up per server and app" if warmup else "")
             + f"; {pinned}. "
             "Each row is validated first (status, body, headers) and the load generator "
@@ -194,7 +200,7 @@ def _e2e(args: argparse.Namespace, apps: list[AppSpec], fx: Fixtures) -> None:
         ],
     )
     t0 = time.monotonic()
-    rows = e2e.run_e2e(fx, [BY_NAME[n] for n in names], seconds, warmup, apps, servers)
+    rows = e2e.run_e2e(fx, [BY_NAME[n] for n in names], seconds, warmup, apps, servers, rounds)
     _finish(info, lambda: report.e2e_markdown(info, rows, tool, servers), t0, args)
 
 

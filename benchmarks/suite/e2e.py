@@ -14,12 +14,14 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -87,10 +89,19 @@ class LoadRow:
     p99_ms: float = 0.0
     requests: int = 0
     errors: int = 0
+    # req/s of each round, in the order they ran; ``rps`` is their median.
+    rounds: tuple[float, ...] = ()
 
     @property
     def ok(self) -> bool:
         return self.outcome == "ok"
+
+    @property
+    def spread(self) -> float:
+        """(slowest - fastest round) / median: how far the rounds disagree."""
+        if len(self.rounds) < 2 or not self.rps:
+            return 0.0
+        return (max(self.rounds) - min(self.rounds)) / self.rps
 
 
 def _cores() -> tuple[str, str] | None:
@@ -321,19 +332,28 @@ def _void(server: Server, spec: AppSpec, scenario: str, reason: str) -> LoadRow:
     return LoadRow(server.key, spec.key, scenario, outcome, reason)
 
 
-def measure(
-    running: RunningServer,
-    spec: AppSpec,
-    scenario: Scenario,
-    seconds: float,
-    warmup: float,
-    workdir: Path,
-) -> LoadRow:
-    """Validate a scenario against the running server, warm up, then load it."""
-    server, port = running.server, running.port
+@dataclass(slots=True)
+class _Cell:
+    """An app on a scenario under one server, validated and waiting for its rounds."""
+
+    spec: AppSpec
+    scenario: Scenario
+    running: RunningServer
+    request: HttpRequest
+    status: int
+    body: bytes
+    results: list[dict[str, Any]] = field(default_factory=list)
+    problem: str | None = None
+
+    def load(self, seconds: float, workdir: Path) -> dict[str, Any]:
+        return load(self.running.port, self.request, self.status, self.body, seconds, workdir)
+
+
+def _validate(running: RunningServer, spec: AppSpec, scenario: Scenario) -> _Cell | str:
+    """Check the app's answer to the scenario before any load; the cell, or why not."""
 
     def caller(req: HttpRequest) -> HttpResponse:
-        return call(port, req)
+        return call(running.port, req)
 
     try:
         req = scenario.request
@@ -343,45 +363,58 @@ def measure(
         error = scenario.check(first)
         if error is None and scenario.follow_up is not None:
             error = scenario.follow_up(caller, first)
-        if error is not None:
-            tail = running.log_tail(2) if first.status >= 500 else ""
-            return _void(
-                server, spec, scenario.name, error + (f" [server: {tail}]" if tail else "")
-            )
-        if warmup > 0:
-            load(port, req, first.status, first.body, warmup, workdir)
-        result = load(port, req, first.status, first.body, seconds, workdir)
-        last = caller(req)
-        if (error := scenario.check(last)) is not None:
-            return _void(server, spec, scenario.name, f"after the load: {error}")
     except Exception as e:
-        return _void(server, spec, scenario.name, describe(e))
-    errors = sum(result[k] for k in ("connect", "read", "write", "timeout"))
+        return describe(e)
+    if error is not None:
+        tail = running.log_tail(2) if first.status >= 500 else ""
+        return error + (f" [server: {tail}]" if tail else "")
+    return _Cell(spec, scenario, running, req, first.status, first.body)
+
+
+def _recheck(cell: _Cell) -> str | None:
+    """Validate the cell's response again after its load; why it is wrong, or None."""
+    try:
+        error = cell.scenario.check(call(cell.running.port, cell.request))
+    except Exception as e:
+        return describe(e)
+    return None if error is None else f"after the load: {error}"
+
+
+def _row(server: Server, cell: _Cell) -> LoadRow:
+    """The row of a cell whose rounds all ran: medians over the rounds, errors summed."""
+    results = cell.results
+    rounds = tuple(r["requests"] / (r["duration_us"] / 1e6) for r in results)
+    requests = sum(r["requests"] for r in results)
+    bad = sum(r["bad"] for r in results)
+    kinds = {k: sum(r[k] for r in results) for k in ("connect", "read", "write", "timeout")}
+    errors = sum(kinds.values())
     row = LoadRow(
         server.key,
-        spec.key,
-        scenario.name,
+        cell.spec.key,
+        cell.scenario.name,
         "ok",
-        rps=result["requests"] / (result["duration_us"] / 1e6),
-        p50_ms=result["p50_us"] / 1000,
-        p99_ms=result["p99_us"] / 1000,
-        requests=result["requests"],
-        errors=errors + result["bad"],
+        rps=statistics.median(rounds),
+        p50_ms=statistics.median(r["p50_us"] for r in results) / 1000,
+        p99_ms=statistics.median(r["p99_us"] for r in results) / 1000,
+        requests=requests,
+        errors=errors + bad,
+        rounds=rounds,
     )
-    if result["bad"] or errors:
-        parts = [f"{k} {result[k]}" for k in ("connect", "read", "write", "timeout") if result[k]]
-        if result["bad"]:
-            parts.append(f"{result['bad']} wrong responses, first: {result.get('first_bad', '')}")
-        row.outcome = "not yet" if is_erlen(spec) else "failed"
-        row.note = f"{row.errors} errors of {result['requests']}: " + ", ".join(parts)
-    if result["requests"] == 0:
-        row.outcome, row.note = "failed", "no request completed"
+    if bad or errors:
+        parts = [f"{k} {n}" for k, n in kinds.items() if n]
+        if bad:
+            first = next((r["first_bad"] for r in results if r.get("first_bad")), "")
+            parts.append(f"{bad} wrong responses, first: {first}")
+        row.outcome = "not yet" if is_erlen(cell.spec) else "failed"
+        row.note = f"{row.errors} errors of {requests}: " + ", ".join(parts)
+    if requests == 0 or any(r["requests"] == 0 for r in results):
+        row.outcome, row.note = "failed", "a round completed no request"
     return row
 
 
 def _progress(row: LoadRow) -> None:
     if row.ok:
-        text = f"{row.rps:9.0f} req/s  p99 {row.p99_ms:7.2f} ms"
+        text = f"{row.rps:9.0f} req/s  p99 {row.p99_ms:7.2f} ms  spread {row.spread:5.1%}"
     else:
         text = f"{row.outcome}: {row.note}"
     print(f"  {row.scenario:<12} {row.app:<12} {text}", file=sys.stderr, flush=True)
@@ -394,49 +427,101 @@ def run_e2e(
     warmup: float,
     apps: Iterable[AppSpec] = APPS,
     servers: Iterable[Server] = SERVERS,
+    rounds: int = 3,
 ) -> list[LoadRow]:
-    """Every app under every server of its protocol, on each scenario."""
+    """Every app under every server of its protocol, on each scenario, in ``rounds``
+    interleaved rounds of ``seconds`` each."""
     rows: list[LoadRow] = []
     apps = list(apps)
     with tempfile.TemporaryDirectory(prefix="erlen-bench-") as tmp:
         workdir = Path(tmp)
         for server in servers:
-            for spec in apps:
-                if spec.protocol != server.protocol:
-                    continue
-                print(f"[e2e] {server.label}: {spec.label}", file=sys.stderr, flush=True)
-                rows += _run_one(server, spec, fx, scenarios, seconds, warmup, workdir)
+            specs = [spec for spec in apps if spec.protocol == server.protocol]
+            if specs:
+                rows += _run_server(
+                    server, specs, fx, scenarios, seconds, warmup, max(1, rounds), workdir
+                )
     return rows
 
 
-def _run_one(
+def _run_server(
     server: Server,
-    spec: AppSpec,
+    specs: Sequence[AppSpec],
     fx: Fixtures,
     scenarios: Sequence[Scenario],
     seconds: float,
     warmup: float,
+    rounds: int,
     workdir: Path,
 ) -> list[LoadRow]:
-    rows: list[LoadRow] = []
-    try:
-        unsupported = spec.unsupported()
-    except Exception as e:
-        return [_void(server, spec, s.name, f"import failed: {describe(e)}") for s in scenarios]
-    with RunningServer(server, spec, fx, workdir) as running:
-        problem = running.wait_ready()
-        for scenario in scenarios:
-            if scenario.name in unsupported:
-                row = LoadRow(
-                    server.key, spec.key, scenario.name, "n/a", unsupported[scenario.name]
-                )
-            elif problem is not None:
-                row = _void(server, spec, scenario.name, problem)
+    """All apps of one server: started together, then loaded round by round.
+
+    The load of one server swings by a fifth from second to second on a
+    shared machine; one long run per app would compare apps loaded at
+    different moments. Every app on a scenario gets a short run per round
+    instead, in an order rotated each round, and its row is the median.
+    """
+    done: dict[tuple[str, str], LoadRow] = {}
+    cells: list[_Cell] = []
+    with ExitStack() as stack:
+        for spec in specs:
+            print(f"[e2e] {server.label}: {spec.label}", file=sys.stderr, flush=True)
+            try:
+                unsupported = spec.unsupported()
+            except Exception as e:
+                for s in scenarios:
+                    done[spec.key, s.name] = _void(
+                        server, spec, s.name, f"import failed: {describe(e)}"
+                    )
+                continue
+            running = stack.enter_context(RunningServer(server, spec, fx, workdir))
+            problem = running.wait_ready()
+            warmed = False
+            for scenario in scenarios:
+                key = (spec.key, scenario.name)
+                if scenario.name in unsupported:
+                    done[key] = LoadRow(
+                        server.key, spec.key, scenario.name, "n/a", unsupported[scenario.name]
+                    )
+                    continue
+                if problem is not None:
+                    done[key] = _void(server, spec, scenario.name, problem)
+                    continue
+                cell = _validate(running, spec, scenario)
+                if isinstance(cell, str):
+                    done[key] = _void(server, spec, scenario.name, cell)
+                    continue
+                if warmup > 0 and not warmed:
+                    # The first cell that validates warms the server up.
+                    try:
+                        cell.load(warmup, workdir)
+                        warmed = True
+                    except Exception as e:
+                        done[key] = _void(server, spec, scenario.name, describe(e))
+                        continue
+                cells.append(cell)
+        for index in range(rounds):
+            for scenario in scenarios:
+                live = [c for c in cells if c.scenario is scenario and c.problem is None]
+                if not live:
+                    continue
+                turn = index % len(live)
+                for cell in live[turn:] + live[:turn]:
+                    try:
+                        cell.results.append(cell.load(seconds, workdir))
+                    except Exception as e:
+                        cell.problem = describe(e)
+        for cell in cells:
+            if cell.problem is None:
+                cell.problem = _recheck(cell)
+            key = (cell.spec.key, cell.scenario.name)
+            if cell.problem is not None:
+                done[key] = _void(server, cell.spec, cell.scenario.name, cell.problem)
             else:
-                # The first row that gets as far as the load warms the server up.
-                row = measure(running, spec, scenario, seconds, warmup, workdir)
-                if row.outcome == "ok":
-                    warmup = 0.0
-            rows.append(row)
-            _progress(row)
+                done[key] = _row(server, cell)
+    rows = [
+        done[spec.key, s.name] for spec in specs for s in scenarios if (spec.key, s.name) in done
+    ]
+    for row in rows:
+        _progress(row)
     return rows

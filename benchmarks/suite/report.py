@@ -465,7 +465,13 @@ def e2e_markdown(
             body.append([s.title, *cells])
         lines += _table(head, body)
 
-    lines += ["## All rows", ""]
+    lines += [
+        "## All rows",
+        "",
+        "req/s, p50 and p99 are medians over the rounds; spread is (fastest - slowest "
+        "round) / median.",
+        "",
+    ]
     body = []
     for r in rows:
         label = BY_KEY[r.app].label if r.app in BY_KEY else r.app
@@ -476,6 +482,8 @@ def e2e_markdown(
                     label,
                     r.scenario,
                     f"{r.rps:,.0f}",
+                    " / ".join(f"{x:,.0f}" for x in r.rounds),
+                    f"{r.spread:.0%}",
                     f"{r.p50_ms:.2f}",
                     f"{r.p99_ms:.2f}",
                     f"{r.requests:,}",
@@ -483,9 +491,20 @@ def e2e_markdown(
                 ]
             )
         else:
-            body.append([r.server, label, r.scenario, r.outcome, "", "", "", ""])
+            body.append([r.server, label, r.scenario, r.outcome, "", "", "", "", "", ""])
     lines += _table(
-        ["server", "app", "scenario", "req/s", "p50 ms", "p99 ms", "requests", "errors"],
+        [
+            "server",
+            "app",
+            "scenario",
+            "req/s",
+            "rounds req/s",
+            "spread",
+            "p50 ms",
+            "p99 ms",
+            "requests",
+            "errors",
+        ],
         body,
         right_from=3,
     )
