@@ -102,6 +102,22 @@ def test_static_rule_with_wrong_method_falls_back_to_a_dynamic_rule() -> None:
     assert info.value.valid_methods == ["GET", "HEAD", "POST"]
 
 
+def test_an_app_request_falls_back_from_a_static_rule_to_a_dynamic_one() -> None:
+    # The request path of an app (Map.match_request) looks the static table up
+    # itself and then walks only the trie: the same answers as the adapter.
+    import erlen
+
+    app = erlen.Erlen(__name__)
+    app.add_url_rule("/users/new", "create", lambda: "create", methods=["POST"])
+    app.add_url_rule("/users/<name>", "user", lambda name: f"user {name}")
+    client = app.test_client()
+    assert client.get("/users/new").get_data(as_text=True) == "user new"
+    assert client.post("/users/new").get_data(as_text=True) == "create"
+    refused = client.put("/users/new")
+    assert refused.status_code == 405
+    assert refused.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+
+
 def test_options_with_flask_style_automatic_options() -> None:
     # Flask's add_url_rule puts OPTIONS in methods and sets the attribute.
     rule = Rule("/", endpoint="index", methods=["GET", "OPTIONS"])

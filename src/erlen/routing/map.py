@@ -311,7 +311,8 @@ class Map:
                     break
         if rule is None:
             try:
-                rule, values = matcher.match(domain, path, method, websocket)
+                # The static table was looked up above: straight to the trie.
+                rule, values = matcher.match_dynamic(domain, path, method, websocket)
             except RequestPath:
                 rule = None
         if (

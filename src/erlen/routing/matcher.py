@@ -248,7 +248,13 @@ class Matcher:
                 methods = rule._match_methods
                 if (methods is None or method in methods) and rule.websocket == websocket:
                     return rule, (dict(rule.defaults) if rule.defaults else {})
+        return self.match_dynamic(domain, path, method, websocket)
 
+    def match_dynamic(
+        self, domain: str, path: str, method: str, websocket: bool
+    ) -> tuple[Rule, dict[str, Any]]:
+        """:meth:`match` for a caller that looked ``(domain, path)`` up in the
+        static table already and found no rule that takes the request."""
         # PERF: one walk both matches and collects the reasons for a 404, 405
         # or WebSocket error (a miss used to walk twice); the error is raised
         # here, once, instead of a NoMatch the map caught and converted.
