@@ -403,6 +403,22 @@ def test_layout_threshold_edges() -> None:
     assert escaped(doc(40, 200)) is None
 
 
+def test_layout_threshold_edges_of_a_document_within_the_sample() -> None:
+    # Shorter than _ITEM_SAMPLE, the whole document is the sample: a comma per
+    # _ITEM_BYTES bytes of all of it (the form scenario's kind of document).
+    for commas in (0, 1, 2):
+        for width in range(1, 120):
+            obj = {"\u00e9" + "x" * width: 1, **{f"k{i}": 1 for i in range(commas)}}
+            out = orjson.dumps(obj, option=SORTED)
+            assert len(out) < _ITEM_SAMPLE
+            dense = len(out) <= _ITEM_BYTES * (out.count(b",") + 1)
+            assert (escaped(obj) is not None) == dense, (commas, width)
+            assert StandInApp().json.response(obj).get_data(as_text=True) == stdlib(obj) + "\n"
+    # Both sides of the edge are reached.
+    assert escaped({"\u00e9" + "x" * 10: 1}) is not None
+    assert escaped({"\u00e9" + "x" * 40: 1}) is None
+
+
 @pytest.mark.parametrize(
     ("value", "reason"),
     [

@@ -572,7 +572,12 @@ def _escaped_text(obj: Any, out: bytes, default_calls: int) -> str | None:
     than the stdlib (see ``_ESCAPE_SHIFT``): the cheapest rejections first.
     """
     size = len(out)
-    if min(size, _ITEM_SAMPLE) > _ITEM_BYTES * (out.count(b",", 0, _ITEM_SAMPLE) + 1):
+    # PERF: no min() and no count() bounds for a document within the sample
+    # (a builtin call and the bounds' parsing were 0.1 µs of a 50-byte one).
+    if size <= _ITEM_SAMPLE:
+        if size > _ITEM_BYTES * (out.count(b",") + 1):
+            return None
+    elif _ITEM_BYTES * (out.count(b",", 0, _ITEM_SAMPLE) + 1) < _ITEM_SAMPLE:
         return None
     # PERF: the checks below run on the str: ``in`` on bytes costs 3-4x more.
     text = out.decode("utf-8")
