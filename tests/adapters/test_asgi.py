@@ -307,6 +307,97 @@ def test_wait_readable_receives_on_the_loop() -> None:
     assert run(main()) == [b"ab", b"cd"]
 
 
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+def test_a_body_in_one_message_is_taken_whole_as_bytes(kind: type) -> None:
+    # The one-message fast path of prefetch(): one receive, the body as bytes.
+    async def main() -> tuple[bytes, int, bool, int]:
+        connection = Connection(trickle=True)
+        connection.feed({"type": "http.request", "body": kind(b"name=x"), "more_body": False})
+        request, body = _request_with_body(connection, [("Content-Length", "6")])
+        await body.prefetch(None)
+        return request.get_data(), connection.receive_calls, body.ended, body.received
+
+    data, calls, ended, received = run(main())
+    assert (data, calls, ended, received) == (b"name=x", 1, True, 6)
+    assert type(data) is bytes
+
+
+def test_an_empty_last_message_ends_the_body_without_data() -> None:
+    async def main() -> tuple[bytes, int, bool]:
+        connection = Connection(b"")
+        request, body = _request_with_body(connection, [("Content-Length", "0")])
+        await body.prefetch(None)
+        return request.get_data(), connection.receive_calls, bool(body._chunks)
+
+    assert run(main()) == (b"", 1, False)
+
+
+def test_one_message_over_the_limit_is_kept_and_reading_gives_413() -> None:
+    async def main() -> tuple[int, bool, BaseException | None]:
+        connection = Connection(b"x" * 300)
+        request, body = _request_with_body(
+            connection, [("Transfer-Encoding", "chunked")], SmallRequest
+        )
+        await body.prefetch(250)
+        try:
+            request.get_data()
+        except RequestEntityTooLarge as e:
+            return connection.receive_calls, body.ended, e
+        return connection.receive_calls, body.ended, None
+
+    calls, ended, error = run(main())
+    assert calls == 1
+    assert ended
+    assert isinstance(error, RequestEntityTooLarge)
+
+
+def test_a_disconnect_as_the_first_message_is_client_disconnected() -> None:
+    async def main() -> None:
+        connection = Connection(trickle=True)
+        connection.disconnect()
+        request, body = _request_with_body(connection, [("Content-Length", "10")])
+        await body.prefetch(None)
+        assert body.disconnected
+        assert connection.receive_calls == 1
+        request.get_data()
+
+    with pytest.raises(ClientDisconnected):
+        run(main())
+
+
+def test_a_first_message_with_more_to_come_goes_on_receiving() -> None:
+    async def main() -> tuple[bytes, int, bool]:
+        connection = Connection([b"x" * 3000, b"y" * 3000])
+        request, body = _request_with_body(
+            connection, [("Content-Length", "6000")], spool_threshold=4096
+        )
+        await body.prefetch(None)
+        spooled = body._file is not None
+        data = request.get_data()
+        body.close()
+        return data, connection.receive_calls, spooled
+
+    data, calls, spooled = run(main())
+    assert data == b"x" * 3000 + b"y" * 3000
+    assert calls == 2
+    assert spooled  # 6000 bytes over the 4096 threshold: to a file
+
+
+def test_a_first_message_over_the_threshold_spools_even_with_more_to_come() -> None:
+    async def main() -> tuple[bytes, bool]:
+        connection = Connection([b"x" * 5000, b"y"])
+        request, body = _request_with_body(
+            connection, [("Content-Length", "5001")], spool_threshold=4096
+        )
+        await body.prefetch(None)
+        spooled = body._file is not None
+        data = request.get_data()
+        body.close()
+        return data, spooled
+
+    assert run(main()) == (b"x" * 5000 + b"y", True)
+
+
 def test_disconnect_before_the_end_is_client_disconnected() -> None:
     async def main() -> None:
         connection = Connection(trickle=True)

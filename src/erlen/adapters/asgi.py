@@ -421,6 +421,35 @@ class ASGIBody:
         size = 0
         file: IO[bytes] | None = None
         threshold = self.spool_threshold
+        if (
+            not self._ended
+            and not self.disconnected
+            and self._end_event is None
+            and (limit is None or self.received <= limit)
+        ):
+            # PERF: most bodies arrive in one message that ends them; that
+            # message is taken here, without _take() and the loop below.
+            message = await self._receive()
+            if message.get("type") == "http.request" and not message.get("more_body", False):
+                data = message.get("body") or b""
+                if type(data) is not bytes:
+                    data = bytes(data)
+                size = len(data)
+                self.received += size
+                self._ended = True
+                if size <= threshold:
+                    if size:
+                        self._chunks.append(data)
+                    return
+                chunks.append(data)
+            else:
+                data = self._take(message)
+                if data:
+                    chunks.append(data)
+                    size = len(data)
+            if size > threshold:
+                file = tempfile.TemporaryFile()  # noqa: SIM115  closed by close()
+                file.write(chunks.pop())
         while not self.ended and (limit is None or self.received <= limit):
             data = self._take(await self._receive())
             if not data:
