@@ -17,8 +17,10 @@ from asgi_harness import Connection, Message, Result, call, http_scope, run
 from erlen import (
     Blueprint,
     Erlen,
+    Request,
     Response,
     after_this_request,
+    current_app,
     g,
     request,
     session,
@@ -371,6 +373,40 @@ def test_oversized_body_is_413(app: Erlen, kind: str) -> None:
     assert connection.receive_calls <= 4  # stopped receiving, did not buffer 60 kB
     # And on WSGI the same request gets the same answer.
     assert wsgi(app, "POST", "/", b"x" * 101)[0] == 413
+
+
+class _FiftyByteRequest(Request):
+    max_content_length = 50
+
+
+class _ConfiguredLimitRequest(Request):
+    @property
+    def max_content_length(self) -> int | None:  # type: ignore[override]
+        # Reads the app through the context, as a Flask-era subclass does.
+        return int(current_app.config["UPLOAD_LIMIT"])
+
+
+@pytest.mark.parametrize("request_class", [_FiftyByteRequest, _ConfiguredLimitRequest])
+def test_the_prefetch_stops_at_a_request_class_limit(
+    app: Erlen, request_class: type[Request]
+) -> None:
+    # The body limit the prefetch honours comes from the request class when it
+    # has its own (a class attribute, or a property that needs the context).
+    app.request_class = request_class
+    app.config["UPLOAD_LIMIT"] = 50
+    assert app.config["MAX_CONTENT_LENGTH"] is None
+
+    @app.post("/")
+    async def index() -> str:
+        return str(len(request.get_data()))
+
+    assert post(app, "/", b"x" * 50).body == b"50"
+    connection = Connection([b"x" * 30] * 1000)
+    result = run(
+        call(app, "POST", "/", headers=[("Transfer-Encoding", "chunked")], connection=connection)
+    )
+    assert result.status == 413
+    assert connection.receive_calls <= 3  # stopped past 50 bytes, not 30 kB later
 
 
 def test_413_for_oversized_form(app: Erlen) -> None:
