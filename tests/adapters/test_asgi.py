@@ -190,9 +190,11 @@ def test_prefetched_body_reads_fully() -> None:
     assert calls == 3
 
 
-def test_prefetch_stops_past_the_limit_and_reading_gives_413() -> None:
-    async def main() -> tuple[int, BaseException | None]:
-        chunks = [b"x" * 100] * 50
+def _read_chunked_past_250(chunks: list[bytes]) -> tuple[int, bool, BaseException | None]:
+    """Prefetch a chunked body with a limit of 250 bytes, then read it: the
+    receive() calls, whether the body ended, and what reading raised."""
+
+    async def main() -> tuple[int, bool, BaseException | None]:
         connection = Connection(chunks)
         request, body = _request_with_body(
             connection, [("Transfer-Encoding", "chunked")], SmallRequest
@@ -201,10 +203,14 @@ def test_prefetch_stops_past_the_limit_and_reading_gives_413() -> None:
         try:
             request.get_data()
         except RequestEntityTooLarge as e:
-            return connection.receive_calls, e
-        return connection.receive_calls, None
+            return connection.receive_calls, body.ended, e
+        return connection.receive_calls, body.ended, None
 
-    calls, error = run(main())
+    return run(main())
+
+
+def test_prefetch_stops_past_the_limit_and_reading_gives_413() -> None:
+    calls, _, error = _read_chunked_past_250([b"x" * 100] * 50)
     # It stopped receiving right after crossing the limit, not after 50 messages.
     assert calls == 3
     assert isinstance(error, RequestEntityTooLarge)
@@ -225,20 +231,27 @@ def test_declared_length_over_the_limit_is_413_without_receiving() -> None:
         body._loop.close()
 
 
-def test_large_body_spools_to_a_file() -> None:
-    async def main() -> tuple[bool, bytes]:
-        payload = [bytes([i]) * 1000 for i in range(20)]
-        connection = Connection(payload)
+def _prefetch_with_threshold(chunks: list[bytes], threshold: int) -> tuple[bytes, bool, int]:
+    """Prefetch ``chunks`` (one message each) with ``spool_threshold=threshold``:
+    the body read back, whether it went to a file, and the receive() calls."""
+
+    async def main() -> tuple[bytes, bool, int]:
+        connection = Connection(chunks)
+        length = str(sum(map(len, chunks)))
         request, body = _request_with_body(
-            connection, [("Content-Length", "20000")], spool_threshold=4096
+            connection, [("Content-Length", length)], spool_threshold=threshold
         )
         await body.prefetch(None)
         spooled = body._file is not None
         data = request.get_data()
         body.close()
-        return spooled, data
+        return data, spooled, connection.receive_calls
 
-    spooled, data = run(main())
+    return run(main())
+
+
+def test_large_body_spools_to_a_file() -> None:
+    data, spooled, _ = _prefetch_with_threshold([bytes([i]) * 1000 for i in range(20)], 4096)
     assert spooled
     assert data == b"".join(bytes([i]) * 1000 for i in range(20))
 
@@ -333,19 +346,7 @@ def test_an_empty_last_message_ends_the_body_without_data() -> None:
 
 
 def test_one_message_over_the_limit_is_kept_and_reading_gives_413() -> None:
-    async def main() -> tuple[int, bool, BaseException | None]:
-        connection = Connection(b"x" * 300)
-        request, body = _request_with_body(
-            connection, [("Transfer-Encoding", "chunked")], SmallRequest
-        )
-        await body.prefetch(250)
-        try:
-            request.get_data()
-        except RequestEntityTooLarge as e:
-            return connection.receive_calls, body.ended, e
-        return connection.receive_calls, body.ended, None
-
-    calls, ended, error = run(main())
+    calls, ended, error = _read_chunked_past_250([b"x" * 300])
     assert calls == 1
     assert ended
     assert isinstance(error, RequestEntityTooLarge)
@@ -366,36 +367,14 @@ def test_a_disconnect_as_the_first_message_is_client_disconnected() -> None:
 
 
 def test_a_first_message_with_more_to_come_goes_on_receiving() -> None:
-    async def main() -> tuple[bytes, int, bool]:
-        connection = Connection([b"x" * 3000, b"y" * 3000])
-        request, body = _request_with_body(
-            connection, [("Content-Length", "6000")], spool_threshold=4096
-        )
-        await body.prefetch(None)
-        spooled = body._file is not None
-        data = request.get_data()
-        body.close()
-        return data, connection.receive_calls, spooled
-
-    data, calls, spooled = run(main())
+    data, spooled, calls = _prefetch_with_threshold([b"x" * 3000, b"y" * 3000], 4096)
     assert data == b"x" * 3000 + b"y" * 3000
     assert calls == 2
     assert spooled  # 6000 bytes over the 4096 threshold: to a file
 
 
 def test_a_first_message_over_the_threshold_spools_even_with_more_to_come() -> None:
-    async def main() -> tuple[bytes, bool]:
-        connection = Connection([b"x" * 5000, b"y"])
-        request, body = _request_with_body(
-            connection, [("Content-Length", "5001")], spool_threshold=4096
-        )
-        await body.prefetch(None)
-        spooled = body._file is not None
-        data = request.get_data()
-        body.close()
-        return data, spooled
-
-    assert run(main()) == (b"x" * 5000 + b"y", True)
+    assert _prefetch_with_threshold([b"x" * 5000, b"y"], 4096) == (b"x" * 5000 + b"y", True, 2)
 
 
 def test_disconnect_before_the_end_is_client_disconnected() -> None:
