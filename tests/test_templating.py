@@ -455,6 +455,15 @@ class _Row(dict[str, Any]):
     name = "attribute wins"
 
 
+class _ItemsOnly:
+    """An object answering ``obj["name"]`` but with no such attribute."""
+
+    def __getitem__(self, key: str) -> str:
+        if key == "name":
+            return "from the item"
+        raise KeyError(key)
+
+
 @pytest.mark.parametrize(
     ("obj", "attribute"),
     [
@@ -469,6 +478,8 @@ class _Row(dict[str, Any]):
         (_Row(), "other"),
         ([1, 2], "append"),
         ("text", "upper"),
+        (_ItemsOnly(), "name"),  # no attribute: the item
+        (_ItemsOnly(), "missing"),  # neither: undefined
     ],
     ids=repr,
 )
@@ -576,3 +587,136 @@ def test_the_string_template_store_is_bounded(app: Erlen, monkeypatch: pytest.Mo
         render_template_string(big)
     assert compiled.count(big) == 2
     assert big not in app.jinja_env._string_templates  # type: ignore[attr-defined]
+
+
+# -- what a template prints, and what it calls ---------------------------------------------------
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<i>ready</i>"
+
+
+class _Text(str):
+    """A str subclass: escaped like any str, but not through the str shortcut."""
+
+
+_PRINTED = [
+    "<a href='x'>&\"</a>",
+    "plain",
+    "",
+    42,
+    -7,
+    2.5,
+    float("inf"),
+    float("nan"),
+    True,
+    None,
+    Markup("<b>kept</b>"),
+    _Html(),
+    _Text("<s>"),
+    ["<li>"],
+]
+
+
+@pytest.mark.parametrize("value", _PRINTED, ids=repr)
+def test_printed_values_are_escaped_as_markupsafe_does(app: Erlen, value: Any) -> None:
+    from jinja2 import Environment as JinjaEnvironment
+    from markupsafe import escape
+
+    template = app.jinja_env.from_string("[{{ value }}]")
+    jinja = JinjaEnvironment(autoescape=True).from_string("[{{ value }}]")
+    with app.app_context():
+        assert template.render(value=value) == jinja.render(value=value)
+    printed = list(template.generate(value=value))[1:-1]  # between "[" and "]"
+    assert printed == [escape(value)]
+    assert type(printed[0]) is Markup  # a chunk streamed out is safe markup, as in Jinja
+
+
+def test_output_escaping_is_replaced_only_where_templates_print(app: Erlen) -> None:
+    import markupsafe
+
+    from erlen.templating import _ESCAPE_OUTPUT
+
+    template = app.jinja_env.from_string("{{ a }}|{{ a|e }}|{{ a|escape|length }}")
+    with app.app_context():
+        assert template.render(a="<&>") == "&lt;&amp;&gt;|&lt;&amp;&gt;|13"
+    namespace = template.root_render_func.__globals__
+    if isinstance(markupsafe.escape, type(test_printed_values_are_escaped_as_markupsafe_does)):
+        assert namespace["escape"] is _ESCAPE_OUTPUT
+    else:  # MarkupSafe 2: escape is already C; left as it is
+        assert namespace["escape"] is markupsafe.escape
+    # The filters keep markupsafe's own escape.
+    assert app.jinja_env.filters["e"] is not _ESCAPE_OUTPUT
+
+
+def test_output_escaping_in_async_templates(tmp_path: Path) -> None:
+    import asyncio
+
+    app = Erlen(__name__, template_folder=str(tmp_path))
+    app.jinja_options = {"enable_async": True}
+    (tmp_path / "page.html").write_text("{% for x in xs %}{{ x }};{% endfor %}")
+    with app.app_context():
+        template = app.jinja_env.get_template("page.html")
+        rendered = asyncio.run(template.render_async(xs=["<a>", 1, Markup("<b>")]))
+    assert rendered == "&lt;a&gt;;1;<b>;"
+
+
+def _calls_jinja_would_make() -> dict[str, Any]:
+    from jinja2 import pass_context, pass_environment, pass_eval_context
+
+    @pass_context
+    def with_context(context: Any, suffix: str) -> str:
+        return f"{context['name']}{suffix}"
+
+    @pass_eval_context
+    def with_eval_context(eval_ctx: Any) -> str:
+        return f"autoescape={eval_ctx.autoescape}"
+
+    @pass_environment
+    def with_environment(environment: Any) -> str:
+        return type(environment).__name__
+
+    class Greeter:
+        @pass_context
+        def greet(self, context: Any) -> str:
+            return f"hello {context['name']}"
+
+    class CallableWithContext:
+        @pass_context
+        def __call__(self, context: Any) -> str:
+            return f"called for {context['name']}"
+
+    def exhausted() -> Any:
+        raise StopIteration
+
+    def keywords(**kwargs: Any) -> str:
+        return ",".join(sorted(kwargs))
+
+    return {
+        "with_context": with_context,
+        "with_eval_context": with_eval_context,
+        "with_environment": with_environment,
+        "greet": Greeter().greet,
+        "callable_object": CallableWithContext(),
+        "exhausted": exhausted,
+        "keywords": keywords,
+        "builtin": len,
+        "cycle_source": ["odd", "even"],
+    }
+
+
+def test_template_calls_pass_what_the_callable_asks_for(app: Erlen) -> None:
+    source = (
+        "{{ with_context('!') }}|{{ with_eval_context() }}|{{ with_environment() }}|"
+        "{{ greet() }}|{{ callable_object() }}|{{ exhausted() is undefined }}|"
+        "{{ keywords(a=1, b=2) }}|{{ builtin('abc') }}|"
+        "{% for x in 'ab' %}{{ loop.cycle(*cycle_source) }}"
+        "{{ with_context(x) }}{{ keywords(z=x) }} {% endfor %}"
+    )
+    template = app.jinja_env.from_string(source)
+    with app.app_context():
+        rendered = template.render(name="Ann", **_calls_jinja_would_make())
+    assert rendered == (
+        "Ann!|autoescape=True|Environment|hello Ann|called for Ann|True|a,b|3|oddAnnaz evenAnnbz "
+    )
