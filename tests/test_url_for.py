@@ -108,6 +108,21 @@ def test_outside_request_needs_server_name(app: Erlen) -> None:
             url_for("index")
 
 
+def test_url_for_without_any_context_names_the_app_context() -> None:
+    with pytest.raises(RuntimeError, match="Working outside of application context"):
+        url_for("index")
+
+
+def test_url_for_uses_the_app_of_the_current_context(app: Erlen) -> None:
+    other = Erlen("other")
+    other.add_url_rule("/elsewhere", "index", lambda: "x")
+    with app.test_request_context():
+        assert url_for("index") == "/"
+        with other.test_request_context():
+            assert url_for("index") == "/elsewhere"
+        assert url_for("index") == "/"
+
+
 def test_outside_request_with_server_name(app: Erlen) -> None:
     app.config.update(
         SERVER_NAME="example.com",

@@ -1001,6 +1001,8 @@ class Erlen(Scaffold):
     def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
         """Let the ``url_defaults`` functions of the app and of the endpoint's
         blueprints fill in ``values``."""
+        if not self.url_default_functions:
+            return  # PERF: most apps register none
         scopes: Iterable[str | None] = (None,)
         if "." in endpoint:
             scopes = (None, *reversed(blueprint_chain(endpoint)))

@@ -71,6 +71,21 @@ def test_query_escaping() -> None:
     assert url == "/s?q=a+b%26c%3Dd%23e%25&%C3%A9=%C3%BC&path=/x?y"
 
 
+def test_query_text_is_what_quote_plus_gives_for_every_character() -> None:
+    from urllib.parse import quote_plus
+
+    from erlen.routing.builder import QUERY_SAFE
+
+    adapter = adapter_for(Rule("/s", endpoint="s"))
+    samples: list[Any] = [chr(code) for code in range(1, 0x180)]
+    samples += ["page-2_x.y~", "a b", "50%", "x+y", 42, 1.5, b"raw bytes&"]
+    for value in samples:
+        expected = quote_plus(value if isinstance(value, str) else str(value), safe=QUERY_SAFE)
+        if isinstance(value, bytes):
+            expected = "raw%20bytes%26"
+        assert adapter.build("s", {"k": value}) == f"/s?k={expected}", repr(value)
+
+
 def test_sorted_query_parameters() -> None:
     url_map = Map([Rule("/s", endpoint="s")], sort_parameters=True)
     assert url_map.bind("h").build("s", {"b": 1, "a": 2, "c": 0}) == "/s?a=2&b=1&c=0"
@@ -311,6 +326,36 @@ def test_build_error_reports_values_clashing_with_defaults() -> None:
     adapter = adapter_for(Rule("/en/", defaults={"lang": "en"}, endpoint="home"))
     message = str(build_error(adapter, "home", values={"lang": "de"}))
     assert "Values ['lang'] differ from the rule's defaults {'lang': 'en'}." in message
+
+
+def test_building_leaves_the_callers_values_alone() -> None:
+    adapter = adapter_for(Rule("/u/<int:id>", endpoint="u"), Rule("/about", endpoint="about"))
+    values: dict[str, Any] = {"id": 7, "tab": "posts"}
+    assert adapter.build("u", values) == "/u/7?tab=posts"
+    assert values == {"id": 7, "tab": "posts"}
+    skipped: dict[str, Any] = {"id": 7, "tab": None}
+    assert adapter.build("u", skipped) == "/u/7"
+    assert skipped == {"id": 7, "tab": None}
+    # The error keeps the values it was given, not the caller's dict.
+    missing: dict[str, Any] = {"x": 1}
+    error = build_error(adapter, "u", values=missing)
+    missing["x"] = 2
+    assert dict(error.values) == {"x": 1}
+
+
+def test_static_rules_build_with_and_without_extra_values() -> None:
+    adapter = adapter_for(
+        Rule("/about", endpoint="about"),
+        Rule("/<lang>/about", endpoint="about_lang", defaults=None),
+        Rule("/page", endpoint="page", defaults={"n": 1}),
+        Rule("/page/<int:n>", endpoint="page"),
+    )
+    assert adapter.build("about") == "/about"
+    assert adapter.build("about", {"q": "x y"}) == "/about?q=x+y"
+    assert adapter.build("about_lang", {"lang": "de"}) == "/de/about"
+    assert adapter.build("page", {"n": 1}) == "/page"
+    assert adapter.build("page", {"n": 2}) == "/page/2"
+    assert adapter.build("page", {}) == "/page"
 
 
 def test_none_values_count_as_missing() -> None:

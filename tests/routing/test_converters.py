@@ -197,6 +197,39 @@ def test_path_to_url_keeps_slashes_and_escapes_the_rest() -> None:
     assert build("/d/<path:p>", p="x?y#z") == "/d/x%3Fy%23z"
 
 
+class _Label(str):
+    """A str subclass: converted with str() as any other value."""
+
+
+@pytest.mark.parametrize("converter", ["string", "path"])
+def test_text_to_url_is_what_quote_gives_for_every_character(converter: str) -> None:
+    from urllib.parse import quote
+
+    from erlen.routing.converters import PATH_SAFE, SEGMENT_SAFE
+
+    safe = PATH_SAFE if converter == "path" else SEGMENT_SAFE
+    rule = f"/t/<{converter}:v>"
+    # Every ASCII character, some beyond, and runs of them: text that is
+    # already URL-safe comes back as is, anything else exactly as quote()
+    # writes it.
+    samples = [chr(code) for code in range(1, 0x180)] + [
+        "plain-text_1.0~",
+        "css/app.css",
+        "a b",
+        "100%",
+        "x\ny",
+        "ü/é",
+        _Label("a b"),
+        _Label("plain"),
+        42,
+    ]
+    for value in samples:
+        text = str(value)
+        if converter == "path" and text.startswith("/"):
+            continue  # a built path never starts with two slashes (tested there)
+        assert build(rule, v=value) == "/t/" + quote(text, safe=safe), repr(value)
+
+
 # -- uuid -------------------------------------------------------------------
 
 

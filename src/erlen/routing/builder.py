@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_from_bytes, quote_plus
@@ -15,9 +16,14 @@ QUERY_SAFE = "!$'()*,/:;?@"
 _RAW_QUERY_SAFE = "!#$%&'()*+,/:;=?@[]~"
 
 
+# Text quote_plus() returns unchanged: its always-safe characters and QUERY_SAFE.
+_PLAIN_QUERY_TEXT = re.compile(r"[A-Za-z0-9_.\-~!$'()*,/:;?@]*")
+_SEQUENCES = (list, tuple, set, frozenset)
+
+
 def _flatten(items: Iterable[tuple[Any, Any]]) -> Iterable[tuple[Any, Any]]:
     for key, value in items:
-        if isinstance(value, list | tuple | set | frozenset):
+        if isinstance(value, _SEQUENCES):
             for item in value:
                 yield key, item
         else:
@@ -27,7 +33,12 @@ def _flatten(items: Iterable[tuple[Any, Any]]) -> Iterable[tuple[Any, Any]]:
 def _text(value: Any) -> str:
     if isinstance(value, bytes):
         return quote_from_bytes(value, safe=QUERY_SAFE)
-    return quote_plus(str(value), safe=QUERY_SAFE)
+    text = value if type(value) is str else str(value)
+    # PERF: text that is already URL-safe ("page", "42") skips quote_plus
+    # (about 1 µs a call).
+    if _PLAIN_QUERY_TEXT.fullmatch(text):
+        return text
+    return quote_plus(text, safe=QUERY_SAFE)
 
 
 def encode_query(

@@ -355,6 +355,10 @@ class Rule(RuleFactory):
         self._trace: list[tuple[bool, str]] = []
         self._domain_ops: tuple[str | tuple[str, BaseConverter], ...] = ()
         self._path_ops: tuple[str | tuple[str, BaseConverter], ...] = ()
+        # The built domain part and path when they need no value (None when
+        # they do): URL building skips running the ops.
+        self._domain_text: str | None = ""
+        self._path_text: str | None = ""
         #: Converters in the order their values are captured while matching.
         self._capture: tuple[tuple[str, BaseConverter], ...] = ()
         #: ``(name, converter, matcher shortcut)`` per captured value.
@@ -460,6 +464,8 @@ class Rule(RuleFactory):
         defaults = self.defaults or {}
         self._domain_ops = self._make_ops(domain_tokens, defaults)
         self._path_ops = self._make_ops(path_tokens, defaults)
+        self._domain_text = _static_text(self._domain_ops)
+        self._path_text = _static_text(self._path_ops)
         if all(part.static for part in self._parts):
             self._static_key = (domain_parts[0].content, path)
         else:
@@ -571,9 +577,15 @@ class Rule(RuleFactory):
 
     def _try_build(self, values: Mapping[str, Any], append_unknown: bool) -> tuple[str, str]:
         """Like :meth:`build` but lets the converter's :class:`ValidationError` through."""
-        domain = _run_ops(self._domain_ops, values)
-        path = _run_ops(self._path_ops, values)
-        if append_unknown:
+        domain = self._domain_text
+        if domain is None:
+            domain = _run_ops(self._domain_ops, values)
+        path = self._path_text
+        if path is None:
+            path = _run_ops(self._path_ops, values)
+        if append_unknown and not self.arguments.issuperset(values):
+            # PERF: the pairs are listed only when some value is not an
+            # argument (a query string follows).
             arguments = self.arguments
             extra = [(k, v) for k, v in values.items() if k not in arguments]
             if extra:
@@ -610,7 +622,11 @@ class Rule(RuleFactory):
         """Whether ``values`` (and ``method``) are enough to build this rule."""
         if method is not None and self.methods is not None and method not in self.methods:
             return False
-        defaults = self.defaults or {}
+        defaults = self.defaults
+        if not defaults:
+            # PERF: one C-level subset test (url_for of a rule without
+            # defaults: 0.35 -> 0.15 µs here).
+            return self.arguments.issubset(values)
         for name in self.arguments:
             if name not in defaults and name not in values:
                 return False
@@ -725,6 +741,15 @@ def _screen(
         else:
             gap += width
     return head, tuple(middle), gap, tail
+
+
+def _static_text(ops: tuple[str | tuple[str, BaseConverter], ...]) -> str | None:
+    """What :func:`_run_ops` gives for ``ops`` when no value is needed, else None."""
+    if not ops:
+        return ""
+    if len(ops) == 1 and isinstance(ops[0], str):
+        return ops[0]
+    return None
 
 
 def _run_ops(ops: tuple[str | tuple[str, BaseConverter], ...], values: Mapping[str, Any]) -> str:
