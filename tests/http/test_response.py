@@ -9,14 +9,11 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from erlen.http.datastructures import Headers, WWWAuthenticate
 from erlen.http.exceptions import RequestedRangeNotSatisfiable
 from erlen.http.request import Request
-from erlen.http.response import FileWrapper, Response, _uri, _wire_headers
-from erlen.http.urls import iri_to_uri
+from erlen.http.response import FileWrapper, Response, _wire_headers
 
 
 def req(method: str = "GET", headers: dict[str, str] | None = None) -> Request:
@@ -1049,17 +1046,3 @@ def test_wire_headers_from_a_headers_subclass() -> None:
         ("Content-Type", "text/plain; charset=utf-8"),
         ("Content-Length", "0"),
     ]
-
-
-_URI_TEXT = st.text(alphabet="aZ09-._~!$&'()*+,;=:@/%?#[] \"<>\\^`{|}\u00e9\t", max_size=24)
-
-
-@given(
-    st.sampled_from(
-        ["", "/", "//", "http://", "https://a.b", "HTTP://", "http://x:8", "http://x:"]
-    ),
-    _URI_TEXT,
-)
-def test_uri_fast_path_agrees_with_iri_to_uri(prefix: str, rest: str) -> None:
-    value = prefix + rest
-    assert _uri(value) == iri_to_uri(value)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from erlen.http.datastructures import ImmutableMultiDict, MultiDict
-from erlen.http.urls import iri_to_uri, url_decode, url_encode, url_quote, url_unquote
+from erlen.http.urls import _iri_to_uri, iri_to_uri, url_decode, url_encode, url_quote, url_unquote
 
 
 def pairs(md: MultiDict[str, str]) -> list[tuple[str, str]]:
@@ -346,3 +346,17 @@ def test_escaped_queries_and_forms_decode_as_before() -> None:
     body = b"city=Z%C3%BCrich&q=a%2Bb+c&n%61me=%5Cx41"
     form, _ = parse_form_data(io.BytesIO(body), "application/x-www-form-urlencoded", {}, len(body))
     assert list(form.items(multi=True)) == [("city", "Zürich"), ("q", "a+b c"), ("name", "\\x41")]
+
+
+_URI_TEXT = st.text(alphabet="aZ09-._~!$&'()*+,;=:@/%?#[] \"<>\\^`{|}\u00e9\t", max_size=24)
+
+
+@given(
+    st.sampled_from(
+        ["", "/", "//", "http://", "https://a.b", "HTTP://", "http://x:8", "http://x:"]
+    ),
+    _URI_TEXT,
+)
+def test_the_plain_uri_shortcut_agrees_with_the_full_conversion(prefix: str, rest: str) -> None:
+    value = prefix + rest
+    assert iri_to_uri(value) == _iri_to_uri(value, "utf-8")
