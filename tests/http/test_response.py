@@ -1046,3 +1046,62 @@ def test_wire_headers_from_a_headers_subclass() -> None:
         ("Content-Type", "text/plain; charset=utf-8"),
         ("Content-Length", "0"),
     ]
+
+
+class _GeneralInit(Response):
+    """A subclass with its own set_data: __init__ takes the general path."""
+
+    def set_data(self, value: str | bytes | bytearray) -> None:
+        super().set_data(value)
+
+
+_HEADER_SOURCES: list[Any] = [
+    {"X-A": "1"},
+    [("X-A", "1"), ("X-A", "2")],
+    {"content-type": "application/xml"},
+    {"Content-Length": "999", "X-B": "b"},
+    {"Set-Cookie": ["a=1", "b=2"]},
+    [],
+]
+
+
+@pytest.mark.parametrize("source", _HEADER_SOURCES, ids=repr)
+@pytest.mark.parametrize("body", ["héllo", b"bytes", ""], ids=repr)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"status": 201},
+        {"status": "299 Custom"},
+        {"status": HTTPStatus.ACCEPTED},
+        {"mimetype": "application/json"},
+        {"content_type": "text/csv; charset=latin-1"},
+        {"direct_passthrough": True},
+    ],
+    ids=repr,
+)
+def test_a_text_body_with_headers_is_built_as_the_general_path_builds_it(
+    source: Any, body: str | bytes, options: dict[str, Any]
+) -> None:
+    fast = Response(body, headers=Headers(source), **options)
+    general = _GeneralInit(body, headers=Headers(source), **options)
+    assert list(fast.headers.items()) == list(general.headers.items())
+    assert (fast.status, fast.status_code) == (general.status, general.status_code)
+    assert fast.get_data() == general.get_data()
+    assert fast.direct_passthrough == general.direct_passthrough
+    # The headers object given is the one the response keeps, as before.
+    given = Headers(source)
+    assert Response(body, headers=given, **options).headers is given
+
+
+@pytest.mark.parametrize("code", [200, 201, 404, 418, 599, HTTPStatus.NO_CONTENT])
+def test_status_setters_give_the_line_clean_status_gives(code: int) -> None:
+    from erlen.http.status import clean_status
+
+    response = Response("x")
+    response.status_code = code
+    assert (response.status, response.status_code) == clean_status(int(code))
+    response = Response("x")
+    response.status = code
+    assert (response.status, response.status_code) == clean_status(code)
+    assert type(response.status_code) is int
