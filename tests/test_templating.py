@@ -720,3 +720,77 @@ def test_template_calls_pass_what_the_callable_asks_for(app: Erlen) -> None:
     assert rendered == (
         "Ann!|autoescape=True|Environment|hello Ann|called for Ann|True|a,b|3|oddAnnaz evenAnnbz "
     )
+
+
+def test_macros_are_called_as_jinja_calls_them(app: Erlen) -> None:
+    from jinja2 import Environment as JinjaEnvironment
+
+    from erlen.templating import _MACRO_WANTS_EVAL_CONTEXT
+
+    # This Jinja marks Macro.__call__, so the calls below take erlen's path.
+    assert _MACRO_WANTS_EVAL_CONTEXT
+
+    source = (
+        "{% macro card(title, body='-') %}"
+        "<b>{{ title }}</b>{{ body }}{{ varargs|join(',') }}"
+        "{{ kwargs|dictsort|join(';') }}{% if caller %}[{{ caller() }}]{% endif %}"
+        "{% endmacro %}"
+        "{{ card('<x>') }}|{{ card('t', body='<y>') }}|{{ card('t', 'b', 1, 2, k='v') }}|"
+        "{% call card('c') %}inside {{ 1 + 1 }}{% endcall %}|"
+        "{% for i in [1, 2] %}{{ card(i) }}{% endfor %}"
+    )
+    ours = app.jinja_env.from_string(source)
+    jinja = JinjaEnvironment(autoescape=True).from_string(source)
+    with app.app_context():
+        assert ours.render() == jinja.render()
+        assert ours.render().startswith("<b>&lt;x&gt;</b>-|<b>t</b>&lt;y&gt;|")
+        wrong = app.jinja_env.from_string("{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, 2) }}")
+        with pytest.raises(TypeError, match="takes not more than 1 argument"):
+            wrong.render()
+
+
+def test_template_globals_are_a_live_chainmap_over_the_environment(app: Erlen) -> None:
+    from collections import ChainMap
+
+    from jinja2 import Environment as JinjaEnvironment
+
+    sources = {
+        "macros.html": "{% macro show() %}{{ late }}{% endmacro %}",
+        "page.html": (
+            "{% from 'macros.html' import show %}{% import 'macros.html' as m %}"
+            "{{ show() }}/{{ m.show() }}|{{ late }}"
+        ),
+    }
+    app.jinja_env.loader = DictLoader(sources)
+    jinja = JinjaEnvironment(autoescape=True, loader=DictLoader(sources))
+    with app.test_request_context():
+        template = app.jinja_env.get_template("page.html")
+        assert isinstance(template.globals, ChainMap)
+        keys = template.globals.keys()
+        assert "url_for" in keys and "late" not in keys
+        assert {"late", "url_for"} - keys == {"late"}
+        assert frozenset({"late", "url_for"}) - keys == {"late"}
+        assert ["late", "url_for"] - keys == {"late"}  # any iterable, as KeysView
+        assert render_template("page.html") == jinja.get_template("page.html").render() == "/|"
+        # A global added after the templates were loaded reaches the page, not
+        # the module its import already built: what Jinja does.
+        app.jinja_env.globals["late"] = "<L>"
+        jinja.globals["late"] = "<L>"
+        assert "late" in keys
+        expected = jinja.get_template("page.html").render()
+        assert render_template("page.html") == expected == "/|&lt;L&gt;"
+
+
+def test_an_import_sees_the_importers_own_globals_as_in_jinja(app: Erlen) -> None:
+    from jinja2 import Environment as JinjaEnvironment
+
+    sources = {
+        "macros.html": "{% macro show() %}[{{ extra }}]{% endmacro %}",
+        "page.html": "{% from 'macros.html' import show %}{{ show() }}",
+    }
+    app.jinja_env.loader = DictLoader(sources)
+    jinja = JinjaEnvironment(autoescape=True, loader=DictLoader(sources))
+    with app.app_context():
+        ours = app.jinja_env.get_template("page.html", globals={"extra": "<e>"})
+        theirs = jinja.get_template("page.html", globals={"extra": "<e>"})
+        assert ours.render() == theirs.render() == "[&lt;e&gt;]"
