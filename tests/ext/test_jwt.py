@@ -835,6 +835,34 @@ def test_encode_and_decode_key_loaders(
     assert client.get("/sync", headers=bearer(forged)).status_code == 422
 
 
+def test_the_default_key_decodes_each_token_once_and_refuses_forgeries(
+    protected: Erlen, client: ErlenClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    access, _ = tokens(client)
+    calls: list[dict[str, Any]] = []
+    real_decode = pyjwt.decode
+
+    def counting_decode(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs.get("options") or {})
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(pyjwt, "decode", counting_decode)
+    assert client.get("/sync", headers=bearer(access)).json["user"] == "alice"
+    # One verified decode: no unverified parse for a key that does not
+    # depend on the token.
+    assert [options.get("verify_signature", True) for options in calls] == [True]
+    claims = decode_token_in(protected, access) | {"sub": "mallory"}
+    forged = pyjwt.encode(claims, "not-the-secret-key-0123456789abcdef", "HS256")
+    response = client.get("/sync", headers=bearer(forged))
+    assert (response.status_code, response.json) == (
+        422,
+        {"msg": "Signature verification failed"},
+    )
+    garbage = client.get("/sync", headers=bearer("x.y.z"))
+    assert garbage.status_code == 422
+    assert "msg" in garbage.json
+
+
 def test_async_callbacks_in_sync_and_async_views(
     protected: Erlen, jwt: JWTManager, client: ErlenClient
 ) -> None:

@@ -25,7 +25,7 @@ from .exceptions import (
     UserLookupError,
     WrongTokenError,
 )
-from .tokens import Steps, decode_steps, encode
+from .tokens import Steps, decode_steps, default_decode_key, encode
 
 __all__ = ["JWTManager", "get_jwt_manager"]
 
@@ -82,9 +82,7 @@ class JWTManager:
         self._user_claims_callback: Callable[[Any], dict[str, Any]] = lambda identity: {}
         self._jwt_additional_header_callback: Callable[[Any], dict[str, Any]] = lambda identity: {}
         self._encode_key_callback: Callable[[Any], Any] = lambda identity: config.encode_key
-        self._decode_key_callback: Callable[[Header, Data], Any] = lambda header, data: (
-            config.decode_key
-        )
+        self._decode_key_callback: Callable[[Header, Data], Any] = default_decode_key
         self._user_lookup_callback: Callable[[Header, Data], Any] | None = None
         self._user_lookup_error_callback: Callable[[Header, Data], Any] = default_user_lookup_error
         self._token_in_blocklist_callback: Callable[[Header, Data], Any] = lambda header, data: (
