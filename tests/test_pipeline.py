@@ -244,3 +244,82 @@ def test_is_async_callable_answers_per_function_from_its_code() -> None:
 
     swapped.__code__ = donor.__code__
     assert is_async_callable(swapped) is True
+
+
+# -- run_sync_in_thread: the hop every sync function takes under ASGI ---------------------
+
+
+def test_run_sync_in_thread_returns_raises_and_copies_the_context() -> None:
+    import contextvars
+    import threading
+
+    from erlen.pipeline import run_sync_in_thread
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+
+    def work(a: int, *, b: int) -> tuple[int, str, str]:
+        seen = var.get()
+        var.set("changed in the worker")
+        return a + b, seen, threading.current_thread().name
+
+    class Stop(BaseException):
+        pass
+
+    def fail() -> None:
+        raise KeyError("boom")
+
+    def stop() -> None:
+        raise Stop
+
+    async def main() -> None:
+        var.set("from the caller")
+        total, seen, thread = await run_sync_in_thread(work, 1, b=2)
+        assert (total, seen) == (3, "from the caller")
+        assert thread.startswith("erlen-sync") and thread != threading.current_thread().name
+        assert var.get() == "from the caller"  # the worker had a copy
+        with pytest.raises(KeyError, match="boom"):
+            await run_sync_in_thread(fail)
+        with pytest.raises(Stop):
+            await run_sync_in_thread(stop)
+
+    asyncio.run(main())
+
+
+def test_run_sync_in_thread_skips_work_whose_caller_was_cancelled_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import erlen.pipeline as pipeline
+
+    single = ThreadPoolExecutor(1)
+    monkeypatch.setattr(pipeline, "_thread_pool", lambda app=None: single)
+    release = threading.Event()
+    ran: list[str] = []
+
+    def blocker() -> str:
+        release.wait(5)
+        ran.append("blocker")
+        return "done"
+
+    def queued() -> None:
+        ran.append("queued")
+
+    async def main() -> None:
+        first = asyncio.ensure_future(pipeline.run_sync_in_thread(blocker))
+        second = asyncio.ensure_future(pipeline.run_sync_in_thread(queued))
+        await asyncio.sleep(0.05)
+        second.cancel()  # still waiting behind the blocker: it must not run
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        release.set()
+        assert await first == "done"
+        # The cancelled caller's work was skipped; a later call still runs.
+        await pipeline.run_sync_in_thread(ran.append, "after")
+
+    try:
+        asyncio.run(main())
+    finally:
+        single.shutdown(wait=True)
+    assert ran == ["blocker", "after"]
