@@ -6,6 +6,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 from suite import report
@@ -49,3 +51,36 @@ def test_the_header_warns_when_the_source_changed_during_the_run() -> None:
     warnings = [line for line in report.header("t", info) if "WARNING" in line]
     assert len(warnings) == 1
     assert "source changed during this run" in warnings[0]
+
+
+def test_the_report_names_the_commit_of_the_erlen_it_measured(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    package = tmp_path / "src" / "erlen"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (tmp_path / "README.md").write_text("x")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "one")
+    rev = git("rev-parse", "--short", "HEAD")
+    assert report._git(package) == rev
+    (tmp_path / "README.md").write_text("changed outside the package")
+    assert report._git(package) == rev
+    (package / "__init__.py").write_text("changed = True\n")
+    assert report._git(package) == f"{rev} with uncommitted changes"
+    assert report._git(tmp_path / "missing") == "unknown"

@@ -83,15 +83,30 @@ def _memory_gib() -> str:
         return "unknown"
 
 
-def _git() -> str:
+def _erlen_package_dir() -> Path | None:
+    """Where the ``erlen`` being measured is imported from (a worktree given
+    with PYTHONPATH, or the repository's own src/)."""
+    spec = importlib.util.find_spec("erlen")
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).resolve().parent
+
+
+def _git(package_dir: Path | None = None) -> str:
+    """The commit of the erlen being measured, and whether its package files
+    differ from that commit."""
+    where = package_dir if package_dir is not None else _erlen_package_dir()
+    if where is None or not where.is_dir():
+        return "unknown"
+
     def git(*args: str) -> str:
         proc = subprocess.run(
-            ["git", *args], cwd=HERE.parent, capture_output=True, text=True, check=False
+            ["git", *args], cwd=where, capture_output=True, text=True, check=False
         )
         return proc.stdout.strip()
 
     rev = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = " with uncommitted changes" if git("status", "--porcelain", "--", "src") else ""
+    dirty = " with uncommitted changes" if git("status", "--porcelain", "--", ".") else ""
     return f"{rev}{dirty}"
 
 
