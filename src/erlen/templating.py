@@ -134,7 +134,7 @@ class _TemplateGlobals(ChainMap[str, t.Any]):
 
 class _Context(Context):
     """Jinja's render context, with a shorter way through :meth:`call` for
-    plain functions and methods."""
+    plain functions, methods and macros."""
 
     @internalcode
     def call(__self, __obj: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:

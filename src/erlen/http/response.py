@@ -589,13 +589,9 @@ class Response:
                     headers.set(*pair)
                 else:
                     headers._list.append(pair)
-        if status is None:
-            status = self.default_status
-        if type(status) is int and (line := _STATUS_LINES.get(status)) is not None:
-            self._status = line
-            self._status_code = status
-        else:
-            self._status, self._status_code = clean_status(status)
+        # The class keeps erlen's status property (_plain_init): its setter
+        # takes a known code's line from the cache.
+        self.status = self.default_status if status is None else status
         self.direct_passthrough = direct_passthrough
         self._on_close = ()
         self._closed = False
