@@ -794,3 +794,30 @@ def test_an_import_sees_the_importers_own_globals_as_in_jinja(app: Erlen) -> Non
         ours = app.jinja_env.get_template("page.html", globals={"extra": "<e>"})
         theirs = jinja.get_template("page.html", globals={"extra": "<e>"})
         assert ours.render() == theirs.render() == "[&lt;e&gt;]"
+
+
+def test_async_templates_call_macros_and_import_as_jinja_does(tmp_path: Path) -> None:
+    import asyncio
+
+    from jinja2 import Environment as JinjaEnvironment
+
+    sources = {
+        "m.html": "{% macro card(x) %}<b>{{ x }}</b>{% endmacro %}",
+        "p.html": (
+            "{% from 'm.html' import card %}{% import 'm.html' as mm %}"
+            "{% for i in ['<a>', 2] %}{{ card(i) }}{{ mm.card(i) }}{% endfor %}{{ tail }}"
+        ),
+    }
+    app = Erlen(__name__, template_folder=str(tmp_path))
+    app.jinja_options = {"enable_async": True}
+    app.jinja_env.loader = DictLoader(sources)
+    jinja = JinjaEnvironment(enable_async=True, autoescape=True, loader=DictLoader(sources))
+
+    async def both() -> tuple[str, str]:
+        with app.app_context():
+            ours = await app.jinja_env.get_template("p.html").render_async(tail="<z>")
+        theirs = await jinja.get_template("p.html").render_async(tail="<z>")
+        return ours, theirs
+
+    ours, theirs = asyncio.run(both())
+    assert ours == theirs == "<b>&lt;a&gt;</b><b>&lt;a&gt;</b><b>2</b><b>2</b>&lt;z&gt;"
