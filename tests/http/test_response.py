@@ -9,6 +9,8 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from erlen.http.datastructures import Headers, WWWAuthenticate
 from erlen.http.exceptions import RequestedRangeNotSatisfiable
@@ -1105,3 +1107,74 @@ def test_status_setters_give_the_line_clean_status_gives(code: int) -> None:
     response.status = code
     assert (response.status, response.status_code) == clean_status(code)
     assert type(response.status_code) is int
+
+
+_HEADER_NAMES = st.sampled_from(["Date", "date", "Accept-Ranges", "ACCEPT-RANGES", "X-A", "Vary"])
+
+
+@given(
+    st.lists(st.tuples(_HEADER_NAMES, st.sampled_from(["1", "2", "3"])), max_size=8),
+    st.booleans(),
+)
+def test_put_headers_is_setdefault_then_set(existing: list[tuple[str, str]], flip: bool) -> None:
+    from erlen.http.response import _put_headers
+
+    ops = (("Date", "now", True), ("Accept-Ranges", "bytes", False))
+    if flip:
+        ops = (("Accept-Ranges", "bytes", False), ("Date", "now", True))
+    one_scan = Headers(existing)
+    _put_headers(one_scan, ops)
+    in_steps = Headers(existing)
+    for name, value, only_if_missing in ops:
+        if only_if_missing:
+            in_steps.setdefault(name, value)
+        else:
+            in_steps.set(name, value)
+    assert list(one_scan.items()) == list(in_steps.items())
+
+
+class _StepByStepHeaders(Headers):
+    """A Headers subclass: make_conditional writes it through set/setdefault."""
+
+    __slots__ = ()
+
+
+@pytest.mark.parametrize(
+    "request_headers",
+    [
+        {},
+        {"Range": "bytes=2-5"},
+        {"Range": "bytes=-3"},
+        {"Range": "bytes=0-1,4-5"},
+        {"Range": "bytes=2-5", "If-Range": '"v1"'},
+        {"Range": "bytes=2-5", "If-Range": '"other"'},
+        {"If-None-Match": '"v1"'},
+    ],
+    ids=repr,
+)
+@pytest.mark.parametrize("accept_ranges", [True, "bytes", "none", False])
+@pytest.mark.parametrize(
+    "given",
+    [[], [("accept-ranges", "old"), ("X-A", "1"), ("Accept-Ranges", "older")], [("date", "d")]],
+    ids=repr,
+)
+def test_make_conditional_writes_the_headers_the_step_by_step_path_writes(
+    request_headers: dict[str, str],
+    accept_ranges: Any,
+    given: list[tuple[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from erlen.http import response as response_module
+
+    # One Date for both paths, whatever second boundary falls between them.
+    monkeypatch.setattr(response_module.time, "time", lambda: 1_700_000_000.0)
+
+    def build(headers_class: type[Headers]) -> Response:
+        r = Response(b"0123456789", headers=headers_class(given), mimetype="text/plain")
+        r.set_etag("v1")
+        return r.make_conditional(req(headers=request_headers), accept_ranges=accept_ranges)
+
+    fast, steps = build(Headers), build(_StepByStepHeaders)
+    assert type(steps.headers) is _StepByStepHeaders
+    assert (fast.status_code, fast.get_data()) == (steps.status_code, steps.get_data())
+    assert list(fast.headers.items()) == list(steps.headers.items())

@@ -370,6 +370,37 @@ def _set_header_property(name: str, doc: str) -> Any:
     return property(fget, fset, doc=doc)
 
 
+def _put_headers(headers: Headers, ops: tuple[tuple[str, str, bool], ...]) -> None:
+    """Apply ``(name, value, only_if_missing)`` to ``headers`` in order, as
+    ``headers.setdefault(name, value)`` (only_if_missing) or
+    ``headers.set(name, value)`` would: the same list, from one scan.
+
+    The names must differ (case-insensitively) and the values be valid
+    header text already. PERF: make_conditional wrote Date and
+    Accept-Ranges, then Content-Range and Content-Length, through a lookup
+    and three ``set`` scans with validation.
+    """
+    wanted = {name.lower(): (name, value, only_if_missing) for name, value, only_if_missing in ops}
+    found: set[str] = set()
+    updated: list[tuple[str, str]] = []
+    for pair in headers._list:
+        lowered = pair[0].lower()
+        op = wanted.get(lowered)
+        if op is None or op[2]:
+            updated.append(pair)
+            if op is not None:
+                found.add(lowered)
+        elif lowered not in found:
+            # set(): the first one becomes the new header, in place...
+            updated.append((op[0], op[1]))
+            found.add(lowered)
+        # ...and later ones with that name go.
+    for name, value, _ in ops:
+        if name.lower() not in found:
+            updated.append((name, value))
+    headers._list = updated
+
+
 def _str_header_property(name: str, doc: str) -> Any:
     def fget(self: Response) -> str | None:
         return self.headers.get(name)
@@ -1076,11 +1107,17 @@ class Response:
         if request.method not in ("GET", "HEAD"):
             return self
         headers = self.headers
-        # PERF: one scan of the headers, not an `in` and a set(); whole
-        # seconds, so http_date answers from its cache within a second.
-        headers.setdefault("Date", http_date(int(time.time())))
+        # Whole seconds, so http_date answers from its cache within a second.
+        date = ("Date", http_date(int(time.time())), True)
+        ranges = None
         if accept_ranges:
-            self.accept_ranges = "bytes" if accept_ranges is True else accept_ranges
+            ranges = "bytes" if accept_ranges is True else _header_str(accept_ranges, "values")
+        if type(headers) is Headers and type(self).accept_ranges is Response.accept_ranges:
+            _put_headers(headers, (date, ("Accept-Ranges", ranges, False)) if ranges else (date,))
+        else:
+            headers.setdefault("Date", date[1])
+            if ranges:
+                self.accept_ranges = ranges
         if not 200 <= self.status_code < 300:
             return self
 
@@ -1126,8 +1163,12 @@ class Response:
                 self._drop_body(304)
                 return self
 
-        if accept_ranges and "Range" in req_headers:
-            self._apply_range(request, etag, weak, last_modified, complete_length)
+        if (
+            accept_ranges
+            and "Range" in req_headers
+            and self._apply_range(request, etag, weak, last_modified, complete_length)
+        ):
+            return self  # a 206, its Content-Length set
 
         if self.automatically_set_content_length and "Content-Length" not in headers:
             length = self.calculate_content_length()
@@ -1146,7 +1187,9 @@ class Response:
         weak: bool | None,
         last_modified: datetime | None,
         complete_length: int | None,
-    ) -> None:
+    ) -> bool:
+        """Answer a single byte range with 206 (True); False when the whole
+        body goes out."""
         if "If-Range" in request.headers:
             # RFC 9110 §13.1.5: If-Range needs a strong validator that matches
             # exactly; otherwise the whole, current representation is sent.
@@ -1154,22 +1197,22 @@ class Response:
             if if_range.etag is not None:
                 sent_weak = request.headers.get("If-Range", "").lstrip().startswith(("W/", "w/"))
                 if etag is None or weak or sent_weak or if_range.etag != etag:
-                    return
+                    return False
             elif if_range.date is not None:
                 if last_modified is None or last_modified != if_range.date:
-                    return
+                    return False
             else:
-                return
+                return False
         length = complete_length if complete_length is not None else self._body_length()
         if not length:
-            return
+            return False
         rng = request.range
         if rng is None:
             if request.headers.get("Range", "").strip().lower().startswith("bytes="):
                 raise RequestedRangeNotSatisfiable(length)
-            return
+            return False
         if rng.units != "bytes" or len(rng.ranges) != 1:
-            return
+            return False
         bounds = rng.range_for_length(length)
         if bounds is None:
             raise RequestedRangeNotSatisfiable(length)
@@ -1187,8 +1230,15 @@ class Response:
                 self.call_on_close(close)
             self.response = _slice_chunks(self.iter_encoded(), start, stop - start)
         self.status_code = 206
-        self.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{length}"
-        self.headers["Content-Length"] = str(stop - start)
+        content_range = ("Content-Range", f"bytes {start}-{stop - 1}/{length}", False)
+        content_length = ("Content-Length", str(stop - start), False)
+        headers = self.headers
+        if type(headers) is Headers:
+            _put_headers(headers, (content_range, content_length))
+        else:
+            headers["Content-Range"] = content_range[1]
+            headers["Content-Length"] = content_length[1]
+        return True
 
     def _body_length(self) -> int | None:
         body = self.response
