@@ -753,8 +753,8 @@ def _static_text(ops: tuple[str | tuple[str, BaseConverter], ...]) -> str | None
 
 
 def _run_ops(ops: tuple[str | tuple[str, BaseConverter], ...], values: Mapping[str, Any]) -> str:
-    if len(ops) == 1 and isinstance(ops[0], str):
-        return ops[0]
+    # Only for ops that need a value: text-only ones are built once
+    # (_static_text, kept on the rule when it is bound).
     out: list[str] = []
     for op in ops:
         if isinstance(op, str):
