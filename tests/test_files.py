@@ -466,6 +466,26 @@ def test_header_injection_in_mimetype_is_rejected(app: Erlen) -> None:
         send_file(io.BytesIO(b"x"), mimetype="text/plain\r\nX-Evil: 1")
 
 
+@pytest.mark.parametrize(
+    ("range_header", "status"),
+    [
+        ("bytes=" + "9" * 5000 + "-", 416),
+        ("bytes=0-" + "9" * 5000, 416),
+        ("bytes=0-" + "9" * 30, 206),
+    ],
+)
+def test_range_numbers_too_long_to_convert_are_a_416_not_a_500(
+    app: Erlen, make_client: MakeClient, range_header: str, status: int
+) -> None:
+    rv = BufferedClient(make_client(app)).get("/file", headers={"Range": range_header})
+    assert rv.status_code == status
+    if status == 206:
+        assert rv.data == HELLO_BYTES
+        assert rv.headers["Content-Range"] == f"bytes 0-{len(HELLO_BYTES) - 1}/{len(HELLO_BYTES)}"
+    else:
+        assert rv.headers["Content-Range"] == f"bytes */{len(HELLO_BYTES)}"
+
+
 def test_if_range_and_if_none_match_still_apply_on_fast_path(app: Erlen, tmp_path: Path) -> None:
     target = tmp_path / "v.bin"
     target.write_bytes(b"0123456789")

@@ -473,6 +473,18 @@ class TestParseRange:
         rng = parse_range_header("Bytes = 0-0 , 10-20,")
         assert rng is not None and rng.units == "bytes" and rng.ranges == [(0, 1), (10, 21)]
 
+    @pytest.mark.parametrize(
+        "value",
+        ["bytes=<n>-", "bytes=0-<n>", "bytes=-<n>", "bytes=1-2,<n>-"],
+    )
+    def test_numbers_longer_than_python_converts_are_malformed(self, value: str) -> None:
+        # int() raises past 4300 digits: that is a malformed header (None,
+        # then 416 or the whole body), never an exception.
+        assert parse_range_header(value.replace("<n>", "9" * 5000)) is None
+        # Long but convertible numbers still parse exactly.
+        rng = parse_range_header(value.replace("<n>", "9" * 30))
+        assert rng is not None
+
     def test_overlapping_kept_but_not_served(self) -> None:
         rng = parse_range_header("bytes=0-10,5-15")
         assert rng is not None
@@ -515,6 +527,10 @@ class TestParseRange:
         assert parse_range_header(many) is None
         rng = parse_range_header(many, max_ranges=1000)
         assert rng is not None and len(rng.ranges) == 150
+
+    @pytest.mark.parametrize("value", ["bytes 0-<n>/<n>", "bytes <n>-1/2", "bytes */<n>"])
+    def test_content_range_with_unconvertible_numbers_is_none(self, value: str) -> None:
+        assert parse_content_range_header(value.replace("<n>", "9" * 5000)) is None
 
     def test_content_range_round_trip(self) -> None:
         rng = parse_range_header("bytes=-100")

@@ -860,6 +860,25 @@ def test_cache_control() -> None:
     assert make().cache_control.max_age is None
 
 
+@pytest.mark.parametrize("digits", [5000, 30])
+def test_numeric_request_headers_too_long_to_convert_are_absent(digits: int) -> None:
+    number = "7" * digits
+    r = make(
+        headers={
+            "Cache-Control": f"max-age={number}, min-fresh={number}",
+            "Max-Forwards": number,
+            "Content-Length": number,
+        }
+    )
+    # Past int()'s digit limit the value is malformed (None), not a 500;
+    # below it the number comes back exactly.
+    expected = int(number) if digits < 4300 else None
+    assert r.cache_control.max_age == expected
+    assert r.cache_control.min_fresh == expected
+    assert r.max_forwards == expected
+    assert r.content_length == expected
+
+
 def test_etag_headers() -> None:
     r = make(headers={"If-Match": '"a", W/"b"', "If-None-Match": "*"})
     assert "a" in r.if_match

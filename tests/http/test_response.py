@@ -368,6 +368,16 @@ def test_age_and_retry_after() -> None:
     assert r.retry_after is None
 
 
+@pytest.mark.parametrize("digits", [20, 5000])
+def test_age_and_retry_after_beyond_what_a_datetime_holds_are_none(digits: int) -> None:
+    # An upstream response relayed as is may carry any number: out of
+    # timedelta's or datetime's range it reads as absent, not as an error.
+    r = Response(headers={"Age": "9" * digits, "Retry-After": "9" * digits})
+    assert r.age is None
+    assert r.retry_after is None
+    assert Response(headers={"Age": " 12 "}).age == timedelta(seconds=12)
+
+
 def test_content_range_and_accept_ranges() -> None:
     r = Response()
     r.content_range = "bytes 0-9/100"

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar, overload
 from urllib.parse import quote, unquote_to_bytes
 
+from ._numbers import digits_to_int
 from .datastructures import (
     Accept,
     Authorization,
@@ -69,7 +70,6 @@ _AcceptT = TypeVar("_AcceptT", bound=Accept)
 _CacheControlT = TypeVar("_CacheControlT", bound=_CacheControl)
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_DIGITS = re.compile(r"[0-9]+")
 # One list item: runs of plain characters and quoted strings. An unterminated
 # quoted string runs to the end, so a scan never backtracks (no ReDoS).
 _ITEM_RE: dict[str, re.Pattern[str]] = {
@@ -586,9 +586,7 @@ def is_resource_modified(
 
 
 def _int(text: str) -> int | None:
-    text = text.strip()
-    # str.isdigit() accepts non-ASCII digits such as "²"; the regex does not.
-    return int(text) if _DIGITS.fullmatch(text) else None
+    return digits_to_int(text.strip())
 
 
 def parse_range_header(

@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, ClassVar, Literal, TypeVar, cast, overload
 from urllib.parse import quote, quote_from_bytes, unquote_to_bytes
 
+from ._numbers import digits_to_int
 from .cookies import parse_cookie
 from .datastructures import (
     Authorization,
@@ -982,11 +983,7 @@ class Request:
         value = self.headers.get("Content-Length")
         if value is None:
             return None
-        value = value.strip()
-        # int() would accept "+5", " 5", "5_000"; an HTTP length is digits only.
-        if not (value.isascii() and value.isdigit()):
-            return None
-        return int(value)
+        return digits_to_int(value.strip())
 
     @property
     def content_md5(self) -> str | None:
@@ -1013,7 +1010,7 @@ class Request:
     def max_forwards(self) -> int | None:
         """The ``Max-Forwards`` header as an int."""
         value = self.headers.get("Max-Forwards")
-        return int(value) if value and value.isascii() and value.isdigit() else None
+        return digits_to_int(value) if value else None
 
     @property
     def user_agent(self) -> UserAgent:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Literal, overload
 
+from ._numbers import digits_to_int
 from .cookies import dump_cookie
 from .datastructures import (
     ContentRange,
@@ -883,9 +884,7 @@ class Response:
     def content_length(self) -> int | None:
         """The ``Content-Length`` header as an int."""
         value = self.headers.get("Content-Length")
-        if value is None or not (value.isascii() and value.strip().isdigit()):
-            return None
-        return int(value)
+        return None if value is None else digits_to_int(value.strip())
 
     @content_length.setter
     def content_length(self, value: int | None) -> None:
@@ -973,9 +972,14 @@ class Response:
     def age(self) -> timedelta | None:
         """The ``Age`` header as a :class:`~datetime.timedelta`."""
         value = self.headers.get("Age")
-        if value is None or not (value.isascii() and value.strip().isdigit()):
+        seconds = None if value is None else digits_to_int(value.strip())
+        if seconds is None:
             return None
-        return timedelta(seconds=int(value))
+        try:
+            return timedelta(seconds=seconds)
+        except OverflowError:
+            # More seconds than a timedelta holds (about 2.7 million years).
+            return None
 
     @age.setter
     def age(self, value: timedelta | int | None) -> None:
@@ -995,7 +999,14 @@ class Response:
             return None
         value = value.strip()
         if value.isascii() and value.isdigit():
-            return datetime.now(UTC) + timedelta(seconds=int(value))
+            seconds = digits_to_int(value)
+            if seconds is None:
+                return None  # more digits than int() converts
+            try:
+                return datetime.now(UTC) + timedelta(seconds=seconds)
+            except OverflowError:
+                # Past the year 9999 (or too many digits): no usable time.
+                return None
         return parse_date(value)
 
     @retry_after.setter

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any, NoReturn, overload
 
+from .._numbers import digits_to_int
 from ._common import _immutable
 
 __all__ = [
@@ -104,10 +105,7 @@ class _Flag(_Directive):
 def _seconds(value: str | None) -> int | None:
     if value is None:
         return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return int(value)
-    return None
+    return digits_to_int(value.strip())
 
 
 def _seconds_str(value: int | timedelta) -> str:
