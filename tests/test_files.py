@@ -105,6 +105,32 @@ def test_send_file_etag_is_stable_and_path_dependent(app: Erlen, make_client: Ma
     assert client.get("/data").headers["ETag"] != first
 
 
+def test_send_file_etag_follows_the_files_changes(app: Erlen, tmp_path: Path) -> None:
+    # The ETag text is cached per path; a new mtime or size must give a new one.
+    from zlib import adler32
+
+    target = tmp_path / "changing.txt"
+    target.write_bytes(b"one")
+
+    def etag_now() -> str:
+        with app.test_request_context():
+            rv = send_file(target)
+            rv.close()
+        st = os.stat(target)
+        check = adler32(str(target).encode()) & 0xFFFFFFFF
+        assert rv.headers["ETag"] == f'"{st.st_mtime}-{st.st_size}-{check}"'
+        return str(rv.headers["ETag"])
+
+    first = etag_now()
+    assert etag_now() == first
+    os.utime(target, (1_700_000_000.5, 1_700_000_000.5))
+    second = etag_now()
+    assert second != first
+    target.write_bytes(b"three")
+    os.utime(target, (1_700_000_000.5, 1_700_000_000.5))
+    assert etag_now() not in (first, second)
+
+
 def test_head_sends_headers_without_body(app: Erlen, make_client: MakeClient) -> None:
     rv = BufferedClient(make_client(app)).head("/file")
     assert rv.status_code == 200

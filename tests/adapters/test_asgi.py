@@ -966,6 +966,15 @@ def test_scope_headers_missing_and_typed() -> None:
     assert headers.get("X-Bäd") is None
 
 
+@pytest.mark.parametrize(
+    "name", ["If-Range", "if-range", "IF-RANGE", "Range", "X-Empty", "X-Missing", "Zä", "X-Bäd"]
+)
+def test_scope_headers_contains_agrees_with_get(name: str) -> None:
+    # __contains__ has its own copy of get()'s loop (a frame fewer).
+    headers = _scope_request_headers([("If-Range", '"v1"'), ("X-Empty", ""), ("X-Bäd", "1")])
+    assert (name in headers) is (headers.get(name) is not None)
+
+
 def test_scope_headers_are_read_only_like_wsgis() -> None:
     headers = _scope_request_headers([("X-One", "1")])
     for change in (

@@ -121,6 +121,31 @@ def test_environ_headers_iteration_and_len() -> None:
     assert headers.to_wsgi_list() == list(headers.items())
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "If-Range",
+        "if-range",
+        "IF-RANGE",
+        "Content-Type",
+        "Content-Length",
+        "X-Empty",
+        "Range",
+        "Zä",
+    ],
+)
+@pytest.mark.parametrize("content", ["", "5"])
+def test_environ_headers_contains_agrees_with_get(name: str, content: str) -> None:
+    # __contains__ has its own copy of the lookup (a frame fewer): it must say
+    # what get() says, empty CONTENT_* values (absent) and empty HTTP_* ones
+    # (present) included.
+    environ = make_environ(
+        HTTP_IF_RANGE='"v1"', HTTP_X_EMPTY="", CONTENT_TYPE=content, CONTENT_LENGTH=content
+    )
+    headers = EnvironHeaders(environ)
+    assert (name in headers) is (headers.get(name) is not None)
+
+
 def test_environ_headers_reads_the_environ_live() -> None:
     environ = make_environ()
     headers = EnvironHeaders(environ)
@@ -757,6 +782,78 @@ def test_partial_file_is_iterated_not_wrapped(offset: int, length: int | None) -
     end = None if length is None else offset + length
     assert b"".join(body) == b"0123456789"[offset:end]
     body.close()  # type: ignore[attr-defined]
+    assert f.closed
+
+
+@pytest.mark.parametrize("length", [1, 1000, 64 * 1024])
+def test_small_file_range_is_read_before_start_response_and_sent_as_a_list(length: int) -> None:
+    data = bytes(range(256)) * 300
+    f = io.BytesIO(data)
+    response = Response(FileWrapper(f, offset=7, length=length), status=206)
+    order: list[str] = []
+
+    def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        # The file is read and closed before the server gets the status line.
+        order.append(f"start closed={f.closed}")
+        return lambda chunk: None
+
+    environ = make_environ(**{"wsgi.file_wrapper": RecordingFileWrapper})
+    body = start_response_and_body(response, environ, start)
+    assert order == ["start closed=True"]
+    assert type(body) is not list and isinstance(body, list)
+    assert list(body) == [data[7 : 7 + length]]
+    body.close()  # type: ignore[attr-defined]
+
+
+def test_larger_file_range_is_still_streamed_from_the_open_file() -> None:
+    data = b"y" * (64 * 1024 + 10)
+    f = io.BytesIO(data)
+    response = Response(FileWrapper(f, offset=5, length=64 * 1024 + 1), status=206)
+    body = start_response_and_body(response, make_environ(), StartResponse())
+    assert not isinstance(body, list)
+    assert not f.closed
+    assert b"".join(body) == data[5 : 5 + 64 * 1024 + 1]
+    body.close()  # type: ignore[attr-defined]
+    assert f.closed
+
+
+def test_file_range_with_something_to_close_is_not_read_early() -> None:
+    # call_on_close functions run when the server closes the body, after
+    # sending it: the range is streamed and the file closed then, as before.
+    f = io.BytesIO(b"0123456789")
+    response = Response(FileWrapper(f, offset=2, length=3), status=206)
+    calls: list[bool] = []
+    response.call_on_close(lambda: calls.append(f.closed))
+    body = start_response_and_body(response, make_environ(), StartResponse())
+    assert not isinstance(body, list)
+    assert b"".join(body) == b"234"
+    assert calls == []
+    body.close()  # type: ignore[attr-defined]
+    assert calls == [True]
+
+
+def test_file_range_head_request_reads_nothing() -> None:
+    f = io.BytesIO(b"0123456789")
+    response = Response(FileWrapper(f, offset=2, length=3), status=206)
+    body = start_response_and_body(response, make_environ(REQUEST_METHOD="HEAD"), StartResponse())
+    assert list(body) == []
+    assert f.tell() == 0
+    body.close()  # type: ignore[attr-defined]
+    assert f.closed
+
+
+def test_failed_small_range_read_closes_the_file_before_any_status_is_sent() -> None:
+    class Broken(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            raise OSError("disk gone")
+
+    f = Broken(b"0123456789")
+    response = Response(FileWrapper(f, offset=2, length=3), status=206)
+    start = StartResponse()
+    with pytest.raises(OSError, match="disk gone"):
+        start_response_and_body(response, make_environ(), start)
+    # No status went out, so the server can still answer with a 500.
+    assert start.calls == []
     assert f.closed
 
 

@@ -1119,7 +1119,20 @@ def test_status_setters_give_the_line_clean_status_gives(code: int) -> None:
     assert type(response.status_code) is int
 
 
-_HEADER_NAMES = st.sampled_from(["Date", "date", "Accept-Ranges", "ACCEPT-RANGES", "X-A", "Vary"])
+_HEADER_NAMES = st.sampled_from(
+    [
+        "Date",
+        "date",
+        "Accept-Ranges",
+        "ACCEPT-RANGES",
+        "Content-Range",
+        "content-length",
+        "Content-Length",
+        "X-A",
+        "Vary",
+    ]
+)
+_OP_NAMES = ("Date", "Accept-Ranges", "Content-Range", "Content-Length")
 
 
 @given(
@@ -1127,11 +1140,36 @@ _HEADER_NAMES = st.sampled_from(["Date", "date", "Accept-Ranges", "ACCEPT-RANGES
     st.booleans(),
 )
 def test_put_headers_is_setdefault_then_set(existing: list[tuple[str, str]], flip: bool) -> None:
-    from erlen.http.response import _put_headers
 
     ops = (("Date", "now", True), ("Accept-Ranges", "bytes", False))
     if flip:
         ops = (("Accept-Ranges", "bytes", False), ("Date", "now", True))
+    _check_put_headers(existing, ops)
+
+
+@given(
+    st.lists(st.tuples(_HEADER_NAMES, st.sampled_from(["1", "2", "3"])), max_size=10),
+    st.permutations(_OP_NAMES).flatmap(
+        lambda names: st.tuples(
+            st.integers(1, len(names)), st.lists(st.booleans(), min_size=4, max_size=4)
+        ).map(lambda n_flags: tuple(zip(names[: n_flags[0]], n_flags[1], strict=False)))
+    ),
+)
+def test_put_headers_with_up_to_four_names_in_any_order(
+    existing: list[tuple[str, str]], named_flags: tuple[tuple[str, bool], ...]
+) -> None:
+    # make_conditional applies Date, Accept-Ranges, Content-Range and
+    # Content-Length in one call for a 206; any order and any mix of
+    # setdefault/set must give what separate calls give, duplicates included.
+    ops = tuple((name, f"v-{name}", only) for name, only in named_flags)
+    _check_put_headers(existing, ops)
+
+
+def _check_put_headers(
+    existing: list[tuple[str, str]], ops: tuple[tuple[str, str, bool], ...]
+) -> None:
+    from erlen.http.response import _put_headers
+
     one_scan = Headers(existing)
     _put_headers(one_scan, ops)
     in_steps = Headers(existing)
@@ -1188,3 +1226,91 @@ def test_make_conditional_writes_the_headers_the_step_by_step_path_writes(
     assert type(steps.headers) is _StepByStepHeaders
     assert (fast.status_code, fast.get_data()) == (steps.status_code, steps.get_data())
     assert list(fast.headers.items()) == list(steps.headers.items())
+
+
+class _SubclassedHeaders(Headers):
+    """A Headers subclass: make_conditional takes its general path (each
+    header through setdefault and __setitem__) for it."""
+
+
+_CONDITIONAL_REQUESTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "Range": st.sampled_from(
+            [
+                "bytes=2-4",
+                "bytes=-3",
+                "bytes=7-",
+                "bytes=50-60",
+                "bytes=0-1,3-4",
+                "items=0-1",
+                "bytes=x",
+            ]
+        ),
+        "If-Range": st.sampled_from(['"v1"', '"v2"', 'W/"v1"', "Mon, 01 Jan 2024 00:00:00 GMT"]),
+        "If-None-Match": st.sampled_from(['"v1"', '"v2"', "*"]),
+        "If-Match": st.sampled_from(['"v1"', '"zz"', "*"]),
+        "If-Modified-Since": st.sampled_from(
+            ["Mon, 01 Jan 2024 00:00:00 GMT", "Sun, 31 Dec 2023 00:00:00 GMT"]
+        ),
+        "If-Unmodified-Since": st.sampled_from(
+            ["Mon, 01 Jan 2024 00:00:00 GMT", "Sun, 31 Dec 2023 00:00:00 GMT"]
+        ),
+    },
+)
+_PRESET_HEADERS = st.lists(
+    st.sampled_from(
+        [
+            ("Date", "Sat, 01 Jun 2024 00:00:00 GMT"),
+            ("accept-ranges", "none"),
+            ("Content-Range", "bytes 0-0/1"),
+            ("X-A", "1"),
+        ]
+    ),
+    max_size=4,
+)
+
+
+@given(
+    _CONDITIONAL_REQUESTS,
+    _PRESET_HEADERS,
+    st.sampled_from([True, False, "bytes"]),
+    st.sampled_from(["GET", "HEAD", "POST"]),
+    st.sampled_from([200, 206, 404]),
+    st.booleans(),
+)
+def test_make_conditional_fast_path_gives_what_the_general_path_gives(
+    request_headers: dict[str, str],
+    preset: list[tuple[str, str]],
+    accept_ranges: bool | str,
+    method: str,
+    status: int,
+    file_body: bool,
+) -> None:
+    # With plain Headers, make_conditional holds Date and Accept-Ranges back
+    # and writes them with the 206's headers in one pass; a subclass gets
+    # each header written as it goes. Same status, body and header list.
+    outcomes = []
+    for headers_class in (Headers, _SubclassedHeaders):
+        body: Any = FileWrapper(io.BytesIO(b"0123456789")) if file_body else b"0123456789"
+        response = Response(body, status=status, mimetype="text/plain")
+        response.headers = headers_class(list(response.headers.items()) + preset)
+        response.set_etag("v1")
+        response.last_modified = datetime(2024, 1, 1, tzinfo=UTC)
+        try:
+            response.make_conditional(
+                req(method, request_headers), accept_ranges=accept_ranges, complete_length=10
+            )
+            error = None
+        except RequestedRangeNotSatisfiable as e:
+            error = e.code
+        headers = [
+            (k, "<now>" if k == "Date" and v != preset_date(preset) else v)
+            for k, v in response.headers.items()
+        ]
+        outcomes.append((error, response.status_code, headers, response.get_data()))
+    assert outcomes[0] == outcomes[1]
+
+
+def preset_date(preset: list[tuple[str, str]]) -> str | None:
+    return next((v for k, v in preset if k == "Date"), None)

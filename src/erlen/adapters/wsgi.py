@@ -117,7 +117,12 @@ class EnvironHeaders:
             return []
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self._lookup(name) is not None
+        if name.__class__ is not str:
+            return isinstance(name, str) and self._lookup(name) is not None
+        # PERF: _lookup() inlined; a conditional response asks for up to six names.
+        key = _ENVIRON_KEYS.get(name) or _environ_key(name)
+        value = self.environ.get(key)
+        return value is not None and (bool(value) or key not in _CONTENT_KEYS)
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         for key, value in self.environ.items():
@@ -384,6 +389,10 @@ class _ClosingFile:
 
 _RESPONSE_CLOSE = Response.close
 
+#: A file byte range up to this size is read into memory when the response
+#: is handed to the server, rather than streamed from the open file.
+FILE_RANGE_READ_ONCE = 64 * 1024
+
 
 def start_response_and_body(
     response: Response, environ: WSGIEnvironment, start_response: StartResponse
@@ -398,7 +407,10 @@ def start_response_and_body(
     (:func:`~erlen.http.urls.iri_to_uri`); the response itself is not
     changed. A :class:`~erlen.http.response.FileWrapper` body that covers
     the whole file goes to the server's ``wsgi.file_wrapper`` (so it can use
-    ``sendfile``). Closing the returned iterable closes the body and runs the
+    ``sendfile``); a range of at most ``FILE_RANGE_READ_ONCE`` bytes is read
+    before ``start_response`` (a failed read is still a 500) and sent from
+    memory, its file closed at once, when the response has nothing else to
+    close. Closing the returned iterable closes the body and runs the
     response's ``call_on_close`` functions, exactly once.
     """
     headers = _untouched_wire_headers(response)
@@ -406,14 +418,35 @@ def start_response_and_body(
         # PERF: the common case without _wire_headers' general checks
         # (hello world: 0.15 µs less).
         no_body = environ.get("REQUEST_METHOD") == "HEAD"
-        start_response(response._status, headers)
+        status = response._status
     else:
         headers, no_body = _wire_headers(response)
         if not no_body:
             no_body = environ.get("REQUEST_METHOD") == "HEAD"
-        start_response(response._status if response._plain_init else response.status, headers)
+        status = response._status if response._plain_init else response.status
 
     body = response.response
+    if (
+        type(body) is FileWrapper
+        and body.length is not None
+        and body.length <= FILE_RANGE_READ_ONCE
+        and not no_body
+        and not response._on_close
+        and type(response).close is _RESPONSE_CLOSE
+    ):
+        # PERF: a small byte range (send_file with a Range) is read now and
+        # handed over as a list, the file closed at once: granian sends a
+        # list without calling back into Python for each chunk (10.2k ->
+        # 11.5k req/s). Read before start_response, so a failed read is
+        # still a 500. A whole file still goes to wsgi.file_wrapper: reading
+        # a 5 KB one here measured no faster under granian.
+        try:
+            data = body.read_all()
+        finally:
+            response.close()
+        start_response(status, headers)
+        return _BufferedBody((data,))
+    start_response(status, headers)
     if type(body) is list:
         # PERF: a buffered body of bytes is handed over as the list it is, with
         # no iterator wrapper or generator; close() is skipped entirely when it
