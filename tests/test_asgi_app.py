@@ -439,10 +439,13 @@ def test_body_not_read_is_still_a_200(app: Erlen) -> None:
 @pytest.mark.parametrize(
     ("spool_size", "payload", "expected"),
     [
-        (1024, [b"y" * 1000] * 10, True),
-        (None, [b"y" * 1000] * 10, False),
+        (1024, [b"y" * 1000] * 10, [True]),
+        # Below the threshold, even in ten messages: read into memory, no
+        # ASGIBody (and so no prefetch) at all.
+        (None, [b"y" * 1000] * 10, []),
         # 0 is a setting (spool every body), not "use the default".
-        (0, [b"y" * 10], True),
+        (0, [b"y" * 10], [True]),
+        (0, [b"y" * 10, b""], [True]),
     ],
 )
 def test_large_upload_is_spooled(
@@ -450,7 +453,7 @@ def test_large_upload_is_spooled(
     monkeypatch: pytest.MonkeyPatch,
     spool_size: int | None,
     payload: list[bytes],
-    expected: bool,
+    expected: list[bool],
 ) -> None:
     assert app.config["ASGI_BODY_SPOOL_SIZE"] == 1024 * 1024
     if spool_size is not None:
@@ -473,7 +476,7 @@ def test_large_upload_is_spooled(
 
     size = sum(map(len, payload))
     assert run(call(app, "POST", "/", body=payload)).body == str(size).encode()
-    assert spooled == [expected]
+    assert spooled == expected
 
 
 @pytest.mark.parametrize(
@@ -503,8 +506,9 @@ def test_the_request_body_is_closed_once_however_the_response_goes_out(
     def index() -> Any:
         return make(str(len(request.get_data())).encode())
 
-    # Two messages: a body that ends in its first message is read from
-    # memory without an ASGIBody (see the test below).
+    # Above the spool threshold: a body within it is read from memory
+    # without an ASGIBody (see the tests below).
+    app.config["ASGI_BODY_SPOOL_SIZE"] = 4
     result = run(call(app, "POST", "/", body=[b"pay", b"load"]))
     assert [result.status, result.body] == expected
     assert closed == [0]
@@ -865,6 +869,88 @@ def test_one_message_over_the_limit_is_413_as_before(app: Erlen) -> None:
 
     assert run(call(app, "POST", "/", body=[b"12345"])).body == b"5"
     assert run(call(app, "POST", "/", body=[b"123456"])).status == 413
+
+
+@pytest.mark.parametrize("view_kind", ["sync", "async"])
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [b'{"a": [1, 2, 3]}', b""],  # granian and hypercorn: the body, then an empty end
+        [b'{"a": [1, ', b"2, 3]}", b""],
+        [b'{"a": [1, 2, 3]}'],  # uvicorn: one message
+    ],
+    ids=["then-empty", "split-then-empty", "one-message"],
+)
+def test_a_body_within_the_spool_size_is_read_from_memory_however_it_is_split(
+    app: Erlen, monkeypatch: pytest.MonkeyPatch, view_kind: str, chunks: list[bytes]
+) -> None:
+    from erlen.adapters import asgi as adapter
+
+    made: list[int] = []
+    original = adapter.ASGIBody.__init__
+
+    def spy(self: adapter.ASGIBody, *args: Any, **kwargs: Any) -> None:
+        made.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(adapter.ASGIBody, "__init__", spy)
+
+    if view_kind == "sync":
+
+        @app.post("/")
+        def echo_sync() -> Any:
+            return {"got": request.get_json(), "stream": request.stream.read().decode()}
+
+    else:
+
+        @app.post("/")
+        async def echo_async() -> Any:
+            return {"got": request.get_json(), "stream": request.stream.read().decode()}
+
+    result = run(
+        call(app, "POST", "/", body=chunks, headers=[("Content-Type", "application/json")])
+    )
+    assert result.status == 200
+    assert json.loads(result.body) == {"got": {"a": [1, 2, 3]}, "stream": ""}
+    assert made == []
+
+
+def test_a_body_that_grows_past_the_limit_while_collected_is_still_a_413(app: Erlen) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 6
+
+    @app.post("/")
+    def index() -> str:
+        return str(len(request.get_data()))
+
+    assert run(call(app, "POST", "/", body=[b"123", b"456", b""])).body == b"6"
+    # More than the limit, in messages that each stay under it: the
+    # collection stops, the ASGIBody replays what came and reading is a 413.
+    result = run(
+        call(app, "POST", "/", body=[b"123", b"456", b"7", b""], headers=[("Content-Length", "7")])
+    )
+    assert result.status == 413
+
+
+def test_a_client_gone_in_the_middle_of_a_small_body_reads_as_disconnected(app: Erlen) -> None:
+    from erlen.adapters.asgi import ClientDisconnected
+
+    errors: list[str] = []
+
+    @app.post("/")
+    def index() -> str:
+        try:
+            request.get_data()
+        except ClientDisconnected as e:
+            errors.append(type(e).__name__)
+            raise
+        return "read"
+
+    connection = Connection([], trickle=True)
+    connection.incoming.append({"type": "http.request", "body": b"ab", "more_body": True})
+    connection.incoming.append({"type": "http.disconnect"})
+    result = run(call(app, "POST", "/", connection=connection, headers=[("Content-Length", "4")]))
+    assert errors == ["ClientDisconnected"]
+    assert result.status == 400
 
 
 def test_a_client_gone_before_its_body_still_reads_as_disconnected(app: Erlen) -> None:
