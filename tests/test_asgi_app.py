@@ -958,8 +958,11 @@ def test_a_client_gone_still_reads_as_disconnected(app: Erlen, before: list[Any]
     assert result.status == 400
 
 
-def test_a_streamed_response_after_a_one_message_body_stops_when_the_client_leaves(
-    app: Erlen,
+@pytest.mark.parametrize(
+    "chunks", [[b"tick"], [b"ti", b"ck", b""]], ids=["one-message", "split-then-empty"]
+)
+def test_a_streamed_response_after_a_body_read_from_memory_stops_when_the_client_leaves(
+    app: Erlen, chunks: list[bytes]
 ) -> None:
     state = {"finally": False}
 
@@ -982,7 +985,7 @@ def test_a_streamed_response_after_a_one_message_body_stops_when_the_client_leav
             app,
             "POST",
             "/feed",
-            connection=Connection(b"tick", disconnect_after=3),
+            connection=Connection(chunks, disconnect_after=3),
             headers=[("Content-Length", "4")],
         )
     )
