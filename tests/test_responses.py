@@ -391,3 +391,40 @@ def test_request_args_in_view(app: Erlen, make_client: MakeClient) -> None:
         return request.args.get("q", "none")
 
     assert make_client(app).get("/query?q=x+y").data == b"x y"
+
+
+def test_cors_by_hand_with_werkzeugs_property_names(app: Erlen, make_client: MakeClient) -> None:
+    # Flask code that answers CORS itself sets these properties; on erlen's
+    # response they write headers (before, they were plain attributes and
+    # nothing was sent).
+    @app.route("/api", methods=["GET", "OPTIONS"])
+    def api() -> str:
+        return "data"
+
+    @app.after_request
+    def allow(response: Response) -> Response:
+        response.access_control_allow_origin = "https://app.example"
+        response.access_control_allow_credentials = True
+        if request.method == "OPTIONS":
+            response.access_control_allow_methods = ["GET"]
+            response.access_control_allow_headers = request.access_control_request_headers
+            response.access_control_max_age = 600
+        return response
+
+    client = make_client(app)
+    rv = client.get("/api", headers={"Origin": "https://app.example"})
+    assert rv.text == "data"
+    assert rv.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert rv.headers["Access-Control-Allow-Credentials"] == "true"
+    assert "Access-Control-Allow-Methods" not in rv.headers
+    rv = client.options(
+        "/api",
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "X-Token",
+        },
+    )
+    assert rv.headers["Access-Control-Allow-Methods"] == "GET"
+    assert rv.headers["Access-Control-Allow-Headers"] == "X-Token"
+    assert rv.headers["Access-Control-Max-Age"] == "600"

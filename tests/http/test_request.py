@@ -1090,3 +1090,27 @@ def test_host_cache_is_bounded() -> None:
     for i in range(request_module._HOST_CACHE_SIZE * 3):
         assert make(headers={"Host": f"h{i}.test"}).host == f"h{i}.test"
         assert len(request_module._HOST_CACHE) <= request_module._HOST_CACHE_SIZE
+
+
+def test_cors_preflight_request_properties() -> None:
+    r = make(
+        headers={
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "X-Token, content-type",
+        }
+    )
+    assert r.access_control_request_method == "PUT"
+    requested = r.access_control_request_headers
+    assert requested is not None
+    assert list(requested) == ["X-Token", "content-type"]
+    assert "Content-Type" in requested
+    bare = make()
+    assert bare.access_control_request_method is None
+    assert bare.access_control_request_headers is None
+
+
+def test_remote_user_comes_from_the_environ() -> None:
+    environ = {"REMOTE_USER": "bob"}
+    r = Request("GET", "http", ("localhost", 80), "", "/", b"", Headers(), environ=environ)
+    assert r.remote_user == "bob"
+    assert make().remote_user is None

@@ -1314,3 +1314,75 @@ def test_make_conditional_fast_path_gives_what_the_general_path_gives(
 
 def preset_date(preset: list[tuple[str, str]]) -> str | None:
     return next((v for k, v in preset if k == "Date"), None)
+
+
+# -- CORS and Content-MD5 properties (Werkzeug's names) -----------------------------------
+
+
+def test_cors_response_properties_read_and_write_their_headers() -> None:
+    r = Response("x")
+    assert r.access_control_allow_origin is None
+    assert r.access_control_allow_headers is None
+    assert r.access_control_allow_methods is None
+    assert r.access_control_expose_headers is None
+    assert r.access_control_allow_credentials is False
+    assert r.access_control_max_age is None
+    r.access_control_allow_origin = "https://app.example"
+    r.access_control_allow_headers = ["X-Token", "Content-Type"]
+    r.access_control_allow_methods = "GET, POST"
+    r.access_control_expose_headers = ["X-Total"]
+    r.access_control_allow_credentials = True
+    r.access_control_max_age = 600
+    r.content_md5 = "Q2hlY2sgSW50ZWdyaXR5IQ=="
+    assert list(r.headers.items())[2:] == [
+        ("Access-Control-Allow-Origin", "https://app.example"),
+        ("Access-Control-Allow-Headers", "X-Token, Content-Type"),
+        ("Access-Control-Allow-Methods", "GET, POST"),
+        ("Access-Control-Expose-Headers", "X-Total"),
+        ("Access-Control-Allow-Credentials", "true"),
+        ("Access-Control-Max-Age", "600"),
+        ("Content-MD5", "Q2hlY2sgSW50ZWdyaXR5IQ=="),
+    ]
+    methods = r.access_control_allow_methods
+    assert methods is not None and "post" in methods
+    # The set writes back when changed.
+    methods.add("DELETE")
+    assert r.headers["Access-Control-Allow-Methods"] == "GET, POST, DELETE"
+    assert r.access_control_max_age == 600
+    r.access_control_max_age = timedelta(minutes=2)
+    assert r.headers["Access-Control-Max-Age"] == "120"
+    r.headers["Access-Control-Max-Age"] = "soon"
+    assert r.access_control_max_age is None
+    # False and None remove, as the standard has no "false" value.
+    r.access_control_allow_credentials = False
+    r.access_control_allow_headers = None
+    r.access_control_max_age = None
+    assert "Access-Control-Allow-Credentials" not in r.headers
+    assert "Access-Control-Allow-Headers" not in r.headers
+    assert "Access-Control-Max-Age" not in r.headers
+    r.headers["Access-Control-Allow-Credentials"] = "TRUE"
+    assert r.access_control_allow_credentials is False  # only the exact "true"
+
+
+def test_cors_response_properties_read_as_werkzeugs() -> None:
+    werkzeug_wrappers = pytest.importorskip("werkzeug.wrappers")
+    headers = [
+        ("Access-Control-Allow-Origin", "*"),
+        ("Access-Control-Allow-Headers", "X-A, x-b"),
+        ("Access-Control-Expose-Headers", "X-Total"),
+        ("Access-Control-Allow-Credentials", "true"),
+        ("Access-Control-Max-Age", "60"),
+        ("Content-MD5", "abc"),
+    ]
+    ours = Response("x", headers=headers)
+    theirs = werkzeug_wrappers.Response("x", headers=headers)
+    for name in (
+        "access_control_allow_origin",
+        "access_control_allow_credentials",
+        "access_control_max_age",
+        "content_md5",
+    ):
+        assert getattr(ours, name) == getattr(theirs, name), name
+    for name in ("access_control_allow_headers", "access_control_expose_headers"):
+        assert list(getattr(ours, name)) == list(getattr(theirs, name)), name
+    assert ours.access_control_allow_methods is theirs.access_control_allow_methods is None

@@ -1007,6 +1007,31 @@ class Request:
         return self.headers.get("Origin")
 
     @property
+    def access_control_request_headers(self) -> HeaderSet | None:
+        """The ``Access-Control-Request-Headers`` of a CORS preflight: the
+        headers the actual request will send (None without the header, as
+        in Werkzeug)."""
+        if "Access-Control-Request-Headers" not in self.headers:
+            return None
+        return self._cache(
+            "access_control_request_headers",
+            lambda: self._header_set("Access-Control-Request-Headers"),
+        )
+
+    @property
+    def access_control_request_method(self) -> str | None:
+        """The ``Access-Control-Request-Method`` of a CORS preflight: the
+        method the actual request will use."""
+        return self.headers.get("Access-Control-Request-Method")
+
+    @property
+    def remote_user(self) -> str | None:
+        """The user the server authenticated (``REMOTE_USER`` in the WSGI
+        environ), if any; never set by ASGI servers."""
+        value = self.environ.get("REMOTE_USER")
+        return value if isinstance(value, str) else None
+
+    @property
     def max_forwards(self) -> int | None:
         """The ``Max-Forwards`` header as an int."""
         value = self.headers.get("Max-Forwards")

@@ -409,6 +409,20 @@ def _put_headers(headers: Headers, ops: tuple[tuple[str, str, bool], ...]) -> No
                 lowered = [low for low, kept in zip(lowered, keep, strict=True) if kept]
 
 
+def _optional_set_header_property(name: str, doc: str) -> Any:
+    """A set-valued header as Werkzeug's CORS properties have it: None when
+    the header is absent; else a :class:`HeaderSet` that writes back when
+    changed. Setting None or an empty value removes the header."""
+    plain = _set_header_property(name, doc)
+
+    def fget(self: Response) -> HeaderSet | None:
+        if name not in self.headers:
+            return None
+        return plain.fget(self)  # type: ignore[no-any-return]
+
+    return property(fget, plain.fset, doc=doc)
+
+
 def _str_header_property(name: str, doc: str) -> Any:
     def fget(self: Response) -> str | None:
         return self.headers.get(name)
@@ -974,6 +988,50 @@ class Response:
     expires = _date_header_property("Expires", "When the response becomes stale (a datetime).")
     last_modified = _date_header_property("Last-Modified", "When the resource last changed.")
     date = _date_header_property("Date", "When the response was made.")
+    content_md5 = _str_header_property(
+        "Content-MD5", "A base64 MD5 digest of the body (RFC 1864, obsolete); not computed."
+    )
+    # CORS (the Fetch standard): what a cross-origin caller may do with this response.
+    access_control_allow_origin = _str_header_property(
+        "Access-Control-Allow-Origin", "The origin allowed to read the response (or ``*``)."
+    )
+    access_control_allow_headers = _optional_set_header_property(
+        "Access-Control-Allow-Headers", "The request headers a preflight allows."
+    )
+    access_control_allow_methods = _optional_set_header_property(
+        "Access-Control-Allow-Methods", "The methods a preflight allows."
+    )
+    access_control_expose_headers = _optional_set_header_property(
+        "Access-Control-Expose-Headers", "The response headers the caller's script may read."
+    )
+
+    @property
+    def access_control_allow_credentials(self) -> bool:
+        """Whether the caller may send credentials (``Access-Control-Allow-Credentials:
+        true``); setting False removes the header, as the standard has no "false"."""
+        return self.headers.get("Access-Control-Allow-Credentials") == "true"
+
+    @access_control_allow_credentials.setter
+    def access_control_allow_credentials(self, value: bool | None) -> None:
+        if value is True:
+            self.headers["Access-Control-Allow-Credentials"] = "true"
+        else:
+            self.headers.pop("Access-Control-Allow-Credentials", None)
+
+    @property
+    def access_control_max_age(self) -> int | None:
+        """How many seconds a preflight's answer may be cached
+        (``Access-Control-Max-Age``)."""
+        value = self.headers.get("Access-Control-Max-Age")
+        return None if value is None else digits_to_int(value.strip())
+
+    @access_control_max_age.setter
+    def access_control_max_age(self, value: int | timedelta | None) -> None:
+        if value is None:
+            self.headers.pop("Access-Control-Max-Age", None)
+        else:
+            seconds = int(value.total_seconds()) if isinstance(value, timedelta) else int(value)
+            self.headers["Access-Control-Max-Age"] = str(seconds)
 
     @property
     def age(self) -> timedelta | None:
