@@ -1386,3 +1386,98 @@ def test_cors_response_properties_read_as_werkzeugs() -> None:
     for name in ("access_control_allow_headers", "access_control_expose_headers"):
         assert list(getattr(ours, name)) == list(getattr(theirs, name)), name
     assert ours.access_control_allow_methods is theirs.access_control_allow_methods is None
+
+
+def test_cross_origin_policies_read_and_write_as_werkzeug_names_them() -> None:
+    from erlen.http.headers import COEP, COOP
+
+    r = Response("x")
+    # Absent (or unknown): the browsers' default, as Werkzeug reads it.
+    assert r.cross_origin_opener_policy is COOP.UNSAFE_NONE
+    assert r.cross_origin_embedder_policy is COEP.UNSAFE_NONE
+    r.cross_origin_opener_policy = COOP.SAME_ORIGIN
+    r.cross_origin_embedder_policy = "require-corp"
+    assert r.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert r.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
+    assert r.cross_origin_embedder_policy is COEP.REQUIRE_CORP
+    with pytest.raises(ValueError):
+        r.cross_origin_opener_policy = "same-site"  # not a COOP value
+    assert r.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    r.headers["Cross-Origin-Opener-Policy"] = "bogus"
+    assert r.cross_origin_opener_policy is COOP.UNSAFE_NONE
+    r.cross_origin_opener_policy = None
+    assert "Cross-Origin-Opener-Policy" not in r.headers
+
+
+def test_cross_origin_policy_values_match_werkzeugs() -> None:
+    werkzeug_http = pytest.importorskip("werkzeug.http")
+    from erlen.http.headers import COEP, COOP
+
+    assert [(m.name, m.value) for m in COOP] == [(m.name, m.value) for m in werkzeug_http.COOP]
+    assert [(m.name, m.value) for m in COEP] == [(m.name, m.value) for m in werkzeug_http.COEP]
+
+
+def test_content_security_policy_is_a_live_dict_of_directives() -> None:
+    from erlen.http.datastructures import ContentSecurityPolicy
+
+    r = Response("x")
+    csp = r.content_security_policy
+    assert isinstance(csp, ContentSecurityPolicy) and not csp
+    assert "Content-Security-Policy" not in r.headers
+    csp.default_src = "'self'"
+    csp.img_src = "* data:"
+    assert r.headers["Content-Security-Policy"] == "default-src 'self'; img-src * data:"
+    # Read back from the header, with attribute and item access alike.
+    again = r.content_security_policy
+    assert again.img_src == "* data:" and again["default-src"] == "'self'"
+    assert again.script_src is None
+    again.img_src = None
+    assert r.headers["Content-Security-Policy"] == "default-src 'self'"
+    del again.default_src
+    assert "Content-Security-Policy" not in r.headers
+    r.content_security_policy = {"script-src": "'self' 'nonce-abc'"}
+    assert r.headers["Content-Security-Policy"] == "script-src 'self' 'nonce-abc'"
+    r.content_security_policy = "frame-ancestors 'none'"
+    assert r.content_security_policy.frame_ancestors == "'none'"
+    r.content_security_policy = None
+    assert "Content-Security-Policy" not in r.headers
+    r.content_security_policy_report_only.report_uri = "/csp-report"
+    assert r.headers["Content-Security-Policy-Report-Only"] == "report-uri /csp-report"
+    assert str(r.content_security_policy_report_only) == "report-uri /csp-report"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "default-src 'self'; img-src * data:",
+        "  default-src 'self' ;;img-src\t*  ; upgrade-insecure-requests; ",
+        "script-src 'self' 'sha256-abc='; report-to csp",
+        "",
+    ],
+)
+def test_csp_header_parses_and_dumps_as_werkzeug(value: str) -> None:
+    werkzeug_http = pytest.importorskip("werkzeug.http")
+    from erlen.http.headers import dump_csp_header, parse_csp_header
+
+    ours = parse_csp_header(value)
+    theirs = werkzeug_http.parse_csp_header(value)
+    assert dict(ours) == dict(theirs)
+    assert dump_csp_header(ours) == werkzeug_http.dump_csp_header(theirs)
+    assert ours.to_header() == dump_csp_header(ours)
+
+
+def test_csp_directive_attributes_are_werkzeugs() -> None:
+    werkzeug_ds = pytest.importorskip("werkzeug.datastructures")
+    from erlen.http.datastructures import ContentSecurityPolicy
+
+    theirs = werkzeug_ds.ContentSecurityPolicy()
+    ours = ContentSecurityPolicy()
+    names = [
+        n for n in dir(type(theirs)) if n.endswith(("_src", "_uri", "_to", "_types", "_action"))
+    ]
+    names += ["frame_ancestors", "sandbox", "script_src_attr", "style_src_elem"]
+    assert len(names) > 20
+    for name in names:
+        setattr(theirs, name, "x")
+        setattr(ours, name, "x")
+    assert dict(ours) == dict(theirs)

@@ -17,6 +17,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
+from enum import Enum
 from typing import Any, TypeVar, overload
 from urllib.parse import quote, unquote_to_bytes
 
@@ -25,6 +26,7 @@ from .datastructures import (
     Accept,
     Authorization,
     ContentRange,
+    ContentSecurityPolicy,
     ETags,
     HeaderSet,
     IfRange,
@@ -36,9 +38,12 @@ from .datastructures import (
 from .status import HTTP_STATUS_CODES
 
 __all__ = [
+    "COEP",
+    "COOP",
     "HTTP_STATUS_CODES",
     "content_disposition",
     "dump_age",
+    "dump_csp_header",
     "dump_header",
     "dump_options_header",
     "generate_etag",
@@ -51,6 +56,7 @@ __all__ = [
     "parse_authorization_header",
     "parse_cache_control_header",
     "parse_content_range_header",
+    "parse_csp_header",
     "parse_date",
     "parse_dict_header",
     "parse_etags",
@@ -67,6 +73,23 @@ __all__ = [
 ]
 
 _AcceptT = TypeVar("_AcceptT", bound=Accept)
+
+
+class COOP(Enum):
+    """``Cross-Origin-Opener-Policy`` values (Werkzeug's names)."""
+
+    UNSAFE_NONE = "unsafe-none"
+    SAME_ORIGIN_ALLOW_POPUPS = "same-origin-allow-popups"
+    SAME_ORIGIN = "same-origin"
+
+
+class COEP(Enum):
+    """``Cross-Origin-Embedder-Policy`` values (Werkzeug's names)."""
+
+    UNSAFE_NONE = "unsafe-none"
+    REQUIRE_CORP = "require-corp"
+
+
 _CacheControlT = TypeVar("_CacheControlT", bound=_CacheControl)
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -831,3 +854,30 @@ def parse_www_authenticate_header(
     if result is not None:
         result.on_update = on_update
     return result
+
+
+# --------------------------------------------------------------------------
+# Content-Security-Policy
+# --------------------------------------------------------------------------
+
+
+def parse_csp_header(
+    value: str | None,
+    on_update: Callable[[ContentSecurityPolicy], None] | None = None,
+    cls: type[ContentSecurityPolicy] = ContentSecurityPolicy,
+) -> ContentSecurityPolicy:
+    """Parse ``Content-Security-Policy``: ``"default-src 'self'; img-src *"``
+    gives ``{"default-src": "'self'", "img-src": "*"}``. A directive without
+    a value is skipped, as Werkzeug skips it."""
+    items: list[tuple[str, str]] = []
+    for policy in (value or "").split(";"):
+        policy = policy.strip(" \t")
+        if " " in policy:
+            directive, _, rest = policy.partition(" ")
+            items.append((directive.strip(" \t"), rest.strip(" \t")))
+    return cls(items, on_update)
+
+
+def dump_csp_header(header: Mapping[str, str]) -> str:
+    """The ``Content-Security-Policy`` text of ``{directive: value}``."""
+    return "; ".join(f"{name} {value}" for name, value in header.items())

@@ -22,12 +22,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
-from typing import IO, TYPE_CHECKING, Any, ClassVar, Literal, overload
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
 from ._numbers import digits_to_int
 from .cookies import dump_cookie
 from .datastructures import (
     ContentRange,
+    ContentSecurityPolicy,
     Headers,
     HeaderSet,
     ResponseCacheControl,
@@ -36,11 +37,15 @@ from .datastructures import (
 from .datastructures.headers import _header_str, _trusted_headers
 from .exceptions import RequestedRangeNotSatisfiable
 from .headers import (
+    COEP,
+    COOP,
+    dump_csp_header,
     dump_options_header,
     generate_etag,
     http_date,
     parse_cache_control_header,
     parse_content_range_header,
+    parse_csp_header,
     parse_date,
     parse_options_header,
     parse_set_header,
@@ -421,6 +426,30 @@ def _optional_set_header_property(name: str, doc: str) -> Any:
         return plain.fget(self)  # type: ignore[no-any-return]
 
     return property(fget, plain.fset, doc=doc)
+
+
+_PolicyT = TypeVar("_PolicyT", COOP, COEP)
+
+
+def _policy_header_property(name: str, kind: type[_PolicyT], doc: str) -> Any:
+    """A header holding one of ``kind``'s values, read as the enum member
+    (``UNSAFE_NONE``, the browsers' default, when the header is absent or
+    unknown, as Werkzeug reads it). Set a member or its text; None removes."""
+
+    def fget(self: Response) -> _PolicyT:
+        try:
+            return kind(self.headers.get(name))
+        except ValueError:
+            return kind.UNSAFE_NONE
+
+    def fset(self: Response, value: _PolicyT | str | None) -> None:
+        if value is None:
+            self.headers.pop(name, None)
+        else:
+            # ValueError for a text that is not one of the policy's values.
+            self.headers[name] = kind(value).value
+
+    return property(fget, fset, doc=doc)
 
 
 def _str_header_property(name: str, doc: str) -> Any:
@@ -988,6 +1017,16 @@ class Response:
     expires = _date_header_property("Expires", "When the response becomes stale (a datetime).")
     last_modified = _date_header_property("Last-Modified", "When the resource last changed.")
     date = _date_header_property("Date", "When the response was made.")
+    cross_origin_opener_policy = _policy_header_property(
+        "Cross-Origin-Opener-Policy",
+        COOP,
+        "Whether other origins' windows may keep a reference to this one (a :class:`COOP`).",
+    )
+    cross_origin_embedder_policy = _policy_header_property(
+        "Cross-Origin-Embedder-Policy",
+        COEP,
+        "Whether the page may load cross-origin resources that did not opt in (a :class:`COEP`).",
+    )
     content_md5 = _str_header_property(
         "Content-MD5", "A base64 MD5 digest of the body (RFC 1864, obsolete); not computed."
     )
@@ -1096,6 +1135,44 @@ class Response:
         return parse_cache_control_header(
             self.headers.get("Cache-Control"), on_update, ResponseCacheControl
         )
+
+    def _csp(self, name: str) -> ContentSecurityPolicy:
+        def on_update(csp: ContentSecurityPolicy) -> None:
+            if csp:
+                self.headers[name] = csp.to_header()
+            else:
+                self.headers.pop(name, None)
+
+        return parse_csp_header(self.headers.get(name), on_update)
+
+    def _set_csp(self, name: str, value: Mapping[str, str] | str | None) -> None:
+        if not value:
+            self.headers.pop(name, None)
+        elif isinstance(value, str):
+            self.headers[name] = value
+        else:
+            self.headers[name] = dump_csp_header(value)
+
+    @property
+    def content_security_policy(self) -> ContentSecurityPolicy:
+        """The ``Content-Security-Policy`` directives; setting an attribute
+        (``csp.default_src = "'self'"``) rewrites the header. Assign a
+        string, a dict of directives or None."""
+        return self._csp("Content-Security-Policy")
+
+    @content_security_policy.setter
+    def content_security_policy(self, value: Mapping[str, str] | str | None) -> None:
+        self._set_csp("Content-Security-Policy", value)
+
+    @property
+    def content_security_policy_report_only(self) -> ContentSecurityPolicy:
+        """``Content-Security-Policy-Report-Only``: a policy the browser
+        reports violations of without enforcing it."""
+        return self._csp("Content-Security-Policy-Report-Only")
+
+    @content_security_policy_report_only.setter
+    def content_security_policy_report_only(self, value: Mapping[str, str] | str | None) -> None:
+        self._set_csp("Content-Security-Policy-Report-Only", value)
 
     @property
     def content_range(self) -> ContentRange | None:

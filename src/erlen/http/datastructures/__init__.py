@@ -24,6 +24,7 @@ from .auth import WWWAuthenticate as WWWAuthenticate
 from .cache_control import RequestCacheControl as RequestCacheControl
 from .cache_control import ResponseCacheControl as ResponseCacheControl
 from .cache_control import _CacheControl as _CacheControl
+from .csp import ContentSecurityPolicy as ContentSecurityPolicy
 from .file_storage import FileStorage as FileStorage
 from .headers import Headers as Headers
 from .headers import HeaderSet as HeaderSet
@@ -44,6 +45,7 @@ __all__ = [
     "CharsetAccept",
     "CombinedMultiDict",
     "ContentRange",
+    "ContentSecurityPolicy",
     "ETags",
     "FileStorage",
     "HeaderSet",
