@@ -7,59 +7,12 @@ from datetime import timedelta
 from typing import Any, NoReturn, overload
 
 from .._numbers import digits_to_int
-from ._common import _immutable
+from ._common import _CallbackDict, _immutable
 
 __all__ = [
     "RequestCacheControl",
     "ResponseCacheControl",
 ]
-
-
-class _CallbackDict(dict[str, "str | None"]):
-    """A dict that calls ``on_update(self)`` after every change."""
-
-    __slots__ = ("on_update",)
-    on_update: Callable[[Any], None] | None
-
-    def _changed(self) -> None:
-        if self.on_update is not None:
-            self.on_update(self)
-
-    def __setitem__(self, key: str, value: str | None) -> None:
-        super().__setitem__(key, value)
-        self._changed()
-
-    def __delitem__(self, key: str) -> None:
-        super().__delitem__(key)
-        self._changed()
-
-    def clear(self) -> None:
-        had_items = bool(self)
-        super().clear()
-        if had_items:
-            self._changed()
-
-    def pop(self, key: str, *default: Any) -> Any:
-        present = key in self
-        result = super().pop(key, *default)
-        if present:
-            self._changed()
-        return result
-
-    def popitem(self) -> tuple[str, str | None]:
-        result = super().popitem()
-        self._changed()
-        return result
-
-    def setdefault(self, key: str, default: str | None = None) -> str | None:
-        if key in self:
-            return self[key]
-        self[key] = default
-        return default
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        super().update(*args, **kwargs)
-        self._changed()
 
 
 class _Directive:

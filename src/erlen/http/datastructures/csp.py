@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ._common import _CallbackDict
+
 __all__ = ["ContentSecurityPolicy"]
 
 _Updater = Callable[["ContentSecurityPolicy"], None]
@@ -31,7 +33,7 @@ class _Directive:
         obj.pop(self.name, None)
 
 
-class ContentSecurityPolicy(dict[str, str]):
+class ContentSecurityPolicy(_CallbackDict):
     """The directives of a ``Content-Security-Policy`` header, name to value
     (``{"default-src": "'self'"}``), with an attribute per directive
     (``csp.default_src = "'self'"``; None removes it).
@@ -41,6 +43,8 @@ class ContentSecurityPolicy(dict[str, str]):
     does. :meth:`to_header` gives the header text.
     """
 
+    __slots__ = ()
+
     def __init__(
         self,
         values: Mapping[str, str] | Iterable[tuple[str, str]] | None = (),
@@ -48,45 +52,6 @@ class ContentSecurityPolicy(dict[str, str]):
     ) -> None:
         super().__init__(values or ())
         self.on_update = on_update
-
-    def _changed(self) -> None:
-        if self.on_update is not None:
-            self.on_update(self)
-
-    def __setitem__(self, key: str, value: str) -> None:
-        super().__setitem__(key, value)
-        self._changed()
-
-    def __delitem__(self, key: str) -> None:
-        super().__delitem__(key)
-        self._changed()
-
-    def clear(self) -> None:
-        super().clear()
-        self._changed()
-
-    def pop(self, key: str, *default: Any) -> Any:
-        had = key in self
-        rv = super().pop(key, *default)
-        if had:
-            self._changed()
-        return rv
-
-    def popitem(self) -> tuple[str, str]:
-        rv = super().popitem()
-        self._changed()
-        return rv
-
-    def setdefault(self, key: str, default: str = "") -> str:
-        had = key in self
-        rv = super().setdefault(key, default)
-        if not had:
-            self._changed()
-        return rv
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        super().update(*args, **kwargs)
-        self._changed()
 
     def to_header(self) -> str:
         """The header text: ``name value`` pairs joined by ``"; "``."""
