@@ -390,8 +390,10 @@ class _ClosingFile:
 _RESPONSE_CLOSE = Response.close
 
 #: A file byte range up to this size is read into memory when the response
-#: is handed to the server, rather than streamed from the open file.
-FILE_RANGE_READ_ONCE = 64 * 1024
+#: is handed to the server, rather than streamed from the open file (the
+#: ASGI adapter reads on the loop up to the same size,
+#: ``FILE_RANGE_READ_ON_LOOP``).
+FILE_RANGE_IN_MEMORY = 64 * 1024
 
 
 def start_response_and_body(
@@ -407,7 +409,7 @@ def start_response_and_body(
     (:func:`~erlen.http.urls.iri_to_uri`); the response itself is not
     changed. A :class:`~erlen.http.response.FileWrapper` body that covers
     the whole file goes to the server's ``wsgi.file_wrapper`` (so it can use
-    ``sendfile``); a range of at most ``FILE_RANGE_READ_ONCE`` bytes is read
+    ``sendfile``); a range of at most ``FILE_RANGE_IN_MEMORY`` bytes is read
     before ``start_response`` (a failed read is still a 500) and sent from
     memory, its file closed at once, when the response has nothing else to
     close. Closing the returned iterable closes the body and runs the
@@ -429,7 +431,7 @@ def start_response_and_body(
             # Only here: a file body never takes the untouched path above.
             type(small) is FileWrapper
             and small.length is not None
-            and small.length <= FILE_RANGE_READ_ONCE
+            and small.length <= FILE_RANGE_IN_MEMORY
             and not no_body
             and not response._on_close
             and type(response).close is _RESPONSE_CLOSE

@@ -34,6 +34,7 @@ from .datastructures import (
     ResponseCacheControl,
     WWWAuthenticate,
 )
+from .datastructures._common import _CallbackDict
 from .datastructures.headers import _header_str, _trusted_headers
 from .exceptions import RequestedRangeNotSatisfiable
 from .headers import (
@@ -321,46 +322,14 @@ class FileWrapper:
             close()
 
 
-class _ParamsDict(dict[str, str]):
-    """A dict that calls ``on_update`` after every change (for ``mimetype_params``)."""
+class _ParamsDict(_CallbackDict[str]):
+    """The dict of ``mimetype_params``: changing it rewrites Content-Type."""
+
+    __slots__ = ()
 
     def __init__(self, data: Mapping[str, str], on_update: Callable[[_ParamsDict], None]) -> None:
         super().__init__(data)
-        self._on_update = on_update
-
-    def _changed(self) -> None:
-        self._on_update(self)
-
-    def __setitem__(self, key: str, value: str) -> None:
-        super().__setitem__(key, value)
-        self._changed()
-
-    def __delitem__(self, key: str) -> None:
-        super().__delitem__(key)
-        self._changed()
-
-    def clear(self) -> None:
-        super().clear()
-        self._changed()
-
-    def pop(self, key: str, *default: Any) -> Any:
-        rv = super().pop(key, *default)
-        self._changed()
-        return rv
-
-    def popitem(self) -> tuple[str, str]:
-        rv = super().popitem()
-        self._changed()
-        return rv
-
-    def setdefault(self, key: str, default: str = "") -> str:
-        rv = super().setdefault(key, default)
-        self._changed()
-        return rv
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        super().update(*args, **kwargs)
-        self._changed()
+        self.on_update = on_update
 
 
 def _set_header_property(name: str, doc: str) -> Any:

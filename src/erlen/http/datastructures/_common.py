@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any, Generic, NoReturn, TypeVar
 
 _missing: Any = object()
 
@@ -19,8 +19,14 @@ def _immutable(obj: object) -> NoReturn:
     raise TypeError(f"{type(obj).__name__!r} objects are immutable")
 
 
-class _CallbackDict(dict[str, "str | None"]):
-    """A dict that calls ``on_update(self)`` after every change."""
+_V = TypeVar("_V", bound="str | None")
+
+
+class _CallbackDict(dict[str, _V], Generic[_V]):
+    """A dict that calls ``on_update(self)`` after every change (a change
+    that changes nothing, such as popping a missing key, calls nothing):
+    Cache-Control, Content-Security-Policy and a response's mimetype
+    parameters rewrite their header through it."""
 
     __slots__ = ("on_update",)
     on_update: Callable[[Any], None] | None
@@ -29,7 +35,7 @@ class _CallbackDict(dict[str, "str | None"]):
         if self.on_update is not None:
             self.on_update(self)
 
-    def __setitem__(self, key: str, value: str | None) -> None:
+    def __setitem__(self, key: str, value: _V) -> None:
         super().__setitem__(key, value)
         self._changed()
 
@@ -50,12 +56,12 @@ class _CallbackDict(dict[str, "str | None"]):
             self._changed()
         return result
 
-    def popitem(self) -> tuple[str, str | None]:
+    def popitem(self) -> tuple[str, _V]:
         result = super().popitem()
         self._changed()
         return result
 
-    def setdefault(self, key: str, default: str | None = None) -> str | None:
+    def setdefault(self, key: str, default: Any = None) -> Any:
         if key in self:
             return self[key]
         self[key] = default

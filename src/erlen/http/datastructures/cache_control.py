@@ -142,7 +142,7 @@ class _FlagOrFields(_Directive):
             self._set(obj, str(value), True)
 
 
-class _CacheControl(_CallbackDict):
+class _CacheControl(_CallbackDict["str | None"]):
     """Shared base of the request and response ``Cache-Control`` values.
 
     It is a dict of directive name to value (None for a bare directive), with

@@ -33,7 +33,7 @@ class _Directive:
         obj.pop(self.name, None)
 
 
-class ContentSecurityPolicy(_CallbackDict):
+class ContentSecurityPolicy(_CallbackDict[str]):
     """The directives of a ``Content-Security-Policy`` header, name to value
     (``{"default-src": "'self'"}``), with an attribute per directive
     (``csp.default_src = "'self'"``; None removes it).
