@@ -68,6 +68,7 @@ from .pipeline import (
     ErrorLookup,
     WebsocketPipeline,
     as_sync,
+    autocorrect_location,
     blueprint_chain,
     build_pipeline,
     build_websocket_pipeline,
@@ -858,7 +859,9 @@ class Erlen(Scaffold):
         ``str``/``bytes`` become the body (HTML), a ``dict`` or ``list`` JSON,
         an iterator or async iterator a streamed body; a tuple adds the status and/or headers:
         ``(body, status)``, ``(body, headers)``, ``(body, status, headers)``.
-        A response object is used as is; an HTTP error becomes its response.
+        A response object is used as is; an HTTP error becomes its response;
+        any other WSGI application is called for the request and its answer
+        used (:meth:`Response.force_type <erlen.http.response.Response.force_type>`).
         """
         response_class = self.response_class
         # PERF: the common cases skip every isinstance check below.
@@ -928,12 +931,23 @@ class Erlen(Scaffold):
             elif isinstance(rv, (Iterator, AsyncIterator)):
                 rv = response_class(rv, status=status, headers=headers)
                 status = headers = None
+            elif callable(rv):
+                # COMPAT(flask): a WSGI application (another framework's
+                # response object, a mounted app) is called for this request
+                # and its answer becomes the response.
+                req_ctx = _request_ctx()
+                if req_ctx is None:
+                    raise TypeError(
+                        "A view returned a WSGI application outside a request: there is"
+                        " no environ to call it with."
+                    )
+                rv = response_class.force_type(rv, req_ctx.request.environ)
             else:
                 raise TypeError(
                     f"The view function for {self._endpoint_name()!r} did not return a valid"
                     " response. The return type must be a string, bytes, dict, list,"
-                    " iterator, tuple with headers or status, or Response instance, but it"
-                    f" was a {type(rv).__name__}."
+                    " iterator, tuple with headers or status, Response instance, or WSGI"
+                    f" callable, but it was a {type(rv).__name__}."
                 )
         if status is not None:
             if isinstance(status, (str, bytes, bytearray)):
@@ -1104,6 +1118,9 @@ class Erlen(Scaffold):
             return start_response_and_body(e.get_response(), environ, start_response)
         ctx = RequestContext(self, request)
         response = handle_request_sync(self, ctx, environ.get("erlen.preserve_context"))
+        # The slot first: a response whose headers nobody read has no Location.
+        if response._headers is not None and response.autocorrect_location_header:
+            autocorrect_location(response, request)
         return start_response_and_body(response, environ, start_response)
 
     def __call__(self, first: Any = _MISSING, second: Any = _MISSING, *rest: Any) -> Any:

@@ -55,7 +55,7 @@ from .adapters.asgi import (
 from .ctx import RequestContext
 from .http.exceptions import HTTPException, InternalServerError
 from .http.response import Response as _BaseResponse
-from .pipeline import _cv_serving_loop, send_async, thread_pool
+from .pipeline import _cv_serving_loop, autocorrect_location, send_async, thread_pool
 from .signals import (
     appcontext_pushed,
     got_request_exception,
@@ -162,6 +162,9 @@ async def serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> 
         _cv_serving_loop.set(loop)
     try:
         response = await handle_request_async(app, ctx, preserve)
+        # The slot first: a response whose headers nobody read has no Location.
+        if response._headers is not None and response.autocorrect_location_header:
+            autocorrect_location(response, request)
         chunks = response.response
         if (
             type(chunks) is list

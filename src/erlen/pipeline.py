@@ -26,9 +26,11 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from types import FunctionType, MethodType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
+from urllib.parse import urljoin
 
 from .globals import _cv_app
 from .http.exceptions import HTTPException
+from .http.urls import iri_to_uri
 
 # PERF: asyncio and concurrent.futures (~10 ms of `import erlen`) load on
 # first use: a WSGI app without async code never needs them.
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
 
     from .app import Erlen
     from .ctx import RequestContext
+    from .http.request import Request
+    from .http.response import Response
 
 T = TypeVar("T")
 
@@ -536,6 +540,16 @@ class EndpointPipeline:
     offload_async: bool = False
     #: Always False: the sync driver already runs where it is.
     offload_sync: bool = False
+
+
+def autocorrect_location(response: Response, request: Request) -> None:
+    """Make a relative ``Location`` absolute against the request's URL, for a
+    response class with ``autocorrect_location_header`` set (off by default,
+    as in Werkzeug 2.1 and later)."""
+    headers = response.headers
+    location = headers.get("Location")
+    if location is not None:
+        headers["Location"] = urljoin(iri_to_uri(request.base_url), iri_to_uri(location))
 
 
 def find_error_handler(

@@ -5,10 +5,19 @@ matched rule, limits from the app's config, HTML by default)."""
 from __future__ import annotations
 
 import contextvars
-from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterable, Iterator
-from typing import IO, TYPE_CHECKING, Any, ClassVar
+import functools
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+)
+from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from . import json
+from .adapters.wsgi import request_from_environ
 from .globals import _cv_app
 from .http.exceptions import BadRequest, HTTPException
 from .http.request import BodyStream
@@ -20,6 +29,7 @@ if TYPE_CHECKING:
     from .routing import Rule
 
 _MISSING: Any = object()
+_RequestT = TypeVar("_RequestT", bound="Request")
 
 
 class Request(_BaseRequest):
@@ -56,6 +66,54 @@ class Request(_BaseRequest):
     # which reads the same bytes: get_data() and form may still read the body
     # straight from the input.
     _direct_body: ClassVar[bool] = True
+
+    @classmethod
+    def from_values(cls: type[_RequestT], *args: Any, **kwargs: Any) -> _RequestT:
+        """A request of this class built from :class:`~erlen.testing.EnvironBuilder`'s
+        arguments without an app (``path``, ``method``, ``data``, ``json``,
+        ``headers``, ...), for tests and scripts::
+
+            request = Request.from_values("/search", query_string={"q": "a"})
+        """
+        from .testing.builder import EnvironBuilder
+
+        builder = EnvironBuilder(None, *args, **kwargs)
+        try:
+            return request_from_environ(builder.get_environ(), cls)
+        finally:
+            builder.close()
+
+    @classmethod
+    def application(
+        cls, f: Callable[..., Callable[..., Iterable[bytes]]]
+    ) -> Callable[..., Iterable[bytes]]:
+        """Decorate ``f(request)`` (or ``f(self, request)``) into a WSGI
+        application: the request is built from the environ and closed after
+        ``f`` returns its response (or any WSGI application), which is then
+        called; an :class:`~erlen.http.exceptions.HTTPException` raised by
+        ``f`` is answered with its response. No app context is pushed: this
+        is the toolkit alone, as with Werkzeug's decorator::
+
+            @Request.application
+            def hello(request):
+                return Response(f"Hello {request.args.get('name', 'World')}!")
+        """
+
+        @functools.wraps(f)
+        def wsgi_application(*args: Any) -> Iterable[bytes]:
+            environ, start_response = args[-2], args[-1]
+            try:
+                request = request_from_environ(environ, cls)
+            except HTTPException as e:
+                return e.get_response()(environ, start_response)
+            with request:
+                try:
+                    response = f(*args[:-2], request)
+                except HTTPException as e:
+                    response = e.get_response(request)
+                return response(environ, start_response)
+
+        return wsgi_application
 
     @property
     def trusted_hosts(self) -> Collection[str] | None:

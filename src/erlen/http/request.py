@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator, Mapping
 from datetime import datetime
 from types import MappingProxyType
@@ -493,9 +494,15 @@ class Request:
             "QUERY_STRING": self.query_string.decode("latin-1"),
             "SERVER_NAME": server_name,
             "SERVER_PORT": "" if server_port is None else str(server_port),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.version": (1, 0),
             "wsgi.url_scheme": self.scheme,
             "wsgi.input": self._input if self._input is not None else io.BytesIO(),
             "wsgi.input_terminated": self.input_terminated,
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
         }
         if self.remote_addr is not None:
             env["REMOTE_ADDR"] = self.remote_addr

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
+from urllib.parse import urljoin
 
 from ._numbers import digits_to_int
 from .cookies import dump_cookie
@@ -55,13 +56,14 @@ from .headers import (
 )
 from .status import HTTP_STATUS_CODES, clean_status
 from .urls import iri_to_uri
+from .wsgi import ClosingIterator, _current_url, run_wsgi_app
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     from .request import Request
 
-__all__ = ["FileWrapper", "Response"]
+__all__ = ["FileWrapper", "Response", "ResponseStream"]
 
 # Types that are text but do not start with "text/": they get a charset too.
 _CHARSET_MIMETYPES = frozenset(
@@ -398,6 +400,7 @@ def _optional_set_header_property(name: str, doc: str) -> Any:
 
 
 _PolicyT = TypeVar("_PolicyT", COOP, COEP)
+_ResponseT = TypeVar("_ResponseT", bound="Response")
 
 
 def _policy_header_property(name: str, kind: type[_PolicyT], doc: str) -> Any:
@@ -447,6 +450,69 @@ def _date_header_property(name: str, doc: str) -> Any:
             self.headers[name] = http_date(value)
 
     return property(fget, fset, doc=doc)
+
+
+def _absolute_location(items: list[tuple[str, str]], base_url: str) -> list[tuple[str, str]]:
+    """``items`` with a relative ``Location`` joined to ``base_url``."""
+    return [
+        (name, urljoin(base_url, value)) if name.lower() == "location" else (name, value)
+        for name, value in items
+    ]
+
+
+class ResponseStream:
+    """The file object of :attr:`Response.stream`: ``write`` appends to the
+    response's body."""
+
+    mode = "wb+"
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+        self.closed = False
+
+    def write(self, value: bytes | str) -> int:
+        """Append ``value`` (a ``str`` is encoded as UTF-8); return its length."""
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+        response = self.response
+        response._ensure_sequence()
+        body: Any = response.response
+        if type(body) is not list:
+            # A tuple body: appended to as a list.
+            body = response.response = list(body)
+        body.append(value)
+        response.headers.pop("Content-Length", None)
+        return len(value)
+
+    def writelines(self, lines: Iterable[bytes | str]) -> None:
+        """Write each of ``lines``."""
+        for line in lines:
+            self.write(line)
+
+    def close(self) -> None:
+        """Refuse further writes (the response is not closed)."""
+        self.closed = True
+
+    def flush(self) -> None:
+        """Nothing to flush; refused once closed, as for a file."""
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+
+    def isatty(self) -> bool:
+        """Never a terminal."""
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+        return False
+
+    def tell(self) -> int:
+        """The body's length so far, in bytes."""
+        self.response._ensure_sequence()
+        return sum(len(chunk) for chunk in self.response.iter_encoded())
+
+    @property
+    def encoding(self) -> str:
+        """The encoding of ``str`` writes."""
+        return "utf-8"
 
 
 class Response:
@@ -861,6 +927,102 @@ class Response:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    # -- as a WSGI application -------------------------------------------------
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        """Send this response as a WSGI application: ``return response(environ,
+        start_response)`` from WSGI middleware, as with Werkzeug's."""
+        app_iter, status, headers = self.get_wsgi_response(environ)
+        start_response(status, headers)
+        return app_iter
+
+    def get_wsgi_headers(self, environ: Mapping[str, Any]) -> Headers:
+        """The headers as they are sent for the request ``environ`` (the
+        response is not changed): URLs in ``Location`` and
+        ``Content-Location`` as ASCII URIs, ``Location`` made absolute
+        against the request's URL when :attr:`autocorrect_location_header`
+        is set, a ``Content-Length`` for a buffered body, none of the
+        entity headers a 1xx, 204 or 304 must not carry."""
+        items, _ = _wire_headers(self)
+        if self.autocorrect_location_header:
+            items = _absolute_location(items, _current_url(environ, strip_querystring=True))
+        return _trusted_headers(items)
+
+    def get_app_iter(self, environ: Mapping[str, Any]) -> Iterable[bytes]:
+        """The body to hand to a WSGI server for the request ``environ``:
+        empty for ``HEAD`` and for 1xx, 204 and 304 responses; closing it
+        closes this response (its body and ``call_on_close`` functions)."""
+        status = self.status_code
+        body: Iterable[bytes]
+        if environ.get("REQUEST_METHOD") == "HEAD" or status < 200 or status in (204, 304):
+            body = ()
+        elif self.direct_passthrough:
+            body = self.response  # type: ignore[assignment]
+        else:
+            body = self.iter_encoded()
+        return ClosingIterator(body, self.close)
+
+    def get_wsgi_response(
+        self, environ: Mapping[str, Any]
+    ) -> tuple[Iterable[bytes], str, list[tuple[str, str]]]:
+        """``(app_iter, status, headers)`` for the request ``environ``: the
+        body, the status line and the header list a WSGI server is given."""
+        headers = self.get_wsgi_headers(environ)
+        return self.get_app_iter(environ), self.status, headers.to_wsgi_list()
+
+    @classmethod
+    def from_app(
+        cls: type[_ResponseT],
+        app: Callable[..., Iterable[bytes]],
+        environ: Mapping[str, Any],
+        buffered: bool = False,
+    ) -> _ResponseT:
+        """Call the WSGI application ``app`` for ``environ`` and return what
+        it answers as a response of this class (see
+        :func:`~erlen.http.wsgi.run_wsgi_app`; ``buffered`` reads the whole
+        body first)."""
+        app_iter, status, headers = run_wsgi_app(app, environ, buffered)
+        return cls(app_iter, status, headers)
+
+    @classmethod
+    def force_type(
+        cls: type[_ResponseT], response: Any, environ: Mapping[str, Any] | None = None
+    ) -> _ResponseT:
+        """Make ``response`` an instance of this class: a toolkit response has
+        its class changed (the same object, nothing copied); any other WSGI
+        application is run for ``environ`` (required then) and its answer
+        becomes a new response."""
+        if not isinstance(response, Response):
+            if environ is None:
+                raise TypeError(
+                    "A WSGI application cannot be made a response without an environ"
+                    " to call it with."
+                )
+            app_iter, status, headers = run_wsgi_app(response, environ)
+            response = Response(app_iter, status, headers)
+        try:
+            response.__class__ = cls
+        except TypeError:
+            # A subclass with slots of its own: a new object around the same
+            # body, which closes the old one.
+            new = cls(response.response, response.status, response.headers)
+            new.direct_passthrough = response.direct_passthrough
+            new.call_on_close(response.close)
+            return new
+        return response  # type: ignore[no-any-return]
+
+    @property
+    def stream(self) -> ResponseStream:
+        """A write-only file object appending to the body (which is buffered
+        into a list first, as :meth:`get_data` does); writing drops
+        ``Content-Length``, which is computed again when the response is sent."""
+        stream: ResponseStream | None = self.__dict__.get("_response_stream")
+        if stream is None:
+            stream = self.__dict__["_response_stream"] = ResponseStream(self)
+        return stream
 
     # -- content type and length ---------------------------------------------
 

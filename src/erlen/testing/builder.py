@@ -19,17 +19,17 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import IO, Any, ClassVar
-from urllib.parse import quote, unquote_to_bytes, urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from erlen.adapters.wsgi import EnvironHeaders, WSGIEnvironment, request_from_environ
 from erlen.http.datastructures import FileStorage, Headers, MultiDict
 from erlen.http.multipart import encode_multipart
 from erlen.http.request import Request
 from erlen.http.urls import iri_to_uri, url_encode
+from erlen.http.wsgi import _environ_host
+from erlen.http.wsgi import _url_path as _wsgi_url_path
 
 __all__ = ["EnvironBuilder"]
-
-_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def _version() -> str:
@@ -48,28 +48,6 @@ def _wsgi_str(text: str) -> str:
     return text.encode("utf-8").decode("latin-1")
 
 
-def _wsgi_url_path(environ: Mapping[str, Any]) -> str:
-    """The percent-encoded URL path (root and path) an environ asks for."""
-    raw = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")) or "/"
-    try:
-        data = raw.encode("latin-1")
-    except UnicodeEncodeError:
-        data = raw.encode("utf-8")
-    return quote(data, safe=_PATH_SAFE)
-
-
-def _environ_host(environ: Mapping[str, Any]) -> str:
-    host: str | None = environ.get("HTTP_HOST")
-    if host:
-        return host
-    name = environ.get("SERVER_NAME") or "localhost"
-    port = str(environ.get("SERVER_PORT") or "")
-    scheme = environ.get("wsgi.url_scheme", "http")
-    if port and (scheme, port) not in (("http", "80"), ("https", "443")):
-        return f"{name}:{port}"
-    return str(name)
-
-
 def _host_name(host: str) -> str:
     """``host`` without its port, lower-cased (``[::1]:80`` gives ``[::1]``)."""
     if host.startswith("["):
@@ -85,15 +63,6 @@ def _host_port(host: str, scheme: str) -> str:
     if port.isdigit():
         return port
     return "443" if scheme in ("https", "wss") else "80"
-
-
-def _current_url(environ: Mapping[str, Any]) -> str:
-    url = f"{environ.get('wsgi.url_scheme', 'http')}://{_environ_host(environ)}"
-    url += _wsgi_url_path(environ)
-    query = environ.get("QUERY_STRING")
-    if query:
-        url += "?" + query
-    return url
 
 
 class EnvironBuilder:

@@ -31,14 +31,9 @@ from erlen.http.exceptions import BadRequest
 from erlen.http.request import Request
 from erlen.http.response import Response
 from erlen.http.urls import iri_to_uri
+from erlen.http.wsgi import _current_url, _environ_host
 
-from .builder import (
-    EnvironBuilder,
-    _current_url,
-    _environ_host,
-    _host_name,
-    _version,
-)
+from .builder import EnvironBuilder, _host_name, _version
 from .cookies import Cookie, CookieJar
 from .transports import ASGITransport, PreservedContexts, WSGITransport, asgi_scope
 from .websocket import WebSocketTestSession, websocket_handshake_headers

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from erlen.http.cookies import dump_cookie, parse_cookie, parse_set_cookie
+from erlen.http.wsgi import _environ_host
+from erlen.http.wsgi import _url_path as _wsgi_url_path
 
-from .builder import _environ_host, _host_name, _wsgi_url_path
+from .builder import _host_name
 
 __all__ = ["Cookie", "CookieJar"]
 

@@ -26,7 +26,9 @@ from itertools import chain
 from typing import Any, Final, TypeVar
 from urllib.parse import quote, unquote_to_bytes
 
-from .builder import _PATH_SAFE, _int_or_none
+from erlen.http.wsgi import _PATH_SAFE
+
+from .builder import _int_or_none
 
 __all__ = [
     "ASGITransport",

@@ -1,0 +1,284 @@
+"""WSGI applications inside an erlen app, as in Flask: a view may return any
+WSGI callable (another framework's response, a mounted app); the response
+class's ``autocorrect_location_header``; ``Request.from_values`` and
+``Request.application``. Every app test runs over WSGI and over ASGI."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import erlen
+from erlen import Erlen, Request, Response
+from erlen.http.exceptions import NotFound
+
+
+def echo_app(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+    """A WSGI app reporting what it was called with."""
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    start_response("207 Multi-Status", [("Content-Type", "text/plain"), ("X-Wsgi", "yes")])
+    yield f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}?{environ['QUERY_STRING']} ".encode()
+    yield body
+
+
+@pytest.fixture(params=[False, True], ids=["wsgi", "asgi"])
+def asgi(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
+def test_view_returning_a_wsgi_app(asgi: bool) -> None:
+    app = Erlen(__name__)
+
+    @app.route("/mounted/<name>", methods=["GET", "POST"])
+    def mounted(name: str) -> Any:
+        return echo_app
+
+    client = app.test_client(asgi=asgi)
+    r = client.get("/mounted/x?a=1")
+    assert r.status_code == 207
+    assert r.headers["X-Wsgi"] == "yes"
+    assert r.headers["Content-Type"] == "text/plain"
+    assert r.data == b"GET /mounted/x?a=1 "
+    r = client.post("/mounted/y", data=b"payload", content_type="application/octet-stream")
+    assert r.data == b"POST /mounted/y? payload"
+
+
+def test_async_view_returning_a_wsgi_app(asgi: bool) -> None:
+    app = Erlen(__name__)
+
+    @app.route("/")
+    async def index() -> Any:
+        return echo_app
+
+    assert app.test_client(asgi=asgi).get("/").data == b"GET /? "
+
+
+def test_status_and_headers_of_a_tuple_apply_after_the_wsgi_app(asgi: bool) -> None:
+    app = Erlen(__name__)
+
+    @app.route("/")
+    def index() -> Any:
+        return echo_app, 201, {"X-Extra": "1"}
+
+    r = app.test_client(asgi=asgi).get("/")
+    assert r.status_code == 201
+    assert (r.headers["X-Wsgi"], r.headers["X-Extra"]) == ("yes", "1")
+
+
+def test_after_request_sees_the_wsgi_apps_answer_as_a_response(asgi: bool) -> None:
+    app = Erlen(__name__)
+    seen: list[tuple[type, int]] = []
+
+    @app.route("/")
+    def index() -> Any:
+        return echo_app
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        seen.append((type(response), response.status_code))
+        return response
+
+    app.test_client(asgi=asgi).get("/")
+    assert seen == [(app.response_class, 207)]
+
+
+def test_the_environ_under_asgi_has_the_wsgi_keys() -> None:
+    app = Erlen(__name__)
+    seen: dict[str, Any] = {}
+
+    def inspecting(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        for key in ("SERVER_PROTOCOL", "wsgi.version", "wsgi.errors", "wsgi.url_scheme"):
+            seen[key] = environ[key]
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    @app.route("/")
+    def index() -> Any:
+        return inspecting
+
+    assert app.test_client(asgi=True).get("/").data == b"ok"
+    assert seen == {
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.version": (1, 0),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+    }
+
+
+def test_a_werkzeug_response_from_a_view(asgi: bool) -> None:
+    wrappers = pytest.importorskip("werkzeug.wrappers")
+    app = Erlen(__name__)
+
+    @app.route("/")
+    def index() -> Any:
+        return wrappers.Response("from werkzeug", status=202, headers={"X-W": "1"})
+
+    r = app.test_client(asgi=asgi).get("/")
+    assert (r.status_code, r.data, r.headers["X-W"]) == (202, b"from werkzeug", "1")
+
+
+def test_anything_else_is_still_a_type_error() -> None:
+    app = Erlen(__name__)
+    with app.test_request_context("/"), pytest.raises(TypeError, match="WSGI callable"):
+        app.make_response(42)
+
+
+def test_a_wsgi_app_outside_a_request_is_a_type_error() -> None:
+    app = Erlen(__name__)
+    with app.app_context(), pytest.raises(TypeError, match="no environ"):
+        app.make_response(echo_app)
+
+
+# -- autocorrect_location_header ------------------------------------------------------
+
+
+def test_location_stays_relative_by_default(asgi: bool) -> None:
+    app = Erlen(__name__)
+
+    @app.route("/a/b")
+    def index() -> Any:
+        return erlen.redirect("../c")
+
+    assert app.test_client(asgi=asgi).get("/a/b").headers["Location"] == "../c"
+
+
+def test_autocorrect_location_header_makes_location_absolute(asgi: bool) -> None:
+    class AbsoluteLocations(Response):
+        autocorrect_location_header = True
+
+    app = Erlen(__name__)
+    app.response_class = AbsoluteLocations
+
+    @app.route("/a/b")
+    def relative() -> Any:
+        return erlen.redirect("../c?x=1")
+
+    @app.route("/caf\u00e9/x")
+    def non_ascii() -> Any:
+        return erlen.redirect("d\u00e9j\u00e0")
+
+    @app.route("/set-in-hook")
+    def plain() -> str:
+        return "body"
+
+    @app.after_request
+    def add_location(response: Response) -> Response:
+        if erlen.request.path == "/set-in-hook":
+            response.headers["Location"] = "/elsewhere"
+        return response
+
+    client = app.test_client(asgi=asgi)
+    assert client.get("/a/b?q=2").headers["Location"] == "http://localhost/c?x=1"
+    assert (
+        client.get("/caf\u00e9/x").headers["Location"]
+        == "http://localhost/caf%C3%A9/d%C3%A9j%C3%A0"
+    )
+    assert client.get("/set-in-hook").headers["Location"] == "http://localhost/elsewhere"
+
+
+def test_autocorrect_location_header_uses_the_mount_point(asgi: bool) -> None:
+    class AbsoluteLocations(Response):
+        autocorrect_location_header = True
+
+    app = Erlen(__name__)
+    app.response_class = AbsoluteLocations
+
+    @app.route("/page")
+    def page() -> Any:
+        return erlen.redirect("other")
+
+    client = app.test_client(asgi=asgi)
+    r = client.get("/page", base_url="https://example.org/mount")
+    assert r.headers["Location"] == "https://example.org/mount/other"
+
+
+# -- Request.from_values and Request.application ----------------------------------------
+
+
+def test_from_values_builds_a_request_of_the_class() -> None:
+    class MyRequest(Request):
+        pass
+
+    request = MyRequest.from_values(
+        "/search?q=a",
+        method="POST",
+        data={"name": "Zo\u00eb"},
+        headers={"X-Token": "t"},
+        base_url="https://example.org/app",
+    )
+    assert type(request) is MyRequest
+    assert request.method == "POST"
+    assert request.args["q"] == "a"
+    assert request.form["name"] == "Zo\u00eb"
+    assert request.headers["X-Token"] == "t"
+    assert request.url == "https://example.org/app/search?q=a"
+    assert request.script_root == "/app"
+
+
+def test_from_values_json_body() -> None:
+    request = Request.from_values("/", method="POST", json={"a": [1, 2]})
+    assert request.is_json
+    assert request.get_json() == {"a": [1, 2]}
+
+
+def test_request_application_serves_a_function_of_the_request() -> None:
+    calls: list[str] = []
+
+    @Request.application
+    def hello(request: Request) -> Response:
+        calls.append(request.full_path)
+        if request.args.get("missing"):
+            raise NotFound()
+        return Response(f"Hello {request.args.get('name', 'World')}!")
+
+    assert hello.__name__ == "hello"
+    ok = Response.from_app(hello, Request.from_values("/?name=Zo\u00eb").environ, buffered=True)
+    assert (ok.status_code, ok.get_data(as_text=True)) == (200, "Hello Zo\u00eb!")
+    missing = Response.from_app(hello, Request.from_values("/?missing=1").environ, buffered=True)
+    assert missing.status_code == 404
+    assert b"Not Found" in missing.get_data()
+    assert calls == ["/?name=Zo\u00eb", "/?missing=1"]
+
+
+def test_request_application_closes_the_request_and_takes_self() -> None:
+    closed: list[str] = []
+
+    class Tracking(Request):
+        def close(self) -> None:
+            closed.append(self.path)
+            super().close()
+
+    class Service:
+        greeting = "Hi"
+
+        @Tracking.application
+        def __call__(self, request: Request) -> Any:
+            assert type(request) is Tracking
+            return Response(f"{self.greeting} {request.path}")
+
+    response = Response.from_app(Service(), Request.from_values("/x").environ, buffered=True)
+    assert response.get_data() == b"Hi /x"
+    assert closed == ["/x"]
+
+
+def test_request_application_answers_a_bad_path_with_400() -> None:
+    @Request.application
+    def never(request: Request) -> Response:
+        raise AssertionError("not called")
+
+    environ = Request.from_values("/").environ
+    environ["PATH_INFO"] = "/\xff"  # latin-1 of a byte that is not UTF-8
+    response = Response.from_app(never, environ, buffered=True)
+    assert response.status_code == 400
+
+
+def test_request_application_may_return_any_wsgi_app() -> None:
+    @Request.application
+    def delegate(request: Request) -> Any:
+        return echo_app
+
+    response = Response.from_app(delegate, Request.from_values("/d?z=9").environ, buffered=True)
+    assert response.get_data() == b"GET /d?z=9 "
