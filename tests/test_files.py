@@ -535,3 +535,97 @@ def test_if_range_and_if_none_match_still_apply_on_fast_path(app: Erlen, tmp_pat
     assert get({"Range": "bytes=2-4", "If-Range": etag})[:2] == (206, b"234")
     assert get({"Range": "bytes=2-4", "If-Range": '"other"'})[:2] == (200, b"0123456789")
     assert get({"Range": "bytes=50-60"})[0] == 416
+
+
+# -- USE_X_SENDFILE ---------------------------------------------------------------
+
+
+def test_x_sendfile_is_off_by_default(app: Erlen, make_client: MakeClient) -> None:
+    rv = BufferedClient(make_client(app)).get("/file")
+    assert "X-Sendfile" not in rv.headers
+    assert rv.data == HELLO_BYTES
+
+
+def test_x_sendfile_sends_the_path_and_no_body(app: Erlen, make_client: MakeClient) -> None:
+    app.config["USE_X_SENDFILE"] = True
+    client = BufferedClient(make_client(app))
+    rv = client.get("/file")
+    assert rv.status_code == 200
+    assert rv.headers["X-Sendfile"] == str(HELLO)
+    assert rv.data == b""
+    # The headers describe the file the server in front sends.
+    assert rv.headers["Content-Length"] == str(len(HELLO_BYTES))
+    assert rv.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert rv.headers["Last-Modified"] == http_date(HELLO.stat().st_mtime)
+    assert f"-{len(HELLO_BYTES)}-" in rv.headers["ETag"]
+
+    # Not for a 304 or a 412: some such servers would send the file anyway.
+    not_modified = client.get("/file", headers={"If-None-Match": rv.headers["ETag"]})
+    assert not_modified.status_code == 304
+    assert "X-Sendfile" not in not_modified.headers
+    failed = client.get("/file", headers={"If-Match": '"other"'})
+    assert failed.status_code == 412
+    assert "X-Sendfile" not in failed.headers
+    ranged = client.get("/file", headers={"Range": "bytes=2-4"})
+    assert ranged.status_code == 206
+    assert ranged.headers["Content-Range"] == f"bytes 2-4/{len(HELLO_BYTES)}"
+    assert ranged.headers["Content-Length"] == "3"
+    assert ranged.data == b""
+    assert client.get("/file", headers={"Range": "bytes=9999-"}).status_code == 416
+
+    rv = client.get("/dir/sub/data.bin")
+    assert rv.headers["X-Sendfile"] == str(DATA)
+    assert rv.data == b""
+
+
+def test_x_sendfile_does_not_open_the_file(app: Erlen) -> None:
+    app.config["USE_X_SENDFILE"] = True
+    with app.test_request_context("/"):
+        rv = send_file(HELLO)
+        assert rv.response == []
+        assert rv.headers["X-Sendfile"] == str(HELLO)
+
+
+def test_x_sendfile_does_not_apply_to_file_objects(app: Erlen, make_client: MakeClient) -> None:
+    app.config["USE_X_SENDFILE"] = True
+
+    @app.route("/object")
+    def object_view() -> Any:
+        return send_file(io.BytesIO(b"in memory"), mimetype="text/plain")
+
+    rv = BufferedClient(make_client(app)).get("/object")
+    assert "X-Sendfile" not in rv.headers
+    assert rv.data == b"in memory"
+
+
+def test_x_sendfile_path_is_sent_as_its_bytes(
+    app: Erlen, tmp_path: Path, make_client: MakeClient
+) -> None:
+    app.config["USE_X_SENDFILE"] = True
+    target = tmp_path / "donn\u00e9es-\u6587\u4ef6.bin"
+    target.write_bytes(b"x")
+
+    @app.route("/unicode")
+    def unicode_view() -> Any:
+        return send_file(target)
+
+    rv = BufferedClient(make_client(app)).get("/unicode")
+    # A header is latin-1 text: the path's UTF-8 bytes, as the file system has them.
+    assert rv.headers["X-Sendfile"].encode("latin-1") == os.fsencode(target)
+
+
+def test_x_sendfile_never_splits_the_header(
+    app: Erlen, tmp_path: Path, make_client: MakeClient
+) -> None:
+    app.config["USE_X_SENDFILE"] = True
+    target = tmp_path / "line\nbreak.txt"
+    target.write_bytes(b"sent by erlen")
+
+    @app.route("/newline")
+    def newline_view() -> Any:
+        return send_file(target, mimetype="text/plain")
+
+    rv = BufferedClient(make_client(app)).get("/newline")
+    assert rv.status_code == 200
+    assert "X-Sendfile" not in rv.headers
+    assert rv.data == b"sent by erlen"

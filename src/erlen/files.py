@@ -81,6 +81,11 @@ def send_file(
         public, max-age=N``), or a function of the path giving that; by default
         ``app.get_send_file_max_age(path)``, which reads
         ``SEND_FILE_MAX_AGE_DEFAULT``. None means ``Cache-Control: no-cache``.
+
+    With ``USE_X_SENDFILE`` set, a file given by path is not read: the
+    response carries its path in ``X-Sendfile`` and an empty body, for a
+    server in front that sends files itself (Apache's mod_xsendfile,
+    lighttpd). Its headers (length, ETag, ranges, 304) are those of the file.
     """
     app = _app()
     path: str | None = None
@@ -132,7 +137,19 @@ def send_file(
         type_header = _cache_type_header(mimetype)
     lst.append(type_header)
 
-    if file is None:
+    sendfile_path = None
+    if path is not None and app.config["USE_X_SENDFILE"]:
+        # The server in front (Apache's mod_xsendfile, lighttpd) reads the
+        # file: the path goes in X-Sendfile as its bytes (UTF-8 on a UTF-8
+        # system, latin-1 text for the header, as PEP 3333 carries bytes).
+        sendfile_path = os.fsencode(path).decode("latin-1")
+        if "\n" in sendfile_path or "\r" in sendfile_path:
+            # SECURITY: a file name with a line break (legal on POSIX) would
+            # split the header: such a file is sent by erlen itself.
+            sendfile_path = None
+    if sendfile_path is not None:
+        lst.append(("X-Sendfile", sendfile_path))
+    elif file is None:
         assert path is not None
         # PERF: unbuffered: FileWrapper reads in its own chunks, so a buffer
         # would only add a copy (and 1.4 µs to open and close it).
@@ -169,8 +186,12 @@ def send_file(
     elif etag and path is not None:
         lst.append(("ETag", _file_etag(path, mtime, size)))
 
+    # With X-Sendfile the body is empty: Content-Length (and a range's
+    # Content-Range) describe the file the server in front sends, as Flask.
     rv = app.response_class(
-        FileWrapper(file), headers=_trusted_headers(lst), direct_passthrough=True
+        [] if file is None else FileWrapper(file),
+        headers=_trusted_headers(lst),
+        direct_passthrough=True,
     )
 
     req_ctx = _request_ctx()
@@ -181,8 +202,13 @@ def send_file(
                 rv.make_conditional(req_ctx.request, accept_ranges=True, complete_length=size),
             )
         except RequestedRangeNotSatisfiable:
-            file.close()
+            if file is not None:
+                file.close()
             raise
+        if sendfile_path is not None and rv.status_code in (304, 412):
+            # Some X-Sendfile servers send the file whatever the status, as
+            # Werkzeug notes for 304; a failed If-Match (412) has no body either.
+            del rv.headers["X-Sendfile"]
     return rv
 
 

@@ -308,3 +308,27 @@ def test_send_file_options(protocol, files):
         ],
         protocol,
     )
+
+
+def test_use_x_sendfile(protocol, files):
+    base = make_build(files)
+
+    def build(fw):
+        app = base(fw)
+        app.config["USE_X_SENDFILE"] = True
+        return app
+
+    compare(
+        build,
+        [
+            get("/file"),
+            get("/file", headers={"Range": "bytes=5-9"}),
+            get("/file", headers={"Range": "bytes=500-"}, status=416),
+            call(_with_etag("/file", "If-None-Match"), "If-None-Match matching"),
+            get("/attachment"),
+            get("/bytesio"),
+            get("/dir/sub/inner.json"),
+            request("HEAD", "/file"),
+        ],
+        protocol,
+    )
