@@ -282,3 +282,18 @@ def test_request_application_may_return_any_wsgi_app() -> None:
 
     response = Response.from_app(delegate, Request.from_values("/d?z=9").environ, buffered=True)
     assert response.get_data() == b"GET /d?z=9 "
+
+
+# -- nothing of Flask's wrappers is missing ---------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["Request", "Response"])
+def test_every_public_name_of_flasks_wrappers_exists(name: str) -> None:
+    # Flask's classes extend Werkzeug's: both sets of names are checked.
+    flask_wrappers = pytest.importorskip("flask.wrappers")
+    theirs = getattr(flask_wrappers, name)
+    ours = getattr(erlen, name)
+    missing = sorted(
+        attr for attr in dir(theirs) if not attr.startswith("_") and not hasattr(ours, attr)
+    )
+    assert missing == []

@@ -5,16 +5,21 @@ from __future__ import annotations
 import codecs
 import io
 import tempfile
-from collections.abc import Mapping
-from typing import IO
+from collections.abc import Callable, Mapping
+from typing import IO, Any, TypeAlias
 from urllib.parse import unquote_to_bytes
 
+from ._numbers import digits_to_int
 from .datastructures import FileStorage, ImmutableMultiDict
 from .exceptions import BadRequest, ClientDisconnected, RequestEntityTooLarge
 from .multipart import MultipartDecoder, PartData, PartEnd, PartStart, parse_boundary
 from .urls import _percent_decode
 
-__all__ = ["parse_form_data"]
+__all__ = ["FormDataParser", "StreamFactory", "default_stream_factory", "parse_form_data"]
+
+#: ``stream_factory(total_content_length, content_type, filename,
+#: content_length)``: the file an uploaded file is written to.
+StreamFactory: TypeAlias = Callable[[int | None, str | None, str | None, int | None], IO[bytes]]
 
 #: Bytes read from the stream at a time.
 CHUNK_SIZE = 64 * 1024
@@ -188,6 +193,7 @@ def _parse_multipart(
     max_form_memory_size: int | None,
     max_form_parts: int | None,
     spool_threshold: int,
+    stream_factory: StreamFactory | None = None,
 ) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
     boundary = parse_boundary(options.get("boundary"))
     charset = _form_charset(options)
@@ -245,6 +251,16 @@ def _parse_multipart(
                         part.data.append(event.data)
                 elif isinstance(event, PartStart):
                     part = _Part(event)
+                    if part.is_file and stream_factory is not None:
+                        # The factory's file gets the whole part (no memory
+                        # buffer first); the request's owner closes it.
+                        part.disk = stream_factory(
+                            content_length,
+                            event.content_type,
+                            event.filename,
+                            digits_to_int(event.headers.get("Content-Length", "").strip()),
+                        )
+                        spools.append(part.disk)
                 elif isinstance(event, PartEnd):
                     assert part is not None
                     start = part.start
@@ -294,6 +310,7 @@ def parse_form_data(
     max_form_memory_size: int | None = 500_000,
     max_form_parts: int | None = 1_000,
     spool_threshold: int = 500 * 1024,
+    stream_factory: StreamFactory | None = None,
 ) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
     """Decode a form body into ``(form, files)``.
 
@@ -315,6 +332,12 @@ def parse_form_data(
     bytes and spooled to a temporary file beyond. A part with a ``filename``
     parameter is a file even when the filename is empty, which is how browsers
     send an empty file input. Pass ``None`` to turn a limit off.
+
+    ``stream_factory(total_content_length, content_type, filename,
+    content_length)``, when given, makes the file each uploaded file is
+    written to instead (Werkzeug's signature: the body's length, then the
+    part's type, file name and length, each None when unknown); it must be
+    writable, readable and seekable.
     """
     mimetype = mimetype.lower()
     if mimetype == "application/x-www-form-urlencoded":
@@ -344,4 +367,90 @@ def parse_form_data(
         max_form_memory_size,
         max_form_parts,
         spool_threshold,
+        stream_factory,
     )
+
+
+def default_stream_factory(
+    total_content_length: int | None,
+    content_type: str | None,
+    filename: str | None = None,
+    content_length: int | None = None,
+) -> IO[bytes]:
+    """A file for one upload, as Werkzeug's default makes it: in memory when
+    the whole body is known to be at most 500 KB, else a temporary file."""
+    if total_content_length is None or total_content_length > 500 * 1024:
+        return tempfile.TemporaryFile("w+b")
+    return io.BytesIO()
+
+
+class FormDataParser:
+    """Werkzeug's form parser, for a request class to customise through
+    ``form_data_parser_class`` / ``make_form_data_parser()``.
+
+    ``stream_factory`` makes the file each upload is written to (None: small
+    files in memory, larger ones spooled to disk); ``cls`` is the class of
+    the form and files (``ImmutableMultiDict``). A malformed body raises
+    :class:`BadRequest` unless ``silent``, which gives empty results instead
+    (a body over a limit always raises :class:`RequestEntityTooLarge`).
+    """
+
+    def __init__(
+        self,
+        stream_factory: StreamFactory | None = None,
+        max_form_memory_size: int | None = None,
+        max_content_length: int | None = None,
+        cls: type[ImmutableMultiDict[Any, Any]] | None = None,
+        silent: bool = True,
+        *,
+        max_form_parts: int | None = None,
+    ) -> None:
+        self.stream_factory = stream_factory
+        self.max_form_memory_size = max_form_memory_size
+        self.max_content_length = max_content_length
+        self.cls: type[ImmutableMultiDict[Any, Any]] = ImmutableMultiDict if cls is None else cls
+        self.silent = silent
+        self.max_form_parts = max_form_parts
+
+    def parse_from_environ(
+        self, environ: Mapping[str, Any]
+    ) -> tuple[IO[bytes], ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
+        """:meth:`parse` the body of a WSGI environ."""
+        from .headers import parse_options_header
+
+        mimetype, options = parse_options_header(environ.get("CONTENT_TYPE", ""))
+        length = digits_to_int(str(environ.get("CONTENT_LENGTH", "")).strip())
+        stream = environ.get("wsgi.input") or io.BytesIO()
+        return self.parse(stream, mimetype, length, options)
+
+    def parse(
+        self,
+        stream: IO[bytes],
+        mimetype: str,
+        content_length: int | None,
+        options: Mapping[str, str] | None = None,
+    ) -> tuple[IO[bytes], ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
+        """``(stream, form, files)`` of a urlencoded or multipart body of
+        ``content_length`` bytes (empty results for any other mimetype; the
+        stream is returned as it is left)."""
+        try:
+            form, files = parse_form_data(
+                stream,
+                mimetype,
+                options or {},
+                content_length,
+                max_content_length=self.max_content_length,
+                max_form_memory_size=self.max_form_memory_size,
+                max_form_parts=self.max_form_parts,
+                stream_factory=self.stream_factory,
+            )
+        except ClientDisconnected:
+            raise  # not a malformed body: the client left
+        except BadRequest:
+            if not self.silent:
+                raise
+            return stream, self.cls(), self.cls()
+        cls = self.cls
+        if cls is not ImmutableMultiDict:
+            return stream, cls(form.items(multi=True)), cls(files.items(multi=True))
+        return stream, form, files

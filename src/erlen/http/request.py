@@ -49,7 +49,13 @@ from .exceptions import (
     SecurityError,
     UnsupportedMediaType,
 )
-from .formparser import _form_charset, _parse_urlencoded, parse_form_data
+from .formparser import (
+    FormDataParser,
+    _form_charset,
+    _parse_urlencoded,
+    default_stream_factory,
+    parse_form_data,
+)
 from .headers import (
     parse_accept_header,
     parse_authorization_header,
@@ -94,6 +100,14 @@ _BODY_HOOKS = (
     "mimetype_params",
     "_parse_content_type",
     "want_form_data_parsed",
+)
+#: What a subclass overrides to change how a form body is parsed; a class
+#: that overrides one of them parses through make_form_data_parser().
+_FORM_HOOKS = (
+    "form_data_parser_class",
+    "make_form_data_parser",
+    "_get_file_stream",
+    "parameter_storage_class",
 )
 _T = TypeVar("_T")
 
@@ -391,10 +405,21 @@ class Request:
     #: bytes and errors). False for a subclass that overrides one of
     #: ``_BODY_HOOKS``, unless it sets this itself.
     _direct_body: ClassVar[bool] = True
+    #: The class :meth:`make_form_data_parser` makes a parser of.
+    form_data_parser_class: ClassVar[type[FormDataParser]] = FormDataParser
+    # Whether a subclass changed how forms are parsed (``_FORM_HOOKS``): then
+    # every form body goes through make_form_data_parser(); otherwise the
+    # same parsing runs without a parser object.
+    _custom_form_parsing: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "_direct_body" not in cls.__dict__ and any(name in cls.__dict__ for name in _BODY_HOOKS):
+            cls._direct_body = False
+        if any(name in cls.__dict__ for name in _FORM_HOOKS):
+            cls._custom_form_parsing = True
+            # The one-read urlencoded path (which the _direct_body check
+            # guards) parses without the parser: not for this class.
             cls._direct_body = False
 
     def __init__(
@@ -669,19 +694,56 @@ class Request:
                 ):
                     return
                 stream = self.stream
-            form, files = parse_form_data(
-                cast(BinaryIO, stream),
-                mimetype,
-                self.mimetype_params,
-                length,
-                max_content_length=self.max_content_length,
-                max_form_memory_size=self.max_form_memory_size,
-                max_form_parts=self.max_form_parts,
-            )
+            if self._custom_form_parsing:
+                parser = self.make_form_data_parser()
+                _, form, files = parser.parse(stream, mimetype, length, self.mimetype_params)
+            else:
+                form, files = parse_form_data(
+                    cast(BinaryIO, stream),
+                    mimetype,
+                    self.mimetype_params,
+                    length,
+                    max_content_length=self.max_content_length,
+                    max_form_memory_size=self.max_form_memory_size,
+                    max_form_parts=self.max_form_parts,
+                )
         else:
             form = self.parameter_storage_class()
             files = self.parameter_storage_class()
         self._form, self._files = form, files
+
+    def make_form_data_parser(self) -> FormDataParser:
+        """The parser of this request's form body: a :attr:`form_data_parser_class`
+        with the request's limits and :attr:`parameter_storage_class`.
+
+        Not silent: a malformed body is a 400, as without a custom parser.
+        :meth:`_get_file_stream` is its stream factory when a subclass
+        overrides it; otherwise uploads are kept in memory up to 500 KB and
+        spooled to a temporary file beyond.
+        """
+        factory = None
+        if type(self)._get_file_stream is not Request._get_file_stream:
+            factory = self._get_file_stream
+        return self.form_data_parser_class(
+            factory,
+            max_form_memory_size=self.max_form_memory_size,
+            max_content_length=self.max_content_length,
+            cls=self.parameter_storage_class,
+            silent=False,
+            max_form_parts=self.max_form_parts,
+        )
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        """The file an uploaded file is written to. Override it to put uploads
+        elsewhere (a subclass's version is called once per file part; it
+        must return a writable, readable, seekable binary file)."""
+        return default_stream_factory(total_content_length, content_type, filename, content_length)
 
     def _load_urlencoded(self, raw: IO[bytes], length: int) -> bool:
         # PERF: a urlencoded body whose Content-Length is within the limits is
