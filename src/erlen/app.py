@@ -1233,19 +1233,36 @@ class Erlen(Scaffold):
 # must stay sync for WSGI. uvicorn and asgiref accept asyncio's marker on
 # __call__; inspect (hypercorn, daphne) accepts the mark of 3.12+, and on
 # 3.11 a function-like object whose __code__ is a coroutine's.
-if sys.version_info >= (3, 12):
-    inspect.markcoroutinefunction(Erlen.__call__)
+#: The ``__call__`` functions of objects that serve both protocols (the app,
+#: erlen.middleware's classes), marked for the servers' ASGI 3 test.
+_DUAL_PROTOCOL_CALLS: list[Callable[..., Any]] = []
+
+
+def mark_dual_protocol(call: Callable[..., Any]) -> None:
+    """Make servers take objects whose class has this sync ``__call__``
+    (WSGI with two arguments, ASGI with three) for ASGI 3 applications.
+
+    On Python 3.11 the class also needs, in its body, the function-like
+    attributes ``Erlen`` has under ``sys.version_info < (3, 12)``."""
+    _DUAL_PROTOCOL_CALLS.append(call)
+    if sys.version_info >= (3, 12):
+        inspect.markcoroutinefunction(call)
+    _mark_call_for_asyncio()
 
 
 def _mark_call_for_asyncio() -> bool:
-    """Put asyncio's coroutine marker on ``Erlen.__call__`` once
-    ``asyncio.coroutines`` is loaded; whether it was."""
+    """Put asyncio's coroutine marker on the dual-protocol ``__call__``
+    functions once ``asyncio.coroutines`` is loaded; whether it was."""
     coroutines = sys.modules.get("asyncio.coroutines")
     marker = getattr(coroutines, "_is_coroutine", None)
     if marker is None:
         return False
-    Erlen.__call__._is_coroutine = marker  # type: ignore[attr-defined]
+    for call in _DUAL_PROTOCOL_CALLS:
+        call._is_coroutine = marker  # type: ignore[attr-defined]
     return True
+
+
+mark_dual_protocol(Erlen.__call__)
 
 
 class _AsyncioWatch:

@@ -379,6 +379,16 @@ async def serve_lifespan(app: Erlen, scope: Scope, receive: Receive, send: Send)
             message = await receive()
             kind = message.get("type")
             if kind == "lifespan.startup":
+                if "wsgi_app" in app.__dict__:
+                    # Middleware on app.wsgi_app (a ProxyFix, an auth check)
+                    # would be skipped without a word: ASGI never calls it.
+                    app.logger.warning(
+                        "app.wsgi_app was replaced (%r), but the app is served over ASGI,"
+                        " which does not call wsgi_app: that middleware is not applied."
+                        " Wrap the app object itself (erlen.middleware works on both"
+                        " protocols) or app.asgi_app.",
+                        app.__dict__["wsgi_app"],
+                    )
                 try:
                     await run_before_serving_async(app)
                 except Exception as e:

@@ -247,6 +247,67 @@ def body_may_follow(scope: Mapping[str, Any], headers: Headers) -> bool:
     return length is not None and length.strip() not in ("", "0")
 
 
+#: The key of a rewritten scope holding what :func:`fix_forwarded_scope` changed.
+PROXY_FIX_ORIG = "erlen.proxy_fix.orig"
+
+
+def _relative_path(path: str, root_path: str) -> str:
+    """``path`` below ``root_path`` (servers differ on whether ``path`` includes it)."""
+    if root_path:
+        if path == root_path:
+            return "/"
+        if path.startswith(root_path) and path[len(root_path)] == "/":
+            return path[len(root_path) :]
+    return path
+
+
+def fix_forwarded_scope(scope: Mapping[str, Any], proxy: Mapping[str, int]) -> dict[str, Any]:
+    """A copy of the HTTP or WebSocket ``scope`` rewritten from the
+    ``X-Forwarded-*`` headers of trusted proxies (``proxy`` holds the counts
+    of :func:`erlen.http.proxy.resolve_forwarded`): ``client``, ``scheme``,
+    the ``host`` header and ``server``, and ``root_path`` (then ``path``
+    includes the new ``root_path``, and ``raw_path`` is dropped). The values
+    it replaced are in ``scope["erlen.proxy_fix.orig"]``. A forwarded host
+    that is not ASCII is ignored (hosts travel punycoded)."""
+    get = scope.get
+    headers = _scope_headers(get("headers") or ())
+    websocket = get("type") == "websocket"
+    scheme: str = get("scheme") or ("ws" if websocket else "http")
+    client = get("client")
+    remote_addr = None if not client else str(client[0])
+    raw_server = get("server")
+    server = (str(raw_server[0]), raw_server[1]) if raw_server else None
+    host = headers.get("Host") or _server_host(server, scheme)
+    root_path = (get("root_path") or "").rstrip("/")
+    fwd = resolve_forwarded(headers, remote_addr, scheme, host, root_path, **proxy)
+    fixed = dict(scope)
+    fixed[PROXY_FIX_ORIG] = {
+        key: get(key) for key in ("client", "scheme", "server", "headers", "root_path", "path")
+    }
+    if fwd.remote_addr != remote_addr and fwd.remote_addr is not None:
+        fixed["client"] = (fwd.remote_addr, 0)
+    if fwd.scheme != scheme:
+        secure = fwd.scheme in ("https", "wss")
+        if websocket:
+            fixed["scheme"] = "wss" if secure else "ws"
+        else:
+            fixed["scheme"] = "https" if secure else "http"
+    if fwd.host is not None and fwd.host != host and fwd.host.isascii():
+        value = fwd.host.encode("ascii")
+        raw = list(get("headers") or ())
+        replaced = [(b"host", value) if bytes(k).lower() == b"host" else (k, v) for k, v in raw]
+        if not any(bytes(k).lower() == b"host" for k, _ in raw):
+            replaced.append((b"host", value))
+        fixed["headers"] = replaced
+        fixed["server"] = split_host(fwd.host)
+    if fwd.root_path != root_path:
+        relative = _relative_path(get("path") or "/", root_path)
+        fixed["root_path"] = fwd.root_path
+        fixed["path"] = fwd.root_path + relative
+        fixed.pop("raw_path", None)
+    return fixed
+
+
 def request_from_scope(
     scope: Mapping[str, Any],
     request_class: type[RequestT],
@@ -263,6 +324,10 @@ def request_from_scope(
     the request reads (an :class:`ASGIBody`); ``proxy`` holds trusted proxy
     counts for :func:`erlen.http.proxy.resolve_forwarded` (``PROXY_FIX``).
     """
+    if proxy:
+        # The scope is rewritten first: everything below reads the
+        # forwarded values.
+        scope = fix_forwarded_scope(scope, proxy)
     get = scope.get
     path: str = get("path") or "/"
     if not path.isascii():
@@ -270,10 +335,7 @@ def request_from_scope(
     root_path: str = get("root_path") or ""
     if root_path:
         root_path = root_path.rstrip("/")
-        if path == root_path:
-            path = "/"
-        elif path.startswith(root_path) and path[len(root_path)] == "/":
-            path = path[len(root_path) :]
+        path = _relative_path(path, root_path)
     if path[0] != "/":
         path = "/" + path
     query = get("query_string") or b""
@@ -292,27 +354,6 @@ def request_from_scope(
     remote_addr: str | None = None
     if client:
         remote_addr = client[0] if type(client[0]) is str else str(client[0])
-
-    if proxy:
-        host = headers.get("Host") or _server_host(server, scheme)
-        fwd = resolve_forwarded(headers, remote_addr, scheme, host, root_path, **proxy)
-        remote_addr = fwd.remote_addr
-        if fwd.scheme != scheme:
-            secure = fwd.scheme in ("https", "wss")
-            if websocket:
-                scheme = "wss" if secure else "ws"
-            else:
-                scheme = "https" if secure else "http"
-        if fwd.host is not None and fwd.host != host:
-            # The forwarded host replaces Host (the headers are read-only).
-            headers._list = [
-                ("Host", fwd.host) if name == "Host" else (name, value)
-                for name, value in headers._list
-            ]
-            if "Host" not in headers:
-                headers._list.append(("Host", fwd.host))
-            server = split_host(fwd.host)
-        root_path = fwd.root_path
 
     method: str = get("method") or "GET"
     return request_class(

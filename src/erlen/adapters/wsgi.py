@@ -217,6 +217,52 @@ def _server_address(name: str, port: str) -> tuple[str, int | None]:
     return server
 
 
+#: The environ keys :func:`fix_forwarded_environ` may change; their values
+#: before it did are kept in ``environ[PROXY_FIX_ORIG]``.
+PROXY_FIX_KEYS = (
+    "REMOTE_ADDR",
+    "wsgi.url_scheme",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SCRIPT_NAME",
+)
+PROXY_FIX_ORIG = "erlen.proxy_fix.orig"
+
+
+def fix_forwarded_environ(environ: WSGIEnvironment, proxy: Mapping[str, int]) -> None:
+    """Rewrite ``environ`` in place from the ``X-Forwarded-*`` headers of
+    trusted proxies (``proxy`` holds the counts of
+    :func:`erlen.http.proxy.resolve_forwarded`): ``REMOTE_ADDR``,
+    ``wsgi.url_scheme``, ``HTTP_HOST``, ``SERVER_NAME`` / ``SERVER_PORT`` and
+    ``SCRIPT_NAME``, as Werkzeug's ``ProxyFix`` does. The values they had are
+    kept in ``environ["erlen.proxy_fix.orig"]``.
+    """
+    headers = _new_headers(EnvironHeaders)
+    headers.environ = environ
+    get = environ.get
+    scheme: str = get("wsgi.url_scheme") or "http"
+    remote_addr: str | None = get("REMOTE_ADDR") or None
+    server_name: str | None = get("SERVER_NAME") or None
+    server = None if server_name is None else _server_address(server_name, get("SERVER_PORT") or "")
+    host = get("HTTP_HOST") or _server_host(server, scheme)
+    root_path = _decode_path(get("SCRIPT_NAME") or "").rstrip("/")
+    fwd = resolve_forwarded(headers, remote_addr, scheme, host, root_path, **proxy)
+    environ[PROXY_FIX_ORIG] = {key: get(key) for key in PROXY_FIX_KEYS}
+    if fwd.remote_addr != remote_addr:
+        environ["REMOTE_ADDR"] = fwd.remote_addr
+    if fwd.scheme != scheme:
+        environ["wsgi.url_scheme"] = fwd.scheme
+    if fwd.host is not None and fwd.host != host:
+        environ["HTTP_HOST"] = fwd.host
+        name, port = split_host(fwd.host)
+        environ["SERVER_NAME"] = name
+        if port is not None:
+            environ["SERVER_PORT"] = str(port)
+    if fwd.root_path != root_path:
+        environ["SCRIPT_NAME"] = fwd.root_path.encode("utf-8").decode("latin-1")
+
+
 def request_from_environ(
     environ: WSGIEnvironment,
     request_class: type[RequestT],
@@ -233,6 +279,10 @@ def request_from_environ(
     ``HTTP_HOST``, ``SERVER_NAME``/``SERVER_PORT`` and ``SCRIPT_NAME``, and
     the originals are kept in ``environ["erlen.proxy_fix.orig"]``.
     """
+    if proxy:
+        # The environ is rewritten first: everything below reads the
+        # forwarded values.
+        fix_forwarded_environ(environ, proxy)
     # PERF: this runs on every request; the common all-ASCII case takes no
     # decoding detours and no exceptions.
     get = environ.get
@@ -270,34 +320,6 @@ def request_from_environ(
     # PERF: the one slot set directly, without a call of __init__.
     headers = _new_headers(EnvironHeaders)
     headers.environ = environ
-
-    if proxy:
-        host = environ.get("HTTP_HOST") or _server_host(server, scheme)
-        fwd = resolve_forwarded(headers, remote_addr, scheme, host, root_path, **proxy)
-        environ["erlen.proxy_fix.orig"] = {
-            key: environ.get(key)
-            for key in (
-                "REMOTE_ADDR",
-                "wsgi.url_scheme",
-                "HTTP_HOST",
-                "SERVER_NAME",
-                "SERVER_PORT",
-                "SCRIPT_NAME",
-            )
-        }
-        if fwd.remote_addr != remote_addr:
-            remote_addr = environ["REMOTE_ADDR"] = fwd.remote_addr
-        if fwd.scheme != scheme:
-            scheme = environ["wsgi.url_scheme"] = fwd.scheme
-        if fwd.host is not None and fwd.host != host:
-            environ["HTTP_HOST"] = fwd.host
-            server = split_host(fwd.host)
-            environ["SERVER_NAME"] = server[0]
-            if server[1] is not None:
-                environ["SERVER_PORT"] = str(server[1])
-        if fwd.root_path != root_path:
-            root_path = fwd.root_path
-            environ["SCRIPT_NAME"] = root_path.encode("utf-8").decode("latin-1")
 
     method: str = get("REQUEST_METHOD") or "GET"
     return request_class(

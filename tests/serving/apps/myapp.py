@@ -11,7 +11,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from erlen import Erlen, Response, render_template_string, request, websocket
+from erlen import Erlen, Response, render_template_string, request, url_for, websocket
+from erlen.middleware import DispatcherMiddleware, ProxyFix
 
 app = Erlen(__name__)
 
@@ -99,3 +100,30 @@ async def ws_echo() -> None:
             await websocket.send(json.dumps({"echo": json.loads(message)}))
         else:
             await websocket.send(f"echo: {message}")
+
+
+# ``myapp:combined``: the app mounted at /sub of a second app, behind one trusted
+# proxy: erlen.middleware on a real server, WSGI or ASGI.
+mounted = Erlen("mounted")
+
+
+@mounted.route("/where")
+def where() -> dict[str, Any]:
+    """What the mounted app sees of the request."""
+    return {
+        "script_root": request.script_root,
+        "path": request.path,
+        "remote_addr": request.remote_addr,
+        "scheme": request.scheme,
+        "url": url_for("where", _external=True),
+    }
+
+
+@mounted.websocket("/ws")
+async def mounted_ws() -> None:
+    await websocket.accept()
+    await websocket.send(f"mounted at {request.script_root} for {request.remote_addr}")
+    await websocket.close(1000)
+
+
+combined = ProxyFix(DispatcherMiddleware(app, {"/sub": mounted}), x_for=1, x_proto=1)

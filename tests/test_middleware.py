@@ -1,0 +1,386 @@
+"""erlen.middleware: ProxyFix and DispatcherMiddleware around erlen apps,
+over WSGI and ASGI; and the warning for middleware ASGI would skip."""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import Any
+
+import pytest
+
+from erlen import Erlen, jsonify, request, url_for, websocket
+from erlen.middleware import DispatcherMiddleware, ProxyFix
+from erlen.testing import EnvironBuilder, ErlenClient
+
+
+@pytest.fixture(params=[False, True], ids=["wsgi", "asgi"])
+def asgi(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
+def info_app() -> Erlen:
+    app = Erlen(__name__)
+
+    @app.route("/info")
+    def info() -> Any:
+        return jsonify(
+            remote_addr=request.remote_addr,
+            scheme=request.scheme,
+            host=request.host,
+            root_url=request.root_url,
+            script_root=request.script_root,
+            path=request.path,
+            external=url_for("info", _external=True),
+        )
+
+    return app
+
+
+FORWARDED = {
+    "X-Forwarded-For": "203.0.113.7, 198.51.100.2",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "shop.example.org",
+    "X-Forwarded-Port": "8443",
+    "X-Forwarded-Prefix": "/store",
+}
+
+
+# -- ProxyFix ---------------------------------------------------------------------------
+
+
+def test_proxy_fix_trusts_the_configured_proxies(asgi: bool) -> None:
+    wrapped = ProxyFix(info_app(), x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
+    client = ErlenClient(wrapped, asgi=asgi)
+    data = client.get("/info", headers=FORWARDED).get_json()
+    assert data["remote_addr"] == "198.51.100.2"  # the one our proxy appended
+    assert data["scheme"] == "https"
+    assert data["host"] == "shop.example.org:8443"
+    assert data["script_root"] == "/store"
+    assert data["path"] == "/info"
+    assert data["root_url"] == "https://shop.example.org:8443/store/"
+    assert data["external"] == "https://shop.example.org:8443/store/info"
+
+
+def test_proxy_fix_with_two_proxies_and_defaults(asgi: bool) -> None:
+    client = ErlenClient(ProxyFix(info_app(), x_for=2), asgi=asgi)
+    data = client.get("/info", headers=FORWARDED).get_json()
+    assert data["remote_addr"] == "203.0.113.7"
+    assert data["scheme"] == "https"  # x_proto=1 by default
+    assert data["host"] == "localhost"  # x_host=0: not trusted
+    assert data["script_root"] == ""
+
+
+def test_proxy_fix_ignores_a_header_with_too_few_values(asgi: bool) -> None:
+    client = ErlenClient(ProxyFix(info_app(), x_for=3, x_proto=0), asgi=asgi)
+    data = client.get("/info", headers=FORWARDED).get_json()
+    assert data["remote_addr"] == "127.0.0.1"
+    assert data["scheme"] == "http"
+
+
+def test_proxy_fix_keeps_the_original_wsgi_values() -> None:
+    seen: dict[str, Any] = {}
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.update(environ)
+        start_response("200 OK", [])
+        return []
+
+    environ = EnvironBuilder(None, "/x", headers=FORWARDED).get_environ()
+    environ["REMOTE_ADDR"] = "10.0.0.1"
+    ProxyFix(app, x_host=1)(environ, lambda *a: None)
+    assert seen["REMOTE_ADDR"] == "198.51.100.2"
+    assert seen["wsgi.url_scheme"] == "https"
+    assert (seen["HTTP_HOST"], seen["SERVER_NAME"]) == ("shop.example.org", "shop.example.org")
+    assert seen["erlen.proxy_fix.orig"] == {
+        "REMOTE_ADDR": "10.0.0.1",
+        "wsgi.url_scheme": "http",
+        "HTTP_HOST": "localhost",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "SCRIPT_NAME": "",
+    }
+
+
+def test_proxy_fix_rewrites_an_asgi_scope() -> None:
+    seen: list[dict[str, Any]] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append(scope)
+
+    scope = {
+        "type": "websocket",
+        "scheme": "ws",
+        "path": "/base/chat",
+        "raw_path": b"/base/chat",
+        "root_path": "/base",
+        "client": ("10.0.0.1", 5555),
+        "server": ("internal", 8000),
+        "headers": [(b"host", b"internal:8000"), (b"x-forwarded-proto", b"https"),
+                    (b"x-forwarded-for", b"203.0.113.9"), (b"x-forwarded-host", b"chat.example"),
+                    (b"x-forwarded-prefix", b"/ext")],
+    }  # fmt: skip
+    original = dict(scope)
+    import asyncio
+
+    asyncio.run(ProxyFix(app, x_host=1, x_prefix=1)(scope, None, None))
+    fixed = seen[0]
+    assert scope == original  # a copy was changed
+    assert fixed["scheme"] == "wss"
+    assert fixed["client"] == ("203.0.113.9", 0)
+    assert (b"host", b"chat.example") in fixed["headers"]
+    assert (b"host", b"internal:8000") not in fixed["headers"]
+    assert fixed["server"] == ("chat.example", None)
+    assert (fixed["root_path"], fixed["path"]) == ("/ext", "/ext/chat")
+    assert "raw_path" not in fixed
+    assert fixed["erlen.proxy_fix.orig"]["client"] == ("10.0.0.1", 5555)
+    assert fixed["erlen.proxy_fix.orig"]["root_path"] == "/base"
+
+
+def test_proxy_fix_ignores_a_non_ascii_host_under_asgi() -> None:
+    client = ErlenClient(ProxyFix(info_app(), x_host=1), asgi=True)
+    headers = {"X-Forwarded-Host": "b\u00fccher.example".encode().decode("latin-1")}
+    assert client.get("/info", headers=headers).get_json()["host"] == "localhost"
+
+
+def test_proxy_fix_answers_a_bad_mount_point_with_400() -> None:
+    def never(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        raise AssertionError("not called")
+
+    environ = EnvironBuilder(None, "/").get_environ()
+    environ["SCRIPT_NAME"] = "/\xff"
+    statuses: list[str] = []
+    ProxyFix(never)(environ, lambda status, headers: statuses.append(status))
+    assert statuses == ["400 BAD REQUEST"]
+
+
+def test_middleware_refuses_other_call_shapes() -> None:
+    for middleware in (ProxyFix(info_app()), DispatcherMiddleware(info_app())):
+        with pytest.raises(TypeError, match="arguments"):
+            middleware({})
+
+
+PROXY_CASES = [
+    {"x_for": 1, "x_proto": 1},
+    {"x_for": 2, "x_proto": 0, "x_host": 1},
+    {"x_for": 0, "x_host": 1, "x_port": 1, "x_prefix": 1},
+    {"x_for": 1, "x_port": 1},
+]
+HEADER_CASES = [
+    FORWARDED,
+    {"X-Forwarded-For": "1.1.1.1", "X-Forwarded-Proto": "https,http"},
+    {"X-Forwarded-Host": "a.example:9000", "X-Forwarded-Port": "81"},
+    {"X-Forwarded-Prefix": "/pq", "X-Forwarded-For": "::1, 2.2.2.2"},
+    {},
+]
+
+
+@pytest.mark.parametrize("counts", PROXY_CASES)
+@pytest.mark.parametrize("headers", HEADER_CASES)
+def test_proxy_fix_environ_matches_werkzeug(
+    counts: dict[str, int], headers: dict[str, str]
+) -> None:
+    proxy_fix = pytest.importorskip("werkzeug.middleware.proxy_fix")
+    keys = (
+        "REMOTE_ADDR",
+        "wsgi.url_scheme",
+        "HTTP_HOST",
+        "SERVER_NAME",
+        "SERVER_PORT",
+        "SCRIPT_NAME",
+    )
+
+    def run(middleware_class: Any) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+
+        def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            seen.update({key: environ.get(key) for key in keys})
+            return []
+
+        environ = EnvironBuilder(None, "/", headers=headers).get_environ()
+        middleware_class(app, **counts)(environ, None)
+        return seen
+
+    assert run(ProxyFix) == run(proxy_fix.ProxyFix)
+
+
+def test_proxy_fix_prefix_is_decoded_unlike_werkzeug() -> None:
+    # README "Differences": SCRIPT_NAME is a decoded path without a trailing
+    # slash (PEP 3333); Werkzeug copies the header as it is, so its url_for
+    # would build "/p%2520q/...".
+    proxy_fix = pytest.importorskip("werkzeug.middleware.proxy_fix")
+    seen: list[str] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.append(environ["SCRIPT_NAME"])
+        return []
+
+    for middleware_class in (ProxyFix, proxy_fix.ProxyFix):
+        environ = EnvironBuilder(None, "/", headers={"X-Forwarded-Prefix": "/p%20q/"}).get_environ()
+        middleware_class(app, x_prefix=1)(environ, None)
+    assert seen == ["/p q", "/p%20q/"]
+
+
+# -- DispatcherMiddleware ---------------------------------------------------------------------
+
+
+def mounted_apps() -> tuple[Erlen, Erlen, Erlen]:
+    site = Erlen("site")
+    api = Erlen("api")
+    v2 = Erlen("v2")
+
+    @site.route("/")
+    def home() -> str:
+        return "site home"
+
+    @api.route("/")
+    def api_root() -> Any:
+        return {"app": "api", "root": request.script_root}
+
+    @api.route("/items/<int:n>")
+    def item(n: int) -> Any:
+        return {
+            "n": n,
+            "path": request.path,
+            "script_root": request.script_root,
+            "self": url_for("item", n=n),
+            "external": url_for("item", n=n, _external=True),
+        }
+
+    @v2.route("/items/<int:n>")
+    def item_v2(n: int) -> Any:
+        return {"v2": n, "script_root": request.script_root}
+
+    return site, api, v2
+
+
+def test_dispatcher_routes_by_longest_prefix(asgi: bool) -> None:
+    site, api, v2 = mounted_apps()
+    client = ErlenClient(DispatcherMiddleware(site, {"/api": api, "/api/v2": v2}), asgi=asgi)
+    assert client.get("/").data == b"site home"
+    assert client.get("/api/").get_json() == {"app": "api", "root": "/api"}
+    assert client.get("/api/items/3").get_json() == {
+        "n": 3,
+        "path": "/items/3",
+        "script_root": "/api",
+        "self": "/api/items/3",
+        "external": "http://localhost/api/items/3",
+    }
+    assert client.get("/api/v2/items/4").get_json() == {"v2": 4, "script_root": "/api/v2"}
+    assert client.get("/apix").status_code == 404  # whole segments only
+    assert client.get("/missing").status_code == 404
+
+
+def test_dispatcher_under_a_mount_point(asgi: bool) -> None:
+    site, api, _ = mounted_apps()
+    client = ErlenClient(DispatcherMiddleware(site, {"/api": api}), asgi=asgi)
+    r = client.get("/api/items/1", base_url="http://localhost/outer")
+    assert r.get_json()["script_root"] == "/outer/api"
+    assert r.get_json()["self"] == "/outer/api/items/1"
+
+
+def test_dispatcher_non_ascii_prefix(asgi: bool) -> None:
+    site, api, _ = mounted_apps()
+    client = ErlenClient(DispatcherMiddleware(site, {"/caf\u00e9": api}), asgi=asgi)
+    data = client.get("/caf%C3%A9/items/5").get_json()
+    assert data["script_root"] == "/caf\u00e9"
+    assert data["self"] == "/caf%C3%A9/items/5"
+
+
+def test_dispatcher_posts_bodies_through(asgi: bool) -> None:
+    site, api, _ = mounted_apps()
+
+    @api.post("/echo")
+    def echo() -> Any:
+        return {"form": request.form.to_dict(), "file": request.files["f"].read().decode()}
+
+    client = ErlenClient(DispatcherMiddleware(site, {"/api": api}), asgi=asgi)
+    r = client.post("/api/echo", data={"a": "1", "f": (io.BytesIO(b"up"), "f.txt")})
+    assert r.get_json() == {"form": {"a": "1"}, "file": "up"}
+
+
+def test_dispatcher_lifespan_goes_to_the_default_app() -> None:
+    site, api, _ = mounted_apps()
+    started: list[str] = []
+
+    @site.before_serving
+    def site_start() -> None:
+        started.append("site")
+
+    @api.before_serving
+    def api_start() -> None:
+        started.append("api")
+
+    client = ErlenClient(DispatcherMiddleware(site, {"/api": api}), asgi=True)
+    client.get("/")
+    assert started == ["site"]
+    client.get("/api/")  # a mounted erlen app starts with its first request
+    assert started == ["site", "api"]
+
+
+def test_dispatcher_websocket_to_a_mounted_app() -> None:
+    site, api, _ = mounted_apps()
+
+    @api.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        await websocket.send(f"hello from {request.script_root}")
+
+    client = ErlenClient(DispatcherMiddleware(site, {"/api": api}), asgi=True)
+    with client.websocket("/api/ws") as conn:
+        assert conn.receive() == "hello from /api"
+
+
+@pytest.mark.parametrize("path", ["/", "/api", "/api/", "/api/x/y", "/apix", "/api/v2/z", "/a/api"])
+def test_dispatcher_environ_matches_werkzeug(path: str) -> None:
+    dispatcher = pytest.importorskip("werkzeug.middleware.dispatcher")
+
+    def recorder(name: str) -> Any:
+        def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            return [f"{name} {environ['SCRIPT_NAME']!r} {environ['PATH_INFO']!r}".encode()]
+
+        return app
+
+    def run(middleware_class: Any) -> bytes:
+        middleware = middleware_class(
+            recorder("default"), {"/api": recorder("api"), "/api/v2": recorder("v2")}
+        )
+        environ = EnvironBuilder(None, path, base_url="http://localhost/root").get_environ()
+        return b"".join(middleware(environ, None))
+
+    assert run(DispatcherMiddleware) == run(dispatcher.DispatcherMiddleware)
+
+
+# -- middleware that ASGI would skip ---------------------------------------------------
+
+
+def test_a_replaced_wsgi_app_is_reported_when_served_over_asgi(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = info_app()
+    app.wsgi_app = ProxyFix(app.wsgi_app)  # type: ignore[method-assign]
+    with caplog.at_level(logging.WARNING):
+        app.test_client(asgi=True).get("/info")
+    messages = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(messages) == 1
+    assert "app.wsgi_app was replaced" in messages[0]
+    assert "ProxyFix" in messages[0]
+
+
+def test_no_report_without_a_replaced_wsgi_app(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        info_app().test_client(asgi=True).get("/info")
+    assert not [r for r in caplog.records if "wsgi_app" in r.getMessage()]
+
+
+@pytest.mark.parametrize("make", [lambda app: ProxyFix(app), lambda app: DispatcherMiddleware(app)])
+def test_servers_take_middleware_for_asgi_3(make: Any) -> None:
+    # uvicorn asks asyncio about __call__, hypercorn asks inspect about the
+    # object: both must answer ASGI 3, or the server calls it as ASGI 2.
+    import asyncio
+    import inspect
+
+    middleware = make(info_app())
+    assert asyncio.iscoroutinefunction(middleware.__call__)
+    assert inspect.iscoroutinefunction(middleware)
+    assert type(middleware).__name__ in ("ProxyFix", "DispatcherMiddleware")
