@@ -3,6 +3,7 @@ as a server calls it, the body drained and closed, with no test client in
 between::
 
     status, headers, body = wsgi_call(app, "GET", "/")
+    status, headers, body = wsgi_serve(app, environ)
 """
 
 from __future__ import annotations
@@ -27,17 +28,25 @@ def wsgi_call(
         "CONTENT_LENGTH": str(len(body)) if body else "",
     }
     env.update(environ)
-    seen: list[Any] = []
+    return wsgi_serve(app, env)
+
+
+def wsgi_serve(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Call ``app`` with ``environ`` as a server does: the status line, the
+    header list given to ``start_response`` (which must be called once) and
+    the body, drained and closed."""
+    seen: list[tuple[str, list[tuple[str, str]]]] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        seen[:] = [status, headers]
+        seen.append((status, headers))
         return lambda data: None
 
-    body_iter = app(env, start_response)
+    body_iter = app(environ, start_response)
     try:
         data = b"".join(body_iter)
     finally:
         close = getattr(body_iter, "close", None)
         if close is not None:
             close()
-    return seen[0], seen[1], data
+    assert len(seen) == 1, seen
+    return seen[0][0], seen[0][1], data

@@ -14,38 +14,11 @@ from erlen.http.datastructures import Headers
 from erlen.http.response import Response
 from erlen.http.wsgi import ClosingIterator, run_wsgi_app
 from erlen.testing import EnvironBuilder
+from wsgi_harness import wsgi_serve
 
 
 def environ_for(path: str = "/", method: str = "GET", **kwargs: Any) -> dict[str, Any]:
     return EnvironBuilder(None, path, method=method, **kwargs).get_environ()
-
-
-class Started:
-    """A start_response that records what it was given."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, list[tuple[str, str]]]] = []
-        self.written: list[bytes] = []
-
-    def __call__(
-        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
-    ) -> Callable[[bytes], Any]:
-        self.calls.append((status, headers))
-        return self.written.append
-
-
-def serve(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-    started = Started()
-    body = app(environ, started)
-    try:
-        data = b"".join(body)
-    finally:
-        close = getattr(body, "close", None)
-        if close is not None:
-            close()
-    assert len(started.calls) == 1
-    status, headers = started.calls[0]
-    return status, headers, data
 
 
 # -- the response as a WSGI application -------------------------------------------
@@ -55,7 +28,7 @@ def test_response_is_a_wsgi_application() -> None:
     closed: list[str] = []
     response = Response("Hi there", status=201, headers={"X-A": "1"})
     response.call_on_close(lambda: closed.append("closed"))
-    status, headers, data = serve(response, environ_for())
+    status, headers, data = wsgi_serve(response, environ_for())
     assert status == "201 CREATED"
     assert headers == [
         ("X-A", "1"),
@@ -70,7 +43,7 @@ def test_head_sends_headers_and_no_body_and_still_closes() -> None:
     closed: list[str] = []
     response = Response("Hello")
     response.call_on_close(lambda: closed.append("closed"))
-    status, headers, data = serve(response, environ_for(method="HEAD"))
+    status, headers, data = wsgi_serve(response, environ_for(method="HEAD"))
     assert (status, data) == ("200 OK", b"")
     assert ("Content-Length", "5") in headers
     assert closed == ["closed"]
@@ -79,7 +52,7 @@ def test_head_sends_headers_and_no_body_and_still_closes() -> None:
 @pytest.mark.parametrize("code", [101, 204, 304])
 def test_bodyless_statuses_send_no_body_and_no_entity_headers(code: int) -> None:
     response = Response("ignored", status=code, headers={"ETag": '"abc"'})
-    status, headers, data = serve(response, environ_for())
+    status, headers, data = wsgi_serve(response, environ_for())
     assert status.startswith(str(code))
     assert data == b""
     names = {name.lower() for name, _ in headers}
@@ -315,7 +288,7 @@ def test_stream_appends_and_drops_the_length() -> None:
     assert response.get_data() == "abcdé".encode()
     assert stream.tell() == len("abcdé".encode())
     assert (stream.mode, stream.encoding, stream.isatty()) == ("wb+", "utf-8", False)
-    _, headers, data = serve(response, environ_for())
+    _, headers, data = wsgi_serve(response, environ_for())
     assert ("Content-Length", str(len(data))) in headers
     assert data == "abcdé".encode()
 
@@ -385,8 +358,8 @@ WERKZEUG_CASES: list[tuple[str, dict[str, Any]]] = [
 def test_wsgi_response_matches_werkzeug(method: str, kwargs: dict[str, Any]) -> None:
     wrappers = pytest.importorskip("werkzeug.wrappers")
     environ = environ_for("/a/b", method=method)
-    ours = serve(Response(**kwargs), dict(environ))
-    theirs = serve(wrappers.Response(**kwargs), dict(environ))
+    ours = wsgi_serve(Response(**kwargs), dict(environ))
+    theirs = wsgi_serve(wrappers.Response(**kwargs), dict(environ))
     assert ours[0] == theirs[0]
     assert sorted(ours[1]) == sorted(theirs[1])
     assert ours[2] == theirs[2]
@@ -395,8 +368,8 @@ def test_wsgi_response_matches_werkzeug(method: str, kwargs: dict[str, Any]) -> 
 def test_no_content_differs_from_werkzeug_only_by_its_content_type() -> None:
     # README "Differences from Flask": a 204 goes out without Content-Type.
     wrappers = pytest.importorskip("werkzeug.wrappers")
-    ours = serve(Response("x", status=204), environ_for())
-    theirs = serve(wrappers.Response("x", status=204), environ_for())
+    ours = wsgi_serve(Response("x", status=204), environ_for())
+    theirs = wsgi_serve(wrappers.Response("x", status=204), environ_for())
     assert ours[0] == theirs[0] == "204 NO CONTENT"
     assert ours[1] == []
     assert theirs[1] == [("Content-Type", "text/plain; charset=utf-8")]

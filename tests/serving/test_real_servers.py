@@ -16,23 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from server_params import parametrize_servers
 
 pytestmark = pytest.mark.server
 
-ASGI_SERVER_NAMES = ["uvicorn", "hypercorn", "granian-asgi"]
-# The ASGI servers come first: pytest groups module-scoped parameters by their
-# position in the list, so the WebSocket tests (parametrised with the ASGI
-# names only) reuse the servers the HTTP tests started instead of new ones.
-SERVER_NAMES = [*ASGI_SERVER_NAMES, "gunicorn", "uwsgi", "granian-wsgi"]
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    # One server per name for the whole module: the WebSocket tests reuse the
-    # ASGI servers that the HTTP tests started.
-    if "server" in metafunc.fixturenames:
-        websocket_test = metafunc.function.__name__.startswith("test_websocket")
-        names = ASGI_SERVER_NAMES if websocket_test else SERVER_NAMES
-        metafunc.parametrize("server", names, indirect=True, scope="module")
+# One server per name for the whole module: the WebSocket tests reuse the
+# ASGI servers that the HTTP tests started.
+pytest_generate_tests = parametrize_servers
 
 
 @pytest.fixture(scope="module")

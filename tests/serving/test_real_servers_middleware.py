@@ -11,18 +11,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from server_params import parametrize_servers
 
 pytestmark = pytest.mark.server
 
-ASGI_SERVER_NAMES = ["uvicorn", "hypercorn", "granian-asgi"]
-SERVER_NAMES = [*ASGI_SERVER_NAMES, "gunicorn", "uwsgi", "granian-wsgi"]
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "server" in metafunc.fixturenames:
-        websocket_test = metafunc.function.__name__.startswith("test_websocket")
-        names = ASGI_SERVER_NAMES if websocket_test else SERVER_NAMES
-        metafunc.parametrize("server", names, indirect=True, scope="module")
+pytest_generate_tests = parametrize_servers
 
 
 @pytest.fixture(scope="module")
