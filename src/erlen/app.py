@@ -30,8 +30,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 from urllib.parse import quote as _url_quote
 
-from markupsafe import escape as _html_escape
-
 from ._pipeline_sync import (
     dispatch_request_sync,
     finalize_request_sync,
@@ -60,7 +58,7 @@ from .http.exceptions import (
     HTTPException,
 )
 from .http.response import Response as BaseResponse
-from .http.urls import iri_to_uri
+from .http.response import redirect as _toolkit_redirect
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
 from .pipeline import (
@@ -129,20 +127,9 @@ def _build_redirect(
     location: str, code: int = 302, response_class: type[BaseResponse] | None = None
 ) -> BaseResponse:
     """A redirect response to ``location`` with a short HTML body."""
-    if response_class is None:
-        response_class = Response
     # COMPAT(flask): Werkzeug's page, word for word; the link shows the
     # location as given (HTML-escaped), the header carries it as a URI.
-    shown = _html_escape(location)
-    body = (
-        "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
-        "<h1>Redirecting...</h1>\n"
-        "<p>You should be redirected automatically to the target URL: "
-        f'<a href="{shown}">{shown}</a>. If not, click the link.\n'
-    )
-    response = response_class(body, code, mimetype="text/html")
-    response.headers["Location"] = iri_to_uri(location)
-    return response
+    return _toolkit_redirect(location, code, Response if response_class is None else response_class)
 
 
 class Erlen(Scaffold):

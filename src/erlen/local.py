@@ -13,6 +13,9 @@ every use::
 
     _cv_user: ContextVar[str] = ContextVar("user")
     user = LocalProxy(_cv_user, unbound_message="no user in this context")
+
+:func:`release_local` and :class:`LocalManager` empty locals explicitly (at
+the end of a request, say), as Werkzeug's do.
 """
 
 from __future__ import annotations
@@ -22,9 +25,13 @@ import math
 import operator
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
-from typing import Any, Generic, TypeVar, overload
+from functools import update_wrapper
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-__all__ = ["Local", "LocalProxy", "LocalStack"]
+if TYPE_CHECKING:
+    from erlen.http.wsgi import WSGIApplication
+
+__all__ = ["Local", "LocalManager", "LocalProxy", "LocalStack", "release_local"]
 
 T = TypeVar("T")
 
@@ -123,6 +130,61 @@ class LocalStack(Generic[T]):
     ) -> LocalProxy[Any]:
         """Return a proxy to the top item (or to its attribute ``name``)."""
         return LocalProxy(self, name, unbound_message=unbound_message)
+
+
+def release_local(local: Local | LocalStack[Any]) -> None:
+    """Drop what ``local`` (a :class:`Local` or a :class:`LocalStack`) holds
+    in the current context; other threads and tasks keep theirs."""
+    local.__release_local__()
+
+
+class LocalManager:
+    """Releases a group of :class:`Local` and :class:`LocalStack` objects
+    together: call :meth:`cleanup` at the end of each request, or wrap the
+    WSGI application with :meth:`make_middleware` to have it done when the
+    response is closed.
+
+    ``locals`` is one local or stack, or an iterable of them.
+    """
+
+    __slots__ = ("locals",)
+
+    def __init__(
+        self,
+        locals: Local | LocalStack[Any] | Iterable[Local | LocalStack[Any]] | None = None,
+    ) -> None:
+        self.locals: list[Local | LocalStack[Any]]
+        if locals is None:
+            self.locals = []
+        elif isinstance(locals, Local | LocalStack):
+            self.locals = [locals]
+        else:
+            self.locals = list(locals)
+
+    def cleanup(self) -> None:
+        """Release every managed local in the current context."""
+        for local in self.locals:
+            release_local(local)
+
+    def make_middleware(self, app: WSGIApplication) -> WSGIApplication:
+        """Wrap the WSGI application ``app`` so that :meth:`cleanup` runs
+        when the server closes the response (after the body was sent)."""
+        # Imported here: erlen.local needs the HTTP toolkit only for this.
+        from erlen.http.wsgi import ClosingIterator
+
+        def application(
+            environ: dict[str, Any], start_response: Callable[..., Any]
+        ) -> Iterable[bytes]:
+            return ClosingIterator(app(environ, start_response), self.cleanup)
+
+        return application
+
+    def middleware(self, func: WSGIApplication) -> WSGIApplication:
+        """:meth:`make_middleware` as a decorator of a WSGI application function."""
+        return update_wrapper(self.make_middleware(func), func)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} storages: {len(self.locals)}>"
 
 
 def _resolver(target: Any, name: str | None, unbound_message: str | None) -> Callable[[], Any]:

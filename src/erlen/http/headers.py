@@ -28,6 +28,7 @@ from .datastructures import (
     ContentRange,
     ContentSecurityPolicy,
     ETags,
+    Headers,
     HeaderSet,
     IfRange,
     Range,
@@ -48,6 +49,7 @@ __all__ = [
     "dump_options_header",
     "generate_etag",
     "http_date",
+    "is_byte_range_valid",
     "is_entity_header",
     "is_hop_by_hop_header",
     "is_resource_modified",
@@ -68,6 +70,8 @@ __all__ = [
     "parse_www_authenticate_header",
     "quote_etag",
     "quote_header_value",
+    "remove_entity_headers",
+    "remove_hop_by_hop_headers",
     "unquote_etag",
     "unquote_header_value",
 ]
@@ -384,6 +388,32 @@ def is_entity_header(header: str) -> bool:
     return header.lower() in _ENTITY_HEADERS
 
 
+def remove_entity_headers(
+    headers: Headers | list[tuple[str, str]],
+    allowed: Iterable[str] = ("expires", "content-location"),
+) -> None:
+    """Remove the entity headers (see :func:`is_entity_header`) from ``headers``, in place.
+
+    The names in ``allowed`` (any case) stay: by default ``Expires`` and
+    ``Content-Location``, which a 304 response still sends. ``headers`` is a
+    :class:`~erlen.http.datastructures.Headers` or a list of ``(name, value)``
+    pairs; the order of what is kept does not change.
+    """
+    keep = {name.lower() for name in allowed}
+    headers[:] = [
+        (name, value)
+        for name, value in headers
+        if name.lower() in keep or not is_entity_header(name)
+    ]
+
+
+def remove_hop_by_hop_headers(headers: Headers | list[tuple[str, str]]) -> None:
+    """Remove the hop-by-hop headers (see :func:`is_hop_by_hop_header`) from
+    ``headers`` (a :class:`~erlen.http.datastructures.Headers` or a list of
+    ``(name, value)`` pairs), in place; a proxy does this before forwarding."""
+    headers[:] = [(name, value) for name, value in headers if not is_hop_by_hop_header(name)]
+
+
 # --------------------------------------------------------------------------
 # Accept and Cache-Control
 # --------------------------------------------------------------------------
@@ -657,6 +687,28 @@ def parse_range_header(
     if not ranges:
         return None
     return Range(units, ranges)
+
+
+def is_byte_range_valid(start: int | None, stop: int | None, length: int | None) -> bool:
+    """Whether ``start``/``stop`` (``stop`` exclusive) and ``length`` make a usable byte range.
+
+    ``start`` and ``stop`` are both None (no range: then ``length`` must be
+    None or not negative) or both set, with ``0 <= start < stop``; with a
+    ``length``, ``start`` must also lie inside it. ``stop`` may go past
+    ``length``: a requested range is cut to the body, as
+    :meth:`~erlen.http.datastructures.Range.range_for_length` does::
+
+        is_byte_range_valid(0, 500, 1000)      # True
+        is_byte_range_valid(0, 5000, 1000)     # True (served as bytes 0-999)
+        is_byte_range_valid(1000, 1001, 1000)  # False: starts past the end
+    """
+    if start is None or stop is None:
+        if start is not None or stop is not None:
+            return False
+        return length is None or length >= 0
+    if not 0 <= start < stop:
+        return False
+    return length is None or start < length
 
 
 def parse_content_range_header(

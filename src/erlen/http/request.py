@@ -34,6 +34,7 @@ from .datastructures import (
     Headers,
     HeaderSet,
     IfRange,
+    ImmutableList,
     ImmutableMultiDict,
     LanguageAccept,
     MIMEAccept,
@@ -317,24 +318,6 @@ class BodyStream:
         """Nothing to release (the server owns the connection)."""
 
 
-class _ImmutableList(list[_T]):
-    """A list that refuses changes (``access_route``): copy it to edit."""
-
-    __slots__ = ()
-
-    def _readonly(self, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError(f"{type(self).__name__} is immutable; copy it with list() first")
-
-    __setitem__ = __delitem__ = __iadd__ = __imul__ = _readonly
-    append = extend = insert = pop = remove = reverse = sort = clear = _readonly
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(tuple(self))
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (list(self),))
-
-
 class Request:
     """An HTTP request as the application sees it; parsed lazily.
 
@@ -396,7 +379,7 @@ class Request:
     #: The class of ``cookies``.
     dict_storage_class: ClassVar[type[ImmutableMultiDict[Any, Any]]] = ImmutableMultiDict
     #: The class of ``access_route`` (a list that refuses changes).
-    list_storage_class: ClassVar[type[list[Any]]] = _ImmutableList
+    list_storage_class: ClassVar[type[list[Any]]] = ImmutableList
     #: The class of ``user_agent``.
     user_agent_class: ClassVar[type[UserAgent]] = UserAgent
     #: Whether the class reads and describes the body as this one does, so

@@ -25,6 +25,8 @@ from http import HTTPStatus
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 from urllib.parse import urljoin
 
+from markupsafe import escape
+
 from ._numbers import digits_to_int
 from .cookies import dump_cookie
 from .datastructures import (
@@ -63,7 +65,7 @@ if TYPE_CHECKING:
 
     from .request import Request
 
-__all__ = ["FileWrapper", "Response", "ResponseStream"]
+__all__ = ["FileWrapper", "Response", "ResponseStream", "redirect", "redirect_page"]
 
 # Types that are text but do not start with "text/": they get a charset too.
 _CHARSET_MIMETYPES = frozenset(
@@ -1552,3 +1554,29 @@ class Response:
         if self.is_sequence:
             return sum(len(chunk) for chunk in self.iter_encoded())
         return None
+
+
+# The class under another name: redirect()'s argument is called Response.
+_Response = Response
+
+
+def redirect_page(location: str) -> str:
+    """The HTML body of a redirect to ``location``: Werkzeug's "Redirecting..."
+    page, word for word (the link HTML-escaped as given)."""
+    shown = escape(location)
+    return (
+        "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
+        "<h1>Redirecting...</h1>\n"
+        "<p>You should be redirected automatically to the target URL: "
+        f'<a href="{shown}">{shown}</a>. If not, click the link.\n'
+    )
+
+
+def redirect(location: str, code: int = 302, Response: type[_Response] | None = None) -> _Response:
+    """A response redirecting to ``location`` with :func:`redirect_page` as
+    its body; ``Location`` carries it as an ASCII URI. ``Response`` is the
+    class to make (the toolkit's by default), as Werkzeug names the argument."""
+    response_class = _Response if Response is None else Response
+    response = response_class(redirect_page(location), code, mimetype="text/html")
+    response.headers["Location"] = iri_to_uri(location)
+    return response

@@ -2,8 +2,9 @@
 
 :func:`url_decode` turns a query string (or an urlencoded form body) into a
 multi-valued dict; :func:`url_encode` does the reverse. :func:`url_quote` and
-:func:`url_unquote` encode single URL components, and :func:`iri_to_uri` makes
-a URL with non-ASCII text safe to send in a header such as ``Location``.
+:func:`url_unquote` encode single URL components, :func:`iri_to_uri` makes
+a URL with non-ASCII text safe to send in a header such as ``Location``, and
+:func:`uri_to_iri` turns such a URL back into readable text.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from urllib.parse import quote, quote_from_bytes, unquote, unquote_to_bytes, url
 
 from .datastructures import ImmutableMultiDict, MultiDict
 
-__all__ = ["iri_to_uri", "url_decode", "url_encode", "url_quote", "url_unquote"]
+__all__ = ["iri_to_uri", "uri_to_iri", "url_decode", "url_encode", "url_quote", "url_unquote"]
 
 _T = TypeVar("_T")
 
@@ -280,3 +281,133 @@ def _iri_to_uri(iri: str | bytes, charset: str) -> str:
             quote(parts.fragment, safe=_FRAGMENT_SAFE, encoding=charset),
         )
     )
+
+
+# --------------------------------------------------------------------------
+# URI to IRI
+# --------------------------------------------------------------------------
+
+# Bytes whose escapes uri_to_iri() keeps in every component: the controls,
+# space, "%" and DEL (decoded, they would be invisible or change the meaning
+# of other escapes). Each component adds the delimiters that would change
+# its structure once decoded.
+_ALWAYS_ESCAPED = frozenset((*range(0x21), 0x25, 0x7F))
+_KEEP_IN_PATH = _ALWAYS_ESCAPED | frozenset(b"/?#")
+_KEEP_IN_QUERY = _ALWAYS_ESCAPED | frozenset(b"&=+#")
+_KEEP_IN_FRAGMENT = _ALWAYS_ESCAPED
+_KEEP_IN_USERINFO = _ALWAYS_ESCAPED | frozenset(b":@/?#")
+
+_ESCAPE_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+# What bytes.decode("utf-8", "surrogateescape") makes of a byte that is not
+# part of a valid UTF-8 sequence (valid UTF-8 never decodes to these).
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+def _utf8_or_escapes(data: bytes | bytearray) -> str:
+    """``data`` decoded as UTF-8, each byte of an invalid sequence as ``%XX``."""
+    text = data.decode("utf-8", "surrogateescape")
+    return _UNDECODABLE.sub(lambda m: f"%{ord(m.group()) - 0xDC00:02X}", text)
+
+
+def _unescape(text: str, keep: frozenset[int]) -> str:
+    """Decode the escapes of ``text`` except those of a byte in ``keep``."""
+    if "%" not in text:
+        return text
+
+    def decode_run(match: re.Match[str]) -> str:
+        run = match.group()
+        out: list[str] = []
+        pending = bytearray()
+        for i in range(0, len(run), 3):
+            byte = int(run[i + 1 : i + 3], 16)
+            if byte in keep:
+                if pending:
+                    out.append(_utf8_or_escapes(pending))
+                    pending.clear()
+                out.append(run[i : i + 3])
+            else:
+                pending.append(byte)
+        if pending:
+            out.append(_utf8_or_escapes(pending))
+        return "".join(out)
+
+    return _ESCAPE_RUN.sub(decode_run, text)
+
+
+def _decode_host(host: str) -> str:
+    """``host`` with its Punycode (``xn--``) labels decoded; a label that is
+    not valid IDNA stays as it is."""
+    if not host.isascii():
+        return host
+    try:
+        return host.encode("ascii").decode("idna")
+    except UnicodeError:
+        pass
+    labels = []
+    for label in host.split("."):
+        try:
+            labels.append(label.encode("ascii").decode("idna"))
+        except UnicodeError:
+            labels.append(label)
+    return ".".join(labels)
+
+
+def uri_to_iri(uri: str) -> str:
+    """Turn a URI into an IRI, the readable form of the same URL (the
+    reverse of :func:`iri_to_uri`).
+
+    Escapes of valid UTF-8 are decoded; escapes of bytes that are not valid
+    UTF-8, of controls, space and ``%``, and of the delimiters that would
+    change the meaning of their part (``/?#`` in the path, ``&=+#`` in the
+    query, ``:@/?#`` in the user info) stay escaped. Punycode host labels
+    are decoded; the scheme and host are lower-cased and the port is written
+    as a number, as :func:`urllib.parse.urlsplit` reads them::
+
+        uri_to_iri("http://xn--n3h.net/p%C3%A5th?q=%C3%A8ry%DF")
+        # 'http://☃.net/påth?q=èry%DF'
+
+    A URL that cannot be split (an unclosed ``[`` in the host) is returned
+    unchanged; a port that is not a number is kept as it is.
+    """
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return uri
+    netloc = parts.netloc
+    if netloc:
+        userinfo, at, hostport = netloc.rpartition("@")
+        netloc = _decode_host(parts.hostname or "")
+        if ":" in netloc or hostport.startswith("["):
+            netloc = f"[{netloc}]"
+        try:
+            port = parts.port
+        except ValueError:
+            # Not a number, or out of range: kept as written.
+            after_host = hostport.rpartition("]")[2] if hostport.startswith("[") else hostport
+            netloc += after_host[after_host.find(":") :] if ":" in after_host else ""
+        else:
+            if port is not None:
+                netloc = f"{netloc}:{port}"
+        if at:
+            user, colon, password = userinfo.partition(":")
+            auth = _unescape(user, _KEEP_IN_USERINFO)
+            if colon:
+                auth += ":" + _unescape(password, _KEEP_IN_USERINFO)
+            netloc = f"{auth}@{netloc}"
+    result = urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            _unescape(parts.path, _KEEP_IN_PATH),
+            _unescape(parts.query, _KEEP_IN_QUERY),
+            _unescape(parts.fragment, _KEEP_IN_FRAGMENT),
+        )
+    )
+    if parts.scheme and not netloc:
+        # urlunsplit() writes an empty authority ("scheme://") only for the
+        # schemes it knows (not "itms-services", say); keep the one given.
+        rest = uri.partition(":")[2]
+        written = result[len(parts.scheme) + 1 :]
+        if rest.startswith("//") and not written.startswith("//"):
+            result = f"{parts.scheme}://{written}"
+    return result

@@ -7,10 +7,8 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import escape
-
 from erlen.http.exceptions import BadRequest, HTTPException
-from erlen.http.response import Response
+from erlen.http.response import Response, redirect_page
 
 if TYPE_CHECKING:
     from erlen.http.request import Request
@@ -52,13 +50,7 @@ class RequestRedirect(HTTPException, RoutingException):
         """The "Redirecting..." HTML page linking to ``new_url``."""
         # COMPAT(flask): Werkzeug answers with its redirect() page (no closing
         # </p>, markupsafe's &#34; and &#39;), not the generic error page.
-        target = str(escape(self.new_url))
-        return (
-            "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
-            "<h1>Redirecting...</h1>\n"
-            "<p>You should be redirected automatically to the target URL: "
-            f'<a href="{target}">{target}</a>. If not, click the link.\n'
-        )
+        return redirect_page(self.new_url)
 
     def get_headers(self, request: Request | None = None) -> list[tuple[str, str]]:
         """``Content-Type`` and ``Location``."""

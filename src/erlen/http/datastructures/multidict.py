@@ -1,10 +1,12 @@
-"""Multi-value dicts: form data, query arguments and cookies, where a key may repeat."""
+"""Multi-value dicts (form data, query arguments and cookies, where a key may
+repeat) and the plain dicts they build on: ``TypeConversionDict`` (a ``get``
+that converts) and the read-only ``ImmutableDict``."""
 
 from __future__ import annotations
 
 import copy as _copy
 from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
-from typing import Any, Literal, NoReturn, TypeVar, overload
+from typing import Any, Literal, NoReturn, Self, TypeVar, overload
 
 from ._common import _immutable, _key_error, _missing
 
@@ -12,7 +14,9 @@ __all__ = [
     "CombinedMultiDict",
     "ImmutableDict",
     "ImmutableMultiDict",
+    "ImmutableTypeConversionDict",
     "MultiDict",
+    "TypeConversionDict",
     "iter_multi_items",
 ]
 
@@ -67,11 +71,54 @@ def iter_multi_items(
 
 
 # --------------------------------------------------------------------------
+# A dict whose get() converts
+# --------------------------------------------------------------------------
+
+
+class TypeConversionDict(dict[K, V]):
+    """A ``dict`` whose :meth:`get` can convert the value it returns.
+
+    :class:`MultiDict` (and so ``request.args`` and ``request.form``) is one::
+
+        d = TypeConversionDict(page="3", size="big")
+        d.get("page", type=int)        # 3
+        d.get("size", 10, type=int)    # 10: int("big") raised ValueError
+    """
+
+    @overload  # type: ignore[override]
+    def get(self, key: K) -> V | None: ...
+    @overload
+    def get(self, key: K, default: V) -> V: ...
+    @overload
+    def get(self, key: K, default: D) -> V | D: ...
+    @overload
+    def get(self, key: K, *, type: Callable[[V], T]) -> T | None: ...
+    @overload
+    def get(self, key: K, default: D, type: Callable[[V], T]) -> T | D: ...
+    def get(self, key: K, default: Any = None, type: Callable[[V], Any] | None = None) -> Any:
+        """Return the value of ``key``, or ``default`` when it is missing.
+
+        With ``type`` the value is passed through it first; a ``ValueError``
+        or ``TypeError`` from the conversion gives ``default`` too.
+        """
+        try:
+            value = self[key]
+        except KeyError:
+            return default
+        if type is None:
+            return value
+        try:
+            return type(value)
+        except (ValueError, TypeError):
+            return default
+
+
+# --------------------------------------------------------------------------
 # Multi-value dicts
 # --------------------------------------------------------------------------
 
 
-class MultiDict(dict[K, V]):
+class MultiDict(TypeConversionDict[K, V]):
     """A dict that can hold several values per key (form data, query arguments).
 
     Plain item access returns the first value; :meth:`getlist` returns all of
@@ -528,14 +575,32 @@ class ImmutableDict(dict[K, V]):
         """Return a mutable ``dict`` with the same items."""
         return dict(self)
 
-    def __copy__(self) -> ImmutableDict[K, V]:
+    def __copy__(self) -> Self:
         return self
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
         return type(self), (dict(self),)
+
+    @classmethod
+    def fromkeys(cls, keys: Iterable[K], value: V = None) -> Self:  # type: ignore[override, assignment]
+        """Make one with each of ``keys`` holding ``value``."""
+        # dict.fromkeys would fill the new dict through __setitem__.
+        return cls(dict.fromkeys(keys, value))
 
     def _fail(self, *args: Any, **kwargs: Any) -> NoReturn:
         _immutable(self)
 
     __setitem__ = __delitem__ = __ior__ = _fail
     setdefault = update = pop = popitem = clear = _fail
+
+
+class ImmutableTypeConversionDict(ImmutableDict[K, V], TypeConversionDict[K, V]):
+    """A read-only, hashable :class:`TypeConversionDict`.
+
+    Mutating methods raise ``TypeError``; :meth:`copy` returns a mutable
+    TypeConversionDict.
+    """
+
+    def copy(self) -> TypeConversionDict[K, V]:
+        """Return a mutable :class:`TypeConversionDict` with the same items."""
+        return TypeConversionDict(self)
