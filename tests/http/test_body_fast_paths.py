@@ -235,11 +235,11 @@ def test_fast_paths_give_what_the_stream_gives(case: str, sequence: tuple[str, .
 
 class _NoLimitedStream:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise AssertionError("the body was read through a _LimitedStream")
+        raise AssertionError("the body was read through a LimitedStream")
 
 
 def test_urlencoded_form_is_one_read_of_the_input(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(request_module, "_LimitedStream", _NoLimitedStream)
+    monkeypatch.setattr(request_module, "LimitedStream", _NoLimitedStream)
     r = make(FORM)
     assert list(r.form.items(multi=True)) == FORM_ITEMS
     assert r.files.to_dict() == {}
@@ -263,7 +263,7 @@ def test_get_data_then_stream_is_the_stream_at_the_end_of_the_body() -> None:
     r = make(FORM)
     assert r.get_data() == FORM
     stream = r.stream
-    assert isinstance(stream, request_module._LimitedStream)
+    assert isinstance(stream, request_module.LimitedStream)
     assert stream.tell() == len(FORM)
     assert stream.read() == b""
     assert r.stream is stream
@@ -272,7 +272,7 @@ def test_get_data_then_stream_is_the_stream_at_the_end_of_the_body() -> None:
 def test_form_then_stream_is_the_stream_at_the_end_of_the_body() -> None:
     r = make(FORM)
     assert r.form["age"] == "30"
-    assert isinstance(r.stream, request_module._LimitedStream)
+    assert isinstance(r.stream, request_module.LimitedStream)
     assert r.stream.tell() == len(FORM)
     assert r.get_data() == b""
 

@@ -169,7 +169,7 @@ def _validated_host(header: str, server: tuple[str, int | None] | None, scheme: 
     return host
 
 
-class _LimitedStream(io.RawIOBase):
+class LimitedStream(io.RawIOBase):
     """Reads at most ``limit`` bytes of ``stream``.
 
     With ``is_max=False`` the limit is the announced Content-Length: the stream
@@ -814,7 +814,7 @@ class Request:
             # get_data() or form read the body from the input: the stream it
             # would have read it through, at its end.
             assert raw is not None and length is not None
-            ended = _LimitedStream(raw, length)
+            ended = LimitedStream(raw, length)
             ended._pos = length
             return ended  # type: ignore[return-value]
         limit = self.max_content_length
@@ -826,10 +826,10 @@ class Request:
             return io.BytesIO()
         # PERF: ignores, not cast(IO[bytes], ...), which costs 0.18 µs per call.
         if length is not None:
-            return _LimitedStream(raw, length)  # type: ignore[return-value]
+            return LimitedStream(raw, length)  # type: ignore[return-value]
         if self.input_terminated:
             if limit is not None:
-                return _LimitedStream(raw, limit, is_max=True)  # type: ignore[return-value]
+                return LimitedStream(raw, limit, is_max=True)  # type: ignore[return-value]
             return raw
         # SECURITY: no length and no end marker from the server: reading would
         # block on (or buffer) an endless body, so the body reads as empty.
@@ -908,7 +908,7 @@ class Request:
             self._stream = None
             stream = self._stream = self._make_stream()
             limited = stream._limited if isinstance(stream, BodyStream) else stream
-            if isinstance(limited, _LimitedStream):
+            if isinstance(limited, LimitedStream):
                 limited._pos = got
             raise
         self._stream = _BODY_READ

@@ -58,7 +58,6 @@ from .headers import (
 )
 from .status import HTTP_STATUS_CODES, clean_status
 from .urls import iri_to_uri
-from .wsgi import ClosingIterator, _current_url, run_wsgi_app
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -950,6 +949,8 @@ class Response:
         entity headers a 1xx, 204 or 304 must not carry."""
         items, _ = _wire_headers(self)
         if self.autocorrect_location_header:
+            from .wsgi import _current_url  # the WSGI glue imports this module
+
             items = _absolute_location(items, _current_url(environ, strip_querystring=True))
         return _trusted_headers(items)
 
@@ -957,6 +958,8 @@ class Response:
         """The body to hand to a WSGI server for the request ``environ``:
         empty for ``HEAD`` and for 1xx, 204 and 304 responses; closing it
         closes this response (its body and ``call_on_close`` functions)."""
+        from .wsgi import ClosingIterator  # the WSGI glue imports this module
+
         status = self.status_code
         body: Iterable[bytes]
         if environ.get("REQUEST_METHOD") == "HEAD" or status < 200 or status in (204, 304):
@@ -986,6 +989,8 @@ class Response:
         it answers as a response of this class (see
         :func:`~erlen.http.wsgi.run_wsgi_app`; ``buffered`` reads the whole
         body first)."""
+        from .wsgi import run_wsgi_app  # the WSGI glue imports this module
+
         app_iter, status, headers = run_wsgi_app(app, environ, buffered)
         return cls(app_iter, status, headers)
 
@@ -998,6 +1003,8 @@ class Response:
         application is run for ``environ`` (required then) and its answer
         becomes a new response."""
         if not isinstance(response, Response):
+            from .wsgi import run_wsgi_app  # the WSGI glue imports this module
+
             if environ is None:
                 raise TypeError(
                     "A WSGI application cannot be made a response without an environ"

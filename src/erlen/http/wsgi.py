@@ -1,5 +1,7 @@
-"""Running a WSGI application and reading URLs off a WSGI environ, in the
-toolkit's own terms (no server involved).
+"""The toolkit's WSGI glue, Werkzeug's ``werkzeug.wsgi`` in erlen's terms:
+running a WSGI application, and reading a WSGI environ (its URL, host, body
+length and stream). No server is involved; the rest of :mod:`erlen.http`
+never sees an environ (the adapters build requests from one).
 
 :func:`run_wsgi_app` calls an app the way a server would and hands back its
 body, status and headers; :class:`~erlen.http.response.Response.from_app`
@@ -14,15 +16,36 @@ run after the server is done with it (PEP 3333's ``close()``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import functools
+import io
+from collections.abc import Callable, Collection, Iterable, Mapping
 from itertools import chain
 from types import TracebackType
-from typing import Any, TypeAlias
-from urllib.parse import quote
+from typing import IO, Any, TypeAlias, TypeVar
+from urllib.parse import quote, quote_from_bytes
 
+from ._numbers import digits_to_int
 from .datastructures import Headers
+from .exceptions import RequestEntityTooLarge, SecurityError
+from .request import LimitedStream, _host_is_trusted, _validated_host
+from .response import FileWrapper
+from .urls import uri_to_iri
 
-__all__ = ["ClosingIterator", "run_wsgi_app"]
+__all__ = [
+    "ClosingIterator",
+    "FileWrapper",
+    "LimitedStream",
+    "get_content_length",
+    "get_current_url",
+    "get_host",
+    "get_input_stream",
+    "get_path_info",
+    "responder",
+    "run_wsgi_app",
+    "wrap_file",
+]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 _ExcInfo: TypeAlias = tuple[type[BaseException], BaseException, TracebackType | None]
 WSGIApplication: TypeAlias = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -167,3 +190,131 @@ def _current_url(environ: Mapping[str, Any], strip_querystring: bool = False) ->
     if query and not strip_querystring:
         url += "?" + query
     return url
+
+
+def _from_wsgi(text: str) -> str:
+    """A PEP 3333 string (bytes as latin-1) as text; bytes that are not UTF-8
+    become U+FFFD."""
+    if text.isascii():
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return text  # a server that already decoded it
+
+
+def get_host(environ: Mapping[str, Any], trusted_hosts: Collection[str] | None = None) -> str:
+    """The host the request was sent to: ``Host``, else the server's name and
+    port, without the scheme's default port. A value that is not a host
+    name, or one outside ``trusted_hosts`` (``.example.com`` allows its
+    subdomains), raises :class:`~erlen.http.exceptions.SecurityError` (400)."""
+    scheme = str(environ.get("wsgi.url_scheme") or "http")
+    name = environ.get("SERVER_NAME")
+    port = digits_to_int(str(environ.get("SERVER_PORT") or ""))
+    server = (str(name), port) if name else None
+    header = str(environ.get("HTTP_HOST") or "")
+    if not header and name and port is None:
+        header = str(name)  # a server name without a port
+    host = _validated_host(header, server, scheme)
+    if trusted_hosts is not None and not _host_is_trusted(host, trusted_hosts):
+        raise SecurityError(f"Host {host!r} is not trusted.")
+    return host
+
+
+#: Characters left as they are in a path and a query, beside letters and
+#: digits (and "%", so an escape is not escaped again).
+_URL_PATH_SAFE = "!$&'()*+,/:;=@%"
+_URL_QUERY_SAFE = "!$&'()*+,/:;=?@%"
+
+
+def get_current_url(
+    environ: Mapping[str, Any],
+    root_only: bool = False,
+    strip_querystring: bool = False,
+    host_only: bool = False,
+    trusted_hosts: Collection[str] | None = None,
+) -> str:
+    """The URL of the request as an IRI (``https://example.com/app/päge?q=1``):
+    the mount point only (``root_only``), without the query string
+    (``strip_querystring``) or the scheme and host only (``host_only``), each
+    ending with ``/`` when the path is left out. The host is checked as
+    :func:`get_host` does."""
+    url = f"{environ.get('wsgi.url_scheme') or 'http'}://{get_host(environ, trusted_hosts)}"
+    if host_only:
+        return uri_to_iri(url + "/")
+    root = _from_wsgi(str(environ.get("SCRIPT_NAME") or "")).rstrip("/")
+    url += quote(root, safe=_URL_PATH_SAFE) + "/"
+    if root_only:
+        return uri_to_iri(url)
+    url += quote(_from_wsgi(str(environ.get("PATH_INFO") or "")).lstrip("/"), safe=_URL_PATH_SAFE)
+    query = str(environ.get("QUERY_STRING") or "")
+    if query and not strip_querystring:
+        url += "?" + quote_from_bytes(query.encode("latin-1", "replace"), safe=_URL_QUERY_SAFE)
+    return uri_to_iri(url)
+
+
+def get_path_info(environ: Mapping[str, Any]) -> str:
+    """``PATH_INFO`` as text (bytes that are not UTF-8 become U+FFFD)."""
+    return _from_wsgi(str(environ.get("PATH_INFO") or ""))
+
+
+def get_content_length(environ: Mapping[str, Any]) -> int | None:
+    """The body's announced length: None for a chunked body and for a
+    missing or malformed ``Content-Length``."""
+    if str(environ.get("HTTP_TRANSFER_ENCODING", "")).strip().lower() == "chunked":
+        return None
+    return digits_to_int(str(environ.get("CONTENT_LENGTH") or "").strip())
+
+
+def get_input_stream(
+    environ: Mapping[str, Any], safe_fallback: bool = True, max_content_length: int | None = None
+) -> IO[bytes]:
+    """The request body as a stream that ends where the body does.
+
+    With a ``Content-Length`` it stops there (a shorter body raises
+    ``ClientDisconnected``); when the server marks the input as terminated
+    (``wsgi.input_terminated``) it is read as is, bounded by
+    ``max_content_length`` (413 past it); otherwise, with no length,
+    reading could block forever, so an empty stream is returned unless
+    ``safe_fallback`` is off. A length over ``max_content_length`` raises
+    :class:`~erlen.http.exceptions.RequestEntityTooLarge` at once.
+    """
+    stream: IO[bytes] = environ.get("wsgi.input") or io.BytesIO()
+    length = get_content_length(environ)
+    if length is not None and max_content_length is not None and length > max_content_length:
+        raise RequestEntityTooLarge(
+            f"The request body is {length} bytes; the limit is {max_content_length} bytes."
+        )
+    if environ.get("wsgi.input_terminated"):
+        if max_content_length is not None:
+            return LimitedStream(stream, max_content_length, is_max=True)  # type: ignore[return-value]
+        return stream
+    if length is None:
+        return io.BytesIO() if safe_fallback else stream
+    return LimitedStream(stream, length)  # type: ignore[return-value]
+
+
+def wrap_file(
+    environ: Mapping[str, Any], file: IO[bytes], buffer_size: int = 8192
+) -> Iterable[bytes]:
+    """``file`` as a response body: the server's ``wsgi.file_wrapper`` when it
+    has one (it may send the file with ``sendfile``), else a
+    :class:`FileWrapper` reading ``buffer_size`` bytes at a time."""
+    wrapper = environ.get("wsgi.file_wrapper", FileWrapper)
+    return wrapper(file, buffer_size)  # type: ignore[no-any-return]
+
+
+def responder(f: _F) -> _F:
+    """Turn a function returning a WSGI application (a response, say) into a
+    WSGI application that calls what it returns::
+
+        @responder
+        def app(environ, start_response):
+            return Response("Hello")
+    """
+
+    @functools.wraps(f)
+    def application(*args: Any) -> Any:
+        return f(*args)(*args[-2:])
+
+    return application  # type: ignore[return-value]
