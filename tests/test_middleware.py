@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from erlen import Erlen, jsonify, request, url_for, websocket
-from erlen.middleware import DispatcherMiddleware, ProxyFix
+from erlen.middleware import DispatcherMiddleware, ProxyFix, SharedDataMiddleware
 from erlen.testing import EnvironBuilder, ErlenClient
 
 
@@ -384,3 +384,123 @@ def test_servers_take_middleware_for_asgi_3(make: Any) -> None:
     assert asyncio.iscoroutinefunction(middleware.__call__)
     assert inspect.iscoroutinefunction(middleware)
     assert type(middleware).__name__ in ("ProxyFix", "DispatcherMiddleware")
+
+
+# -- SharedDataMiddleware -----------------------------------------------------------------
+
+
+@pytest.fixture
+def shared(tmp_path: Any) -> Any:
+    folder = tmp_path / "files"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "hello.txt").write_text("hello, shared\n")
+    (folder / "sub" / "data.bin").write_bytes(bytes(range(200)))
+    (folder / "caf\u00e9.txt").write_text("caf\u00e9")
+    (folder / "secret.key").write_text("do not serve")
+    (tmp_path / "outside.txt").write_text("outside")
+    (tmp_path / "robots.txt").write_text("User-agent: *\n")
+    return tmp_path
+
+
+class BufferedClient:
+    """A client that reads and closes every body at once (no file left open)."""
+
+    def __init__(self, client: ErlenClient) -> None:
+        self.client = client
+
+    def __getattr__(self, method: str) -> Any:
+        call = getattr(self.client, method)
+        return lambda *args, **kwargs: call(*args, buffered=True, **kwargs)
+
+
+def fallback_app() -> Erlen:
+    app = Erlen(__name__)
+
+    @app.route("/<path:anything>", methods=["GET", "POST"])
+    def anything(anything: str) -> str:
+        return f"app: {request.method} {anything}"
+
+    return app
+
+
+def test_shared_data_serves_files_and_passes_the_rest(asgi: bool, shared: Any) -> None:
+    wrapped = SharedDataMiddleware(
+        fallback_app(),
+        {"/files": str(shared / "files"), "/robots.txt": str(shared / "robots.txt")},
+        disallow="*.key",
+    )
+    client = BufferedClient(ErlenClient(wrapped, asgi=asgi))
+    r = client.get("/files/hello.txt")
+    assert (r.status_code, r.data) == (200, b"hello, shared\n")
+    assert r.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert r.headers["Content-Length"] == "14"
+    assert r.headers["Cache-Control"] == "max-age=43200, public"
+    assert r.headers["ETag"].startswith('"sdm-')
+    assert "Last-Modified" in r.headers and "Expires" in r.headers
+    assert client.get("/files/sub/data.bin").data == bytes(range(200))
+    assert client.get("/files/caf%C3%A9.txt").data == "caf\u00e9".encode()
+    assert client.get("/robots.txt").data == b"User-agent: *\n"
+    # Not files of the export: the app answers.
+    assert client.get("/files/missing.txt").data == b"app: GET files/missing.txt"
+    assert client.get("/files/sub").data == b"app: GET files/sub"
+    assert client.get("/files/secret.key").data == b"app: GET files/secret.key"
+    assert client.get("/files/../outside.txt").data == b"app: GET files/../outside.txt"
+    assert client.get("/files/%2e%2e/outside.txt").data.startswith(b"app: GET")
+    assert client.post("/files/hello.txt").data == b"app: POST files/hello.txt"
+
+
+def test_shared_data_conditional_range_and_head(asgi: bool, shared: Any) -> None:
+    wrapped = SharedDataMiddleware(fallback_app(), {"/s": str(shared / "files")})
+    client = BufferedClient(ErlenClient(wrapped, asgi=asgi))
+    first = client.get("/s/sub/data.bin")
+    etag = first.headers["ETag"]
+    not_modified = client.get("/s/sub/data.bin", headers={"If-None-Match": etag})
+    assert (not_modified.status_code, not_modified.data) == (304, b"")
+    ranged = client.get("/s/sub/data.bin", headers={"Range": "bytes=10-19"})
+    assert ranged.status_code == 206
+    assert ranged.data == bytes(range(10, 20))
+    assert ranged.headers["Content-Range"] == "bytes 10-19/200"
+    assert client.get("/s/sub/data.bin", headers={"Range": "bytes=500-"}).status_code == 416
+    head = client.head("/s/hello.txt")
+    assert (head.status_code, head.data, head.headers["Content-Length"]) == (200, b"", "14")
+
+
+def test_shared_data_without_cache_headers(asgi: bool, shared: Any) -> None:
+    wrapped = SharedDataMiddleware(fallback_app(), {"/s": str(shared / "files")}, cache=False)
+    r = BufferedClient(ErlenClient(wrapped, asgi=asgi)).get("/s/hello.txt")
+    assert r.headers["Cache-Control"] == "public"
+    assert "ETag" not in r.headers and "Expires" not in r.headers
+
+
+def test_shared_data_from_a_package_and_behind_the_dispatcher(
+    asgi: bool, shared: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = shared / "sharedpkg"
+    (package / "assets").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "assets" / "app.js").write_text("console.log(1)")
+    monkeypatch.syspath_prepend(str(shared))
+    static = SharedDataMiddleware(fallback_app(), {"/assets": ("sharedpkg", "assets")})
+    client = BufferedClient(
+        ErlenClient(DispatcherMiddleware(fallback_app(), {"/mount": static}), asgi=asgi)
+    )
+    r = client.get("/mount/assets/app.js")
+    assert r.data == b"console.log(1)"
+    assert r.headers["Content-Type"].startswith(("text/javascript", "application/javascript"))
+    assert client.get("/mount/other").data == b"app: GET other"
+
+
+def test_shared_data_refuses_unknown_packages(shared: Any) -> None:
+    with pytest.raises(ValueError, match="No package"):
+        SharedDataMiddleware(fallback_app(), {"/x": ("no_such_package_here", "static")})
+
+
+def test_shared_data_body_and_headers_match_werkzeug(shared: Any) -> None:
+    shared_data = pytest.importorskip("werkzeug.middleware.shared_data")
+    exports = {"/files": str(shared / "files")}
+    ours = BufferedClient(ErlenClient(SharedDataMiddleware(fallback_app(), exports)))
+    theirs = BufferedClient(ErlenClient(shared_data.SharedDataMiddleware(fallback_app(), exports)))
+    ours, theirs = ours.get("/files/hello.txt"), theirs.get("/files/hello.txt")
+    assert (ours.status_code, ours.data) == (theirs.status_code, theirs.data)
+    for name in ("Content-Type", "Content-Length", "Cache-Control", "Last-Modified"):
+        assert ours.headers[name] == theirs.headers[name], name

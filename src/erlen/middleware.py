@@ -1,13 +1,15 @@
-"""Middleware in Werkzeug's role, for WSGI and ASGI alike.
+"""Middleware in Werkzeug's role, for WSGI and ASGI alike: :class:`ProxyFix`,
+:class:`DispatcherMiddleware` and :class:`SharedDataMiddleware`.
 
 Each class wraps an application and is itself one. Called with
 ``(environ, start_response)`` it is WSGI middleware, with ``(scope,
 receive, send)`` ASGI middleware, so one wrapped erlen app still serves
 both::
 
-    from erlen.middleware import DispatcherMiddleware, ProxyFix
+    from erlen.middleware import DispatcherMiddleware, ProxyFix, SharedDataMiddleware
 
     app = ProxyFix(DispatcherMiddleware(site, {"/api": api}), x_for=1, x_proto=1)
+    app = SharedDataMiddleware(app, {"/uploads": "/srv/uploads"})
 
 Under WSGI every wrapped application must speak WSGI, under ASGI every one
 ASGI (an erlen app speaks both).
@@ -21,16 +23,27 @@ does what :class:`ProxyFix` does, on both protocols, without a wrapper.
 
 from __future__ import annotations
 
+import fnmatch
+import importlib.util
+import mimetypes
+import os
 import sys
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from zlib import adler32
 
-from .adapters.asgi import _relative_path, fix_forwarded_scope
-from .adapters.wsgi import fix_forwarded_environ
+from .adapters.asgi import _relative_path, fix_forwarded_scope, request_from_scope, send_response
+from .adapters.wsgi import fix_forwarded_environ, request_from_environ, start_response_and_body
 from .app import _asgi_signature, mark_dual_protocol
-from .http.exceptions import HTTPException
+from .http.exceptions import HTTPException, RequestedRangeNotSatisfiable
+from .http.headers import http_date, quote_etag
+from .http.request import Request
+from .http.response import FileWrapper, Response
+from .http.utils import get_content_type, safe_join
+from .http.wsgi import get_path_info
 
-__all__ = ["DispatcherMiddleware", "ProxyFix"]
+__all__ = ["DispatcherMiddleware", "ProxyFix", "SharedDataMiddleware"]
 
 _ASGI_REWRITTEN = ("http", "websocket")
 
@@ -196,3 +209,148 @@ def _from_wsgi_text(text: str) -> str:
         return text.encode("latin-1").decode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
         return text  # a server that already decoded it
+
+
+class SharedDataMiddleware(_DualProtocol):
+    """Serve files from folders (or single files) at URL prefixes, and pass
+    every other request to ``app``, as Werkzeug's ``SharedDataMiddleware``;
+    for development and simple setups, where no web server serves them::
+
+        app = SharedDataMiddleware(app, {
+            "/uploads": "/srv/uploads",              # a folder
+            "/robots.txt": "/srv/robots.txt",        # one file
+            "/assets": ("mypackage", "static"),      # a package's folder
+        })
+
+    ``exports`` maps prefixes to targets (or is an iterable of such pairs,
+    tried in order). GET and HEAD requests for an existing file are answered
+    with it: a guessed ``Content-Type`` (``fallback_mimetype`` when unknown,
+    ``utf-8`` for text), ``Last-Modified``, and with ``cache`` an ``ETag``,
+    ``Cache-Control: max-age=<cache_timeout>, public`` and ``Expires``;
+    conditional requests get 304, ranges 206 or 416. Anything else,
+    including a path that would leave the folder (``..``) and a file
+    ``is_allowed`` refuses (``disallow``: fnmatch patterns of file names),
+    goes to ``app``.
+    """
+
+    def __init__(
+        self,
+        app: Callable[..., Any],
+        exports: Mapping[str, str | os.PathLike[str] | tuple[str, str]]
+        | Iterable[tuple[str, str | os.PathLike[str] | tuple[str, str]]],
+        disallow: str | Iterable[str] | None = None,
+        cache: bool = True,
+        cache_timeout: int = 60 * 60 * 12,
+        fallback_mimetype: str = "application/octet-stream",
+    ) -> None:
+        self.app = app
+        self.cache = cache
+        self.cache_timeout = cache_timeout
+        self.fallback_mimetype = fallback_mimetype
+        pairs = exports.items() if isinstance(exports, Mapping) else exports
+        #: ``(prefix, path, is_folder)``, in the order given.
+        self.exports: list[tuple[str, str, bool]] = []
+        for prefix, target in pairs:
+            path = self._package_folder(*target) if isinstance(target, tuple) else os.fspath(target)
+            self.exports.append((prefix, os.path.abspath(path), not os.path.isfile(path)))
+        if isinstance(disallow, str):
+            disallow = [disallow]
+        self.disallow: list[str] = list(disallow or ())
+
+    @staticmethod
+    def _package_folder(package: str, path: str) -> str:
+        spec = importlib.util.find_spec(package)
+        if spec is None:
+            raise ValueError(f"No package named {package!r} to share files from.")
+        if spec.submodule_search_locations:
+            base = next(iter(spec.submodule_search_locations))
+        elif spec.origin is not None:
+            base = os.path.dirname(spec.origin)
+        else:
+            raise ValueError(f"The package {package!r} has no folder to share files from.")
+        joined = safe_join(base, path)
+        if joined is None:
+            raise ValueError(f"{path!r} is not a folder inside the package {package!r}.")
+        return joined
+
+    def is_allowed(self, filename: str) -> bool:
+        """Whether the file ``filename`` (its base name) may be served; False
+        for a match of a ``disallow`` pattern. Override to decide otherwise."""
+        return not any(fnmatch.fnmatch(filename, pattern) for pattern in self.disallow)
+
+    def generate_etag(self, mtime: float, file_size: int, real_filename: str) -> str:
+        """The ETag (unquoted) of a file with this modification time and size."""
+        checksum = adler32(os.fsencode(real_filename)) & 0xFFFFFFFF
+        return f"sdm-{mtime}-{file_size}-{checksum}"
+
+    def _find(self, path: str) -> str | None:
+        """The file ``path`` (the URL path below the mount point) names, if any."""
+        for prefix, target, is_folder in self.exports:
+            if not is_folder:
+                if path == prefix:
+                    return target
+                continue
+            base = prefix.rstrip("/") + "/"
+            if path == prefix.rstrip("/"):
+                continue  # the folder itself
+            if path.startswith(base):
+                found = safe_join(target, path[len(base) :])
+                if found is not None and os.path.isfile(found):
+                    return found
+        return None
+
+    def _file_response(self, filename: str, request: Request) -> Response:
+        """The response for ``filename`` to ``request`` (conditional, ranges)."""
+        stat = os.stat(filename)
+        guessed = mimetypes.guess_type(filename)[0] or self.fallback_mimetype
+        headers = [("Content-Type", get_content_type(guessed, "utf-8"))]
+        headers.append(("Content-Length", str(stat.st_size)))
+        headers.append(("Last-Modified", http_date(stat.st_mtime)))
+        if self.cache:
+            etag = self.generate_etag(stat.st_mtime, stat.st_size, filename)
+            headers.append(("ETag", quote_etag(etag)))
+            headers.append(("Cache-Control", f"max-age={self.cache_timeout}, public"))
+            headers.append(("Expires", http_date(time.time() + self.cache_timeout)))
+        else:
+            headers.append(("Cache-Control", "public"))
+        file = open(filename, "rb")  # noqa: SIM115 (the response closes it)
+        response = Response(FileWrapper(file), headers=headers, direct_passthrough=True)
+        try:
+            response.make_conditional(request, accept_ranges=True, complete_length=stat.st_size)
+        except RequestedRangeNotSatisfiable as e:
+            response.close()
+            return e.get_response(request)
+        return response
+
+    def _served(self, path: str) -> str | None:
+        filename = self._find(path)
+        if filename is None or not self.is_allowed(os.path.basename(filename)):
+            return None
+        return filename
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            filename = self._served(get_path_info(environ))
+            if filename is not None:
+                try:
+                    request = request_from_environ(environ, Request)
+                    response = self._file_response(filename, request)
+                except (HTTPException, OSError):
+                    pass  # a bad request or a file gone: the app answers
+                else:
+                    return start_response_and_body(response, environ, start_response)
+        return _wsgi_call(self.app, environ, start_response)
+
+    def _asgi(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if scope.get("type") == "http" and scope.get("method") in ("GET", "HEAD"):
+            root_path = (scope.get("root_path") or "").rstrip("/")
+            filename = self._served(_relative_path(scope.get("path") or "/", root_path))
+            if filename is not None:
+                try:
+                    request = request_from_scope(scope, Request)
+                    response = self._file_response(filename, request)
+                except (HTTPException, OSError):
+                    pass
+                else:
+                    return send_response(response, send, receive, method=request.method)
+        return self.app(scope, receive, send)

@@ -1,13 +1,14 @@
 """erlen.middleware on the production servers: ``myapp:combined`` is a second
 app mounted at /sub by DispatcherMiddleware, behind ProxyFix trusting one
-proxy, served as WSGI (gunicorn, uWSGI, granian) and ASGI (uvicorn,
-hypercorn, granian)."""
+proxy, with SharedDataMiddleware serving files at /shared; served as WSGI
+(gunicorn, uWSGI, granian) and ASGI (uvicorn, hypercorn, granian)."""
 
 from __future__ import annotations
 
 import http.client
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,3 +72,19 @@ def test_server_logged_no_errors(server: Any) -> None:
     output = server.output()
     assert "Traceback" not in output, server.tail()
     assert "ERROR" not in output, server.tail()
+
+
+STATIC = Path(__file__).resolve().parents[1] / "fixtures" / "static"
+
+
+def test_shared_files(server: Any) -> None:
+    data = (STATIC / "sub" / "data.bin").read_bytes()
+    status, body = fetch(server, "/shared/sub/data.bin", {})
+    assert status == 200, server.tail()
+    assert body == data
+    status, body = fetch(server, "/shared/sub/data.bin", {"Range": "bytes=5-14"})
+    assert (status, body) == (206, data[5:15])
+    status, body = fetch(server, "/shared/hello.txt", {})
+    assert body == (STATIC / "hello.txt").read_bytes()
+    # Not a file there: the apps behind answer (the main app's 404).
+    assert fetch(server, "/shared/nothing.txt", {})[0] == 404

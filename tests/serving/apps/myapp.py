@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from erlen import Erlen, Response, render_template_string, request, url_for, websocket
-from erlen.middleware import DispatcherMiddleware, ProxyFix
+from erlen.middleware import DispatcherMiddleware, ProxyFix, SharedDataMiddleware
 
 app = Erlen(__name__)
 
@@ -126,4 +126,10 @@ async def mounted_ws() -> None:
     await websocket.close(1000)
 
 
-combined = ProxyFix(DispatcherMiddleware(app, {"/sub": mounted}), x_for=1, x_proto=1)
+#: Files served by SharedDataMiddleware in front of everything.
+SHARED = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "fixtures", "static")
+
+combined = SharedDataMiddleware(
+    ProxyFix(DispatcherMiddleware(app, {"/sub": mounted}), x_for=1, x_proto=1),
+    {"/shared": SHARED},
+)
