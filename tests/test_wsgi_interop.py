@@ -297,3 +297,34 @@ def test_every_public_name_of_flasks_wrappers_exists(name: str) -> None:
         attr for attr in dir(theirs) if not attr.startswith("_") and not hasattr(ours, attr)
     )
     assert missing == []
+
+
+# -- werkzeug.test's names in erlen.testing ------------------------------------------------
+
+
+def test_create_environ_client_and_run_wsgi_app() -> None:
+    from erlen.testing import Client, ErlenClient, create_environ, run_wsgi_app
+
+    environ = create_environ("/search?q=a", "https://example.org/app", method="POST", data=b"x")
+    assert environ["PATH_INFO"] == "/search"
+    assert environ["SCRIPT_NAME"] == "/app"
+    assert environ["QUERY_STRING"] == "q=a"
+    assert environ["wsgi.url_scheme"] == "https"
+    assert environ["REQUEST_METHOD"] == "POST"
+    assert environ["wsgi.input"].read() == b"x"
+    assert Client is ErlenClient
+    app_iter, status, headers = run_wsgi_app(echo_app, create_environ("/e?k=v"))
+    assert status == "207 Multi-Status"
+    assert b"".join(app_iter) == b"GET /e?k=v "
+    assert headers["X-Wsgi"] == "yes"
+
+
+def test_create_environ_matches_werkzeug() -> None:
+    wz_test = pytest.importorskip("werkzeug.test")
+    from erlen.testing import create_environ
+
+    args = ("/a/b%20c?x=1&y=2", "http://example.org:8080/root")
+    ours, theirs = create_environ(*args), wz_test.create_environ(*args)
+    for key in ("PATH_INFO", "SCRIPT_NAME", "QUERY_STRING", "SERVER_NAME", "SERVER_PORT",
+                "HTTP_HOST", "REQUEST_METHOD", "wsgi.url_scheme"):  # fmt: skip
+        assert ours[key] == theirs[key], key

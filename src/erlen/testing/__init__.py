@@ -20,10 +20,16 @@ Most tests use the client the app gives you::
 :class:`EnvironBuilder` makes the WSGI environ for a request (also used by
 ``app.test_request_context()``, and the source of the ASGI scope),
 :class:`ErlenClient` sends requests through the app and keeps cookies, and
-:class:`ErlenCliRunner` invokes the app's CLI.
+:class:`ErlenCliRunner` invokes the app's CLI. Werkzeug's names are here too:
+``Client`` (the same class as ``ErlenClient``, which takes any WSGI or ASGI
+application), :func:`create_environ` and ``run_wsgi_app``.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from erlen.http.wsgi import run_wsgi_app
 
 from .builder import EnvironBuilder
 from .cli import ErlenCliRunner
@@ -32,8 +38,26 @@ from .cookies import Cookie
 from .transports import PRESERVE_CONTEXT_KEY, asgi_scope
 from .websocket import WebSocketClosed, WebSocketDenied, WebSocketTestSession
 
+#: Werkzeug's name of the test client.
+Client = ErlenClient
+
+
+def create_environ(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """A WSGI environ from :class:`EnvironBuilder`'s arguments without an app
+    (``path`` first, as Werkzeug's ``create_environ``)::
+
+        environ = create_environ("/search?q=a", "https://example.com/app")
+    """
+    builder = EnvironBuilder(None, *args, **kwargs)
+    try:
+        return builder.get_environ()
+    finally:
+        builder.close()
+
+
 __all__ = [
     "PRESERVE_CONTEXT_KEY",
+    "Client",
     "ClientRedirectError",
     "Cookie",
     "EnvironBuilder",
@@ -44,4 +68,6 @@ __all__ = [
     "WebSocketDenied",
     "WebSocketTestSession",
     "asgi_scope",
+    "create_environ",
+    "run_wsgi_app",
 ]
