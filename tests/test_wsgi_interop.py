@@ -328,3 +328,91 @@ def test_create_environ_matches_werkzeug() -> None:
     for key in ("PATH_INFO", "SCRIPT_NAME", "QUERY_STRING", "SERVER_NAME", "SERVER_PORT",
                 "HTTP_HOST", "REQUEST_METHOD", "wsgi.url_scheme"):  # fmt: skip
         assert ours[key] == theirs[key], key
+
+
+# -- Request(environ), as Werkzeug middleware builds one ------------------------------
+
+
+def test_request_from_an_environ() -> None:
+    from erlen.http.request import Request as ToolkitRequest
+    from erlen.testing import create_environ
+
+    environ = create_environ(
+        "/items?page=2",
+        "https://example.org/shop",
+        method="POST",
+        data={"name": "Zo\u00eb"},
+        headers={"Cookie": "theme=dark", "X-Token": "t"},
+    )
+    request = Request(environ)
+    assert type(request) is Request
+    assert (request.method, request.path, request.script_root) == ("POST", "/items", "/shop")
+    assert request.args["page"] == "2"
+    assert request.form["name"] == "Zo\u00eb"
+    assert request.cookies["theme"] == "dark"
+    assert request.headers["X-Token"] == "t"
+    assert request.url == "https://example.org/shop/items?page=2"
+    assert request.environ is environ
+    assert environ["werkzeug.request"] is request
+    assert request.url_rule is None  # matching is the app's job
+    toolkit = ToolkitRequest(create_environ("/t"), populate_request=False)
+    assert type(toolkit) is ToolkitRequest
+    assert toolkit.path == "/t"
+
+
+def test_a_shallow_request_leaves_the_body_alone() -> None:
+    from erlen.testing import create_environ
+
+    environ = create_environ("/", method="POST", data=b"for the app")
+    request = Request(environ, shallow=True)
+    assert request.path == "/"
+    assert "werkzeug.request" not in environ
+    with pytest.raises(RuntimeError, match="shallow"):
+        request.get_data()
+    assert environ["wsgi.input"].read() == b"for the app"
+
+
+def test_request_refuses_what_is_not_an_environ() -> None:
+    with pytest.raises(TypeError, match="WSGI environ"):
+        Request(["not", "a", "dict"])  # type: ignore[call-overload]
+
+
+def test_werkzeug_style_auth_middleware_around_an_app() -> None:
+    app = Erlen(__name__)
+
+    @app.route("/private")
+    def private() -> str:
+        return "secret"
+
+    def require_token(wsgi_app: Any) -> Any:
+        def middleware(environ: dict[str, Any], start_response: Any) -> Any:
+            request = Request(environ, shallow=True)
+            if request.headers.get("X-Token") != "s3cret":
+                return Response("Unauthorized", 401)(environ, start_response)
+            return wsgi_app(environ, start_response)
+
+        return middleware
+
+    app.wsgi_app = require_token(app.wsgi_app)  # type: ignore[method-assign]
+    client = app.test_client()
+    assert client.get("/private").status_code == 401
+    r = client.get("/private", headers={"X-Token": "s3cret"})
+    assert (r.status_code, r.data) == (200, b"secret")
+
+
+def test_request_from_an_environ_matches_werkzeug() -> None:
+    wrappers = pytest.importorskip("werkzeug.wrappers")
+    from erlen.testing import create_environ
+
+    args = ("/a/b?x=1&x=2&y=%C3%A9", "http://example.org:8080/root")
+    kwargs = {"headers": {"Accept": "text/html", "Cookie": "a=1; b=2"}}
+    ours, theirs = (
+        Request(create_environ(*args, **kwargs)),
+        wrappers.Request(create_environ(*args, **kwargs)),
+    )
+    for name in ("method", "path", "full_path", "script_root", "url", "base_url", "host_url",
+                 "root_url", "host", "scheme", "remote_addr", "query_string"):  # fmt: skip
+        assert getattr(ours, name) == getattr(theirs, name), name
+    assert ours.args.getlist("x") == theirs.args.getlist("x")
+    assert dict(ours.cookies) == dict(theirs.cookies)
+    assert ours.accept_mimetypes.best == theirs.accept_mimetypes.best

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any, NoReturn, TypeVar
 
+import erlen.http.request as _request_module
 from erlen.http.datastructures import Headers
 from erlen.http.exceptions import BadRequest, BadRequestKeyError
 from erlen.http.proxy import resolve_forwarded, split_host
@@ -322,16 +323,16 @@ def request_from_environ(
     headers.environ = environ
 
     method: str = get("REQUEST_METHOD") or "GET"
-    return request_class(
+    # EnvironHeaders has Headers' read API, which is all a request uses
+    # (an ignore, not cast(): this line runs on every request).
+    return request_class(  # type: ignore[call-overload,no-any-return]
         method if method.isupper() else method.upper(),
         scheme,
         server,
         root_path,
         path,
         query_string,
-        # EnvironHeaders has Headers' read API, which is all a request uses
-        # (an ignore, not cast(): this line runs on every request).
-        headers,  # type: ignore[arg-type]
+        headers,
         remote_addr,
         get("wsgi.input"),
         # PERF: environ and input_terminated positional: keyword arguments to
@@ -506,3 +507,8 @@ def start_response_and_body(
         # PERF: a FileWrapper yields bytes already; no encoding generator around it.
         return _ClosingBody(body, response)
     return _ClosingBody(response.iter_encoded(), response)
+
+
+# Werkzeug's Request(environ) on the toolkit's request class, which cannot
+# import this module: the adapter registers how it builds a request.
+_request_module._ENVIRON_REQUEST_FACTORY = request_from_environ

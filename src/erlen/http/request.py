@@ -75,6 +75,23 @@ if TYPE_CHECKING:
 
 __all__ = ["BodyStream", "Request"]
 
+#: ``request_from_environ(environ, request_class)``, registered by
+#: :mod:`erlen.adapters.wsgi` for ``Request(environ)``.
+_ENVIRON_REQUEST_FACTORY: Callable[[Any, type[Any]], Any] | None = None
+
+
+class _ShallowInput:
+    """The input of a shallow request: reading it is a programming error."""
+
+    def read(self, *args: Any) -> bytes:
+        raise RuntimeError(
+            "A shallow request tried to read its body: middleware that builds"
+            " Request(environ, shallow=True) must leave the body to the app."
+        )
+
+    readline = read
+
+
 _URLENCODED = "application/x-www-form-urlencoded"
 _FORM_MIMETYPES = frozenset({_URLENCODED, "multipart/form-data"})
 _DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
@@ -405,6 +422,11 @@ class Request:
             # guards) parses without the parser: not for this class.
             cls._direct_body = False
 
+    @overload
+    def __init__(
+        self, environ: dict[str, Any], /, *, populate_request: bool = True, shallow: bool = False
+    ) -> None: ...
+    @overload
     def __init__(
         self,
         method: str,
@@ -418,15 +440,37 @@ class Request:
         stream: BinaryIO | IO[bytes] | None = None,
         environ: dict[str, Any] | None = None,
         input_terminated: bool | None = None,
+    ) -> None: ...
+    def __init__(
+        self,
+        method: Any,
+        scheme: Any = None,
+        server: tuple[str, int | None] | None = None,
+        root_path: str = "",
+        path: str = "/",
+        query_string: bytes = b"",
+        headers: Any = None,
+        remote_addr: str | None = None,
+        stream: BinaryIO | IO[bytes] | None = None,
+        environ: dict[str, Any] | None = None,
+        input_terminated: bool | None = None,
+        *,
+        populate_request: bool = True,
+        shallow: bool = False,
     ) -> None:
-        self.method = method
-        self.scheme = scheme
+        if scheme is None:
+            # COMPAT(werkzeug): Request(environ), as WSGI middleware writes it
+            # (PERF: the adapters always pass a scheme; one identity test).
+            self._init_from_environ(method, populate_request, shallow)
+            return
+        self.method: str = method
+        self.scheme: str = scheme
         self.server = server
         # PERF: tests before calls: the adapters pass "" and a path with its "/".
         self.root_path = root_path.rstrip("/") if root_path else root_path
         self.path = path if path[:1] == "/" else "/" + path
         self.query_string = query_string
-        self.headers = headers
+        self.headers: Headers = headers
         self.remote_addr = remote_addr
         if input_terminated is None:
             input_terminated = bool(environ and environ.get("wsgi.input_terminated"))
@@ -446,6 +490,35 @@ class Request:
         self._content_length: Any = _MISSING
         self._host: str | None = None
         self._parsed: dict[str, Any] | None = None
+
+    def _init_from_environ(
+        self, environ: dict[str, Any], populate_request: bool, shallow: bool
+    ) -> None:
+        """Werkzeug's ``Request(environ)``: this request, built from a WSGI
+        environ by the WSGI adapter (which registers itself, as this layer
+        cannot import it). ``populate_request`` stores the request in
+        ``environ["werkzeug.request"]``; a ``shallow`` request refuses to
+        read the body (RuntimeError), so middleware cannot consume what the
+        app behind it will read."""
+        if not isinstance(environ, Mapping):
+            raise TypeError(
+                "A Request is made from a WSGI environ (a dict), or from the values"
+                f" the adapters pass; not from {type(environ).__name__}."
+            )
+        factory = _ENVIRON_REQUEST_FACTORY
+        if factory is None:
+            raise TypeError("Request(environ) needs erlen.adapters.wsgi to be imported.")
+        built = factory(environ, type(self))
+        for name in Request.__slots__:
+            if name != "__weakref__":
+                object.__setattr__(self, name, getattr(built, name))
+        own = getattr(built, "__dict__", None)
+        if own:
+            self.__dict__.update(own)
+        if shallow:
+            self._input = cast(IO[bytes], _ShallowInput())
+        if populate_request and not shallow:
+            environ["werkzeug.request"] = self
 
     def __repr__(self) -> str:
         try:
