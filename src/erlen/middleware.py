@@ -41,7 +41,7 @@ from .http.headers import http_date, quote_etag
 from .http.request import Request
 from .http.response import FileWrapper, Response
 from .http.utils import get_content_type, safe_join
-from .http.wsgi import get_path_info
+from .http.wsgi import _from_wsgi, _to_wsgi, get_path_info
 
 __all__ = ["DispatcherMiddleware", "ProxyFix", "SharedDataMiddleware"]
 
@@ -175,10 +175,10 @@ class DispatcherMiddleware(_DualProtocol):
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         # Prefixes are text: PATH_INFO is decoded (PEP 3333 carries the
         # path's bytes as latin-1), so "/café" mounts work as under ASGI.
-        app, script, rest = self._route(_from_wsgi_text(environ.get("PATH_INFO", "")))
+        app, script, rest = self._route(_from_wsgi(environ.get("PATH_INFO", ""), "surrogateescape"))
         if script:
-            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + _wsgi_text(script)
-            environ["PATH_INFO"] = _wsgi_text(rest)
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + _to_wsgi(script)
+            environ["PATH_INFO"] = _to_wsgi(rest)
         return _wsgi_call(app, environ, start_response)
 
     def _asgi(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
@@ -193,22 +193,6 @@ class DispatcherMiddleware(_DualProtocol):
             scope["path"] = root_path + script + rest
             scope.pop("raw_path", None)
         return app(scope, receive, send)
-
-
-def _wsgi_text(text: str) -> str:
-    """``text`` as a WSGI environ carries it: its UTF-8 bytes as latin-1."""
-    return text if text.isascii() else text.encode("utf-8", "surrogateescape").decode("latin-1")
-
-
-def _from_wsgi_text(text: str) -> str:
-    """The text of a WSGI environ string (bytes that are not UTF-8 kept as
-    surrogate escapes, so the round trip is exact)."""
-    if text.isascii():
-        return text
-    try:
-        return text.encode("latin-1").decode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return text  # a server that already decoded it
 
 
 class SharedDataMiddleware(_DualProtocol):

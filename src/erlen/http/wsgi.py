@@ -192,15 +192,21 @@ def _current_url(environ: Mapping[str, Any], strip_querystring: bool = False) ->
     return url
 
 
-def _from_wsgi(text: str) -> str:
+def _from_wsgi(text: str, errors: str = "replace") -> str:
     """A PEP 3333 string (bytes as latin-1) as text; bytes that are not UTF-8
-    become U+FFFD."""
+    become U+FFFD (``errors="surrogateescape"`` keeps them, so
+    :func:`_to_wsgi` gives the same string back)."""
     if text.isascii():
         return text
     try:
-        return text.encode("latin-1").decode("utf-8", "replace")
+        return text.encode("latin-1").decode("utf-8", errors)
     except UnicodeEncodeError:
         return text  # a server that already decoded it
+
+
+def _to_wsgi(text: str) -> str:
+    """``text`` as a WSGI environ carries it: its UTF-8 bytes as latin-1."""
+    return text if text.isascii() else text.encode("utf-8", "surrogateescape").decode("latin-1")
 
 
 def get_host(environ: Mapping[str, Any], trusted_hosts: Collection[str] | None = None) -> str:

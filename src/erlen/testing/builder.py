@@ -26,7 +26,7 @@ from erlen.http.datastructures import FileStorage, Headers, MultiDict
 from erlen.http.multipart import encode_multipart
 from erlen.http.request import Request
 from erlen.http.urls import iri_to_uri, url_encode
-from erlen.http.wsgi import _environ_host
+from erlen.http.wsgi import _environ_host, _to_wsgi
 from erlen.http.wsgi import _url_path as _wsgi_url_path
 
 __all__ = ["EnvironBuilder"]
@@ -39,13 +39,6 @@ def _version() -> str:
         return version("erlen")
     except Exception:  # pragma: no cover - not installed as a distribution
         return "0"
-
-
-def _wsgi_str(text: str) -> str:
-    """Encode text as PEP 3333 wants it in the environ: UTF-8 bytes as latin-1."""
-    if text.isascii():
-        return text
-    return text.encode("utf-8").decode("latin-1")
 
 
 def _host_name(host: str) -> str:
@@ -368,9 +361,9 @@ class EnvironBuilder:
                 "REQUEST_METHOD": self.method,
                 "SCRIPT_NAME": unquote_to_bytes(self.script_root).decode("latin-1"),
                 "PATH_INFO": unquote_to_bytes(self.path).decode("latin-1"),
-                "QUERY_STRING": _wsgi_str(query),
-                "REQUEST_URI": _wsgi_str(self.script_root + request_uri),
-                "RAW_URI": _wsgi_str(self.script_root + request_uri),
+                "QUERY_STRING": _to_wsgi(query),
+                "REQUEST_URI": _to_wsgi(self.script_root + request_uri),
+                "RAW_URI": _to_wsgi(self.script_root + request_uri),
                 "SERVER_NAME": self.server_name,
                 "SERVER_PORT": str(self.server_port),
                 "HTTP_HOST": self.host,
