@@ -8,6 +8,8 @@ import logging
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from erlen import Erlen, jsonify, request, url_for, websocket
 from erlen.middleware import DispatcherMiddleware, ProxyFix, SharedDataMiddleware
@@ -504,3 +506,70 @@ def test_shared_data_body_and_headers_match_werkzeug(shared: Any) -> None:
     assert (ours.status_code, ours.data) == (theirs.status_code, theirs.data)
     for name in ("Content-Type", "Content-Length", "Cache-Control", "Last-Modified"):
         assert ours.headers[name] == theirs.headers[name], name
+
+
+# -- bad input through the middleware: a 4xx or the app's answer, never a 500 ---------------
+
+_PATH_PIECES = st.sampled_from(
+    ["/", "files", "sub", "..", ".", "%2e%2e", "%2F", "%00", "%ff", "%C3%A9", "\\", "a b",
+     "hello.txt", "mnt", "%", "%zz", "//", "x" * 300, "caf\u00e9", "\u6587"]
+)  # fmt: skip
+_HEADER_VALUES = st.sampled_from(
+    ["", "1.2.3.4", "a, b, c", "https", "javascript", "evil.org/x", "[::1]:80", "99999999",
+     "/pre fix", "%ff", "\u00e9", "x" * 500, "1.1.1.1, " * 40]
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("use_asgi", [False, True], ids=["wsgi", "asgi"])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pieces=st.lists(_PATH_PIECES, max_size=6),
+    method=st.sampled_from(["GET", "HEAD", "POST", "OPTIONS"]),
+    forwarded=st.dictionaries(
+        st.sampled_from(
+            [
+                "X-Forwarded-For",
+                "X-Forwarded-Proto",
+                "X-Forwarded-Host",
+                "X-Forwarded-Port",
+                "X-Forwarded-Prefix",
+                "Range",
+                "If-None-Match",
+                "Host",
+            ]
+        ),
+        _HEADER_VALUES,
+        max_size=4,
+    ),
+)
+def test_bad_input_never_gives_a_500(
+    use_asgi: bool, pieces: list[str], method: str, forwarded: dict[str, str]
+) -> None:
+    stack = _fuzz_stack()
+    path = "/" + "/".join(pieces)
+    client = _fuzz_clients.get(use_asgi)
+    if client is None:
+        client = _fuzz_clients[use_asgi] = BufferedClient(ErlenClient(stack, asgi=use_asgi))
+    response = client.open(path, method=method, headers=forwarded)
+    assert response.status_code < 500, (path, method, forwarded, response.data[:200])
+
+
+_fuzz_clients: dict[bool, Any] = {}
+_fuzz_built: list[Any] = []
+
+
+def _fuzz_stack() -> Any:
+    if not _fuzz_built:
+        import tempfile
+        from pathlib import Path
+
+        folder = Path(tempfile.mkdtemp(prefix="erlen-fuzz-"))
+        (folder / "sub").mkdir()
+        (folder / "hello.txt").write_text("hi")
+        (folder / "sub" / "caf\u00e9").write_text("x")
+        site, api, _ = mounted_apps()
+        inner = SharedDataMiddleware(site, {"/files": str(folder)})
+        _fuzz_built.append(
+            ProxyFix(DispatcherMiddleware(inner, {"/mnt": api}), x_for=1, x_host=1, x_prefix=1)
+        )
+    return _fuzz_built[0]
