@@ -229,8 +229,12 @@ def _add_vary_cookie(response: Response) -> None:
         # PERF: the plain header list scanned directly; a Vary of our own is
         # appended as is (a constant needs no validation): 0.85 -> 0.2 µs.
         lst = headers._list
-        for name, _ in lst:
+        for name, value in lst:
             if name.lower() == "vary":
+                if value == "Cookie":
+                    # PERF: the Vary this function added (a session read and
+                    # then written adds it twice, as Flask does).
+                    return
                 break
         else:
             lst.append(("Vary", "Cookie"))
