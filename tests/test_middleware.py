@@ -12,7 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from erlen import Erlen, jsonify, request, url_for, websocket
-from erlen.middleware import DispatcherMiddleware, ProxyFix, SharedDataMiddleware
+from erlen.middleware import (
+    DispatcherMiddleware,
+    ProfilerMiddleware,
+    ProxyFix,
+    SharedDataMiddleware,
+)
 from erlen.testing import EnvironBuilder, ErlenClient
 
 
@@ -573,3 +578,78 @@ def _fuzz_stack() -> Any:
             ProxyFix(DispatcherMiddleware(inner, {"/mnt": api}), x_for=1, x_host=1, x_prefix=1)
         )
     return _fuzz_built[0]
+
+
+# -- ProfilerMiddleware ----------------------------------------------------------------------
+
+
+def test_profiler_prints_and_dumps_a_profile_per_request(asgi: bool, tmp_path: Any) -> None:
+    import io as _io
+    import pstats
+
+    app = Erlen(__name__)
+
+    # Async: under ASGI a sync view runs in a worker thread, which the
+    # profile (of the loop's thread) does not see.
+    @app.route("/work/<int:n>")
+    async def work(n: int) -> str:
+        return str(sum(range(n)))
+
+    stream = _io.StringIO()
+    wrapped = ProfilerMiddleware(app, stream=stream, restrictions=(5,), profile_dir=tmp_path)
+    client = ErlenClient(wrapped, asgi=asgi)
+    r = client.get("/work/100")
+    assert (r.status_code, r.data) == (200, b"4950")
+    report = stream.getvalue()
+    assert "PATH: '/work/100'" in report
+    assert "function calls" in report
+    files = list(tmp_path.iterdir())
+    assert len(files) == 1
+    assert files[0].name.startswith("GET.work.100.") and files[0].name.endswith(".prof")
+    stats = pstats.Stats(str(files[0]))
+    assert any(name == "work" for (_, _, name) in stats.stats)  # type: ignore[attr-defined]
+
+
+def test_profiler_file_names_are_safe(tmp_path: Any) -> None:
+    app = Erlen(__name__)
+
+    @app.route("/<path:anything>")
+    def anything(anything: str) -> str:
+        return "ok"
+
+    wrapped = ProfilerMiddleware(app, stream=None, profile_dir=tmp_path)
+    client = ErlenClient(wrapped)
+    assert client.get("/a/../../b%00c/" + "x" * 500).status_code in (200, 404)
+    (name,) = [p.name for p in tmp_path.iterdir()]
+    assert "/" not in name and "\x00" not in name
+    assert len(name) < 200
+
+
+def test_profiler_with_a_naming_function(asgi: bool, tmp_path: Any) -> None:
+    app = Erlen(__name__)
+
+    @app.route("/")
+    def index() -> str:
+        return "hi"
+
+    def name(info: dict[str, Any]) -> str:
+        return "asgi.prof" if "type" in info else "wsgi.prof"
+
+    wrapped = ProfilerMiddleware(app, stream=None, profile_dir=tmp_path, filename_format=name)
+    assert ErlenClient(wrapped, asgi=asgi).get("/").data == b"hi"
+    assert [p.name for p in tmp_path.iterdir()] == ["asgi.prof" if asgi else "wsgi.prof"]
+
+
+def test_profiler_streams_under_asgi_and_buffers_under_wsgi(asgi: bool) -> None:
+    app = Erlen(__name__)
+
+    @app.route("/stream")
+    def stream() -> Any:
+        def chunks() -> Any:
+            yield "a"
+            yield "b"
+
+        return app.response_class(chunks())
+
+    wrapped = ProfilerMiddleware(app, stream=None)
+    assert ErlenClient(wrapped, asgi=asgi).get("/stream", buffered=True).data == b"ab"

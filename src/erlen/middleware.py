@@ -1,5 +1,6 @@
 """Middleware in Werkzeug's role, for WSGI and ASGI alike: :class:`ProxyFix`,
-:class:`DispatcherMiddleware` and :class:`SharedDataMiddleware`.
+:class:`DispatcherMiddleware`, :class:`SharedDataMiddleware` and
+:class:`ProfilerMiddleware`.
 
 Each class wraps an application and is itself one. Called with
 ``(environ, start_response)`` it is WSGI middleware, with ``(scope,
@@ -23,14 +24,18 @@ does what :class:`ProxyFix` does, on both protocols, without a wrapper.
 
 from __future__ import annotations
 
+import cProfile
 import fnmatch
 import importlib.util
 import mimetypes
 import os
+import pstats
+import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import IO, Any
 from zlib import adler32
 
 from .adapters.asgi import _relative_path, fix_forwarded_scope, request_from_scope, send_response
@@ -43,7 +48,7 @@ from .http.response import FileWrapper, Response
 from .http.utils import get_content_type, safe_join
 from .http.wsgi import _from_wsgi, _to_wsgi, get_path_info
 
-__all__ = ["DispatcherMiddleware", "ProxyFix", "SharedDataMiddleware"]
+__all__ = ["DispatcherMiddleware", "ProfilerMiddleware", "ProxyFix", "SharedDataMiddleware"]
 
 _ASGI_REWRITTEN = ("http", "websocket")
 
@@ -338,3 +343,131 @@ class SharedDataMiddleware(_DualProtocol):
                 else:
                     return send_response(response, send, receive, method=request.method)
         return self.app(scope, receive, send)
+
+
+# A file name made from a request path keeps these characters only.
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+class ProfilerMiddleware(_DualProtocol):
+    """Profile every request with :mod:`cProfile`, as Werkzeug's
+    ``ProfilerMiddleware``: print the statistics to ``stream`` (None: don't),
+    sorted by ``sort_by`` and limited by ``restrictions`` (what
+    :meth:`pstats.Stats.print_stats` takes), and, with ``profile_dir``, dump
+    each profile to a file named by ``filename_format`` (a format string with
+    ``method``, ``path``, ``elapsed`` in ms and ``time``, or a function of
+    the environ, or of the scope under ASGI)::
+
+        app = ProfilerMiddleware(app, restrictions=(30,), profile_dir="profiles")
+
+    For development: under WSGI the body is read while profiling (streamed
+    responses arrive whole); under ASGI the request's coroutine is profiled
+    on the event loop's thread, so sync views and hooks (run in worker
+    threads) are not in it, and requests are profiled one at a time.
+    """
+
+    def __init__(
+        self,
+        app: Callable[..., Any],
+        stream: IO[str] | None = sys.stdout,
+        sort_by: Iterable[str] = ("time", "calls"),
+        restrictions: Iterable[str | int | float] = (),
+        profile_dir: str | os.PathLike[str] | None = None,
+        filename_format: str | Callable[[Any], str] = (
+            "{method}.{path}.{elapsed:.0f}ms.{time:.0f}.prof"
+        ),
+    ) -> None:
+        self.app = app
+        self.stream = stream
+        self.sort_by = tuple(sort_by)
+        self.restrictions = tuple(restrictions)
+        self.profile_dir = None if profile_dir is None else os.fspath(profile_dir)
+        self.filename_format = filename_format
+        # One profile at a time: a profiler is per thread on 3.11 and per
+        # process from 3.12, and requests on one event loop share a thread,
+        # so concurrent requests wait for the one being profiled.
+        self._thread_lock = threading.Lock()
+        self._loop_lock: tuple[Any, Any] | None = None  # (loop, asyncio.Lock)
+
+    def _report(self, profile: cProfile.Profile, request_info: Any, method: str, path: str,
+                elapsed: float) -> None:  # fmt: skip
+        if self.profile_dir is not None:
+            if callable(self.filename_format):
+                name = self.filename_format(request_info)
+            else:
+                # SECURITY: the path comes from the client; only a plain,
+                # short file name is made of it.
+                safe_path = _UNSAFE_FILENAME.sub("_", path.strip("/").replace("/", "."))
+                name = self.filename_format.format(
+                    method=_UNSAFE_FILENAME.sub("_", method),
+                    path=safe_path[:100] or "root",
+                    elapsed=elapsed * 1000.0,
+                    time=time.time(),
+                )
+            profile.dump_stats(os.path.join(self.profile_dir, os.path.basename(name)))
+        if self.stream is not None:
+            stats = pstats.Stats(profile, stream=self.stream)
+            stats.sort_stats(*self.sort_by)
+            print("-" * 80, file=self.stream)
+            print(f"PATH: {path!r}", file=self.stream)
+            stats.print_stats(*self.restrictions)
+            print("-" * 80 + "\n", file=self.stream)
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        body: list[bytes] = []
+
+        def catching_start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], Any]:
+            start_response(status, headers, exc_info)
+            return body.append
+
+        def run() -> None:
+            app_iter = _wsgi_call(self.app, environ, catching_start_response)
+            try:
+                body.extend(app_iter)
+            finally:
+                close = getattr(app_iter, "close", None)
+                if close is not None:
+                    close()
+
+        profile = cProfile.Profile()
+        with self._thread_lock:
+            start = time.perf_counter()
+            profile.runcall(run)
+            elapsed = time.perf_counter() - start
+        self._report(
+            profile,
+            environ,
+            str(environ.get("REQUEST_METHOD", "")),
+            get_path_info(environ),
+            elapsed,
+        )
+        return [b"".join(body)]
+
+    async def _profiled(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        if self._loop_lock is None or self._loop_lock[0] is not loop:
+            # A server has one loop per worker; a new one (a test client's)
+            # replaces the old pair.
+            self._loop_lock = (loop, asyncio.Lock())
+        lock = self._loop_lock[1]
+        profile = cProfile.Profile()
+        async with lock:
+            start = time.perf_counter()
+            profile.enable()
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                profile.disable()
+            elapsed = time.perf_counter() - start
+        self._report(
+            profile, scope, str(scope.get("method", "")), str(scope.get("path", "")), elapsed
+        )
+
+    def _asgi(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if scope.get("type") != "http":
+            return self.app(scope, receive, send)
+        return self._profiled(scope, receive, send)
