@@ -205,6 +205,26 @@ SERVERS: dict[str, tuple[tuple[str, str], Callable[[str, int], list[str]]]] = {
             "--die-on-term",
         ],
     ),
+    # The notes' uwsgi protocol: uWSGI's HTTP router speaks it to the worker
+    # over a UNIX socket (as nginx's uwsgi_pass would).
+    "uwsgi-protocol": (
+        ("uwsgidecorators", "uwsgi"),
+        lambda target, port: [
+            "uwsgi",
+            "--http",
+            f"127.0.0.1:{port}",
+            # Streamed responses chunked on kept-alive connections (by default
+            # the router sends a body of unknown length until it closes).
+            "--http-keepalive",
+            "--http-auto-chunked",
+            "--socket",
+            os.path.join(tempfile.gettempdir(), f"erlen-uwsgi-{port}.sock"),
+            "--master",
+            "--module",
+            target,
+            "--die-on-term",
+        ],
+    ),
     "granian-wsgi": (
         ("granian", "granian"),
         lambda target, port: [

@@ -9,7 +9,7 @@ ASGI_SERVER_NAMES = ["uvicorn", "hypercorn", "granian-asgi"]
 # The ASGI servers come first: pytest groups module-scoped parameters by their
 # position in the list, so the WebSocket tests (parametrised with the ASGI
 # names only) reuse the servers the HTTP tests started instead of new ones.
-SERVER_NAMES = [*ASGI_SERVER_NAMES, "gunicorn", "uwsgi", "granian-wsgi"]
+SERVER_NAMES = [*ASGI_SERVER_NAMES, "gunicorn", "uwsgi", "uwsgi-protocol", "granian-wsgi"]
 
 
 def parametrize_servers(metafunc: pytest.Metafunc) -> None:

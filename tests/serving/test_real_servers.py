@@ -131,8 +131,9 @@ def test_call_on_close_runs_once_after_the_response(server: Any, tmp_path: Path)
 
 
 # How each server frames a body of unknown length: chunked, or (uWSGI's plain
-# --http-socket) until the connection closes.
-CLOSE_DELIMITED = {"uwsgi"}
+# --http-socket; its HTTP router for a request that asks to close, as this
+# test's does) until the connection closes.
+CLOSE_DELIMITED = {"uwsgi", "uwsgi-protocol"}
 
 
 class StreamReader:
