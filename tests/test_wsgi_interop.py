@@ -416,3 +416,20 @@ def test_request_from_an_environ_matches_werkzeug() -> None:
     assert ours.args.getlist("x") == theirs.args.getlist("x")
     assert dict(ours.cookies) == dict(theirs.cookies)
     assert ours.accept_mimetypes.best == theirs.accept_mimetypes.best
+
+
+def test_the_toolkits_request_has_the_application_decorator() -> None:
+    from erlen.http.request import Request as ToolkitRequest
+    from erlen.http.response import Response as ToolkitResponse
+    from erlen.testing import create_environ
+
+    seen: list[type] = []
+
+    @ToolkitRequest.application
+    def app(request: ToolkitRequest) -> ToolkitResponse:
+        seen.append(type(request))
+        return ToolkitResponse(request.args.get("q", ""))
+
+    response = ToolkitResponse.from_app(app, create_environ("/?q=toolkit"), buffered=True)
+    assert response.get_data() == b"toolkit"
+    assert seen == [ToolkitRequest]

@@ -5,11 +5,9 @@ matched rule, limits from the app's config, HTML by default)."""
 from __future__ import annotations
 
 import contextvars
-import functools
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
-    Callable,
     Collection,
     Iterable,
     Iterator,
@@ -82,38 +80,6 @@ class Request(_BaseRequest):
             return request_from_environ(builder.get_environ(), cls)
         finally:
             builder.close()
-
-    @classmethod
-    def application(
-        cls, f: Callable[..., Callable[..., Iterable[bytes]]]
-    ) -> Callable[..., Iterable[bytes]]:
-        """Decorate ``f(request)`` (or ``f(self, request)``) into a WSGI
-        application: the request is built from the environ and closed after
-        ``f`` returns its response (or any WSGI application), which is then
-        called; an :class:`~erlen.http.exceptions.HTTPException` raised by
-        ``f`` is answered with its response. No app context is pushed: this
-        is the toolkit alone, as with Werkzeug's decorator::
-
-            @Request.application
-            def hello(request):
-                return Response(f"Hello {request.args.get('name', 'World')}!")
-        """
-
-        @functools.wraps(f)
-        def wsgi_application(*args: Any) -> Iterable[bytes]:
-            environ, start_response = args[-2], args[-1]
-            try:
-                request = request_from_environ(environ, cls)
-            except HTTPException as e:
-                return e.get_response()(environ, start_response)
-            with request:
-                try:
-                    response = f(*args[:-2], request)
-                except HTTPException as e:
-                    response = e.get_response(request)
-                return response(environ, start_response)
-
-        return wsgi_application
 
     @property
     def trusted_hosts(self) -> Collection[str] | None:

@@ -13,6 +13,7 @@ headers and a body stream. Everything else (``args``, ``form``, ``files``,
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -46,6 +47,7 @@ from .datastructures import (
 from .exceptions import (
     BadRequest,
     ClientDisconnected,
+    HTTPException,
     RequestEntityTooLarge,
     SecurityError,
     UnsupportedMediaType,
@@ -490,6 +492,39 @@ class Request:
         self._content_length: Any = _MISSING
         self._host: str | None = None
         self._parsed: dict[str, Any] | None = None
+
+    @classmethod
+    def application(
+        cls, f: Callable[..., Callable[..., Iterable[bytes]]]
+    ) -> Callable[..., Iterable[bytes]]:
+        """Decorate ``f(request)`` (or ``f(self, request)``) into a WSGI
+        application: the request is built from the environ and closed after
+        ``f`` returns its response (or any WSGI application), which is then
+        called; an :class:`~erlen.http.exceptions.HTTPException` raised by
+        ``f`` is answered with its response (a path that is not UTF-8: 400).
+        No app context is pushed: this is the toolkit alone, as with
+        Werkzeug's decorator::
+
+            @Request.application
+            def hello(request):
+                return Response(f"Hello {request.args.get('name', 'World')}!")
+        """
+
+        @functools.wraps(f)
+        def wsgi_application(*args: Any) -> Iterable[bytes]:
+            environ, start_response = args[-2], args[-1]
+            try:
+                request = cls(environ, populate_request=False)
+            except HTTPException as e:
+                return e.get_response()(environ, start_response)
+            with request:
+                try:
+                    response = f(*args[:-2], request)
+                except HTTPException as e:
+                    response = e.get_response(request)
+                return response(environ, start_response)
+
+        return wsgi_application
 
     def _init_from_environ(
         self, environ: dict[str, Any], populate_request: bool, shallow: bool
