@@ -37,6 +37,7 @@ from typing import IO, Any, NoReturn, TypeVar, cast
 from urllib.parse import unquote_to_bytes
 
 from erlen.http.datastructures import Headers
+from erlen.http.datastructures._common import _convert
 from erlen.http.exceptions import BadRequest, ClientDisconnected, RequestEntityTooLarge
 from erlen.http.proxy import resolve_forwarded, split_host
 from erlen.http.request import Request
@@ -130,10 +131,7 @@ class ScopeHeaders(Headers):
             if name == wanted:
                 if type is None:
                     return value
-                try:
-                    return type(value)
-                except (ValueError, TypeError):
-                    return default
+                return _convert(value, type, default)
         return default
 
     def __getitem__(self, key: Any) -> Any:

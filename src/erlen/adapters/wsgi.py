@@ -13,6 +13,7 @@ from typing import IO, Any, NoReturn, TypeVar
 
 import erlen.http.request as _request_module
 from erlen.http.datastructures import Headers
+from erlen.http.datastructures._common import _convert
 from erlen.http.exceptions import BadRequest, BadRequestKeyError
 from erlen.http.proxy import resolve_forwarded, split_host
 from erlen.http.request import Request
@@ -100,10 +101,7 @@ class EnvironHeaders:
             value = str(value)
         if type is None:
             return value
-        try:
-            return type(value)
-        except (ValueError, TypeError):
-            return default
+        return _convert(value, type, default)
 
     def getlist(self, name: str, type: Callable[[str], Any] | None = None) -> list[Any]:
         """Return the header's values as a list (empty when it is missing)."""

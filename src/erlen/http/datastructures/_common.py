@@ -22,6 +22,17 @@ def _immutable(obj: object) -> NoReturn:
 
 _V = TypeVar("_V", bound="str | None")
 
+
+def _convert(value: Any, type: Any, default: Any) -> Any:
+    """``type(value)``, or ``default`` when the conversion raises ValueError or
+    TypeError: what every ``get(key, default, type)`` of Werkzeug's mappings
+    answers (callers handle ``type is None`` themselves, without this call)."""
+    try:
+        return type(value)
+    except (ValueError, TypeError):
+        return default
+
+
 #: The header dicts (Cache-Control, Content-Security-Policy, a response's
 #: mimetype parameters): a :class:`CallbackDict` with header names as keys.
 _CallbackDict: TypeAlias = CallbackDict[str, _V]

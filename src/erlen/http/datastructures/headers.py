@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar, overload
 
-from ._common import _key_error, _missing
+from ._common import _convert, _key_error, _missing
 
 __all__ = [
     "HeaderSet",
@@ -104,10 +104,7 @@ class Headers:
             if name.lower() == ikey:
                 if type is None:
                     return value
-                try:
-                    return type(value)
-                except (ValueError, TypeError):
-                    return default
+                return _convert(value, type, default)
         return default
 
     @overload

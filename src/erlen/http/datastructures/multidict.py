@@ -8,7 +8,7 @@ import copy as _copy
 from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
 from typing import Any, Literal, NoReturn, Self, TypeVar, overload
 
-from ._common import _immutable, _key_error, _missing
+from ._common import _convert, _immutable, _key_error, _missing
 
 __all__ = [
     "CombinedMultiDict",
@@ -107,10 +107,7 @@ class TypeConversionDict(dict[K, V]):
             return default
         if type is None:
             return value
-        try:
-            return type(value)
-        except (ValueError, TypeError):
-            return default
+        return _convert(value, type, default)
 
 
 # --------------------------------------------------------------------------
@@ -214,10 +211,7 @@ class MultiDict(TypeConversionDict[K, V]):
             return default
         if type is None:
             return values[0]
-        try:
-            return type(values[0])
-        except (ValueError, TypeError):
-            return default
+        return _convert(values[0], type, default)
 
     @overload
     def getlist(self, key: K) -> list[V]: ...
