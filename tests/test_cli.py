@@ -927,3 +927,20 @@ def test_app_run_is_a_no_op_under_the_cli(
     assert result.exit_code == 0, result.output
     assert result.output.endswith("app=runs_at_import\n")
     assert served == []
+
+
+def test_version_option_and_get_version_are_public(runner: CliRunner) -> None:
+    """Flask's names for the --version option and its callback, for a custom
+    group that wants the same option."""
+    from erlen.cli import get_version, version_option
+
+    assert version_option.callback is get_version
+
+    @click.group(params=[version_option])
+    def custom() -> None:
+        pass
+
+    result = runner.invoke(custom, ["--version"])
+    assert result.exit_code == 0
+    assert "erlen " in result.output
+    assert "Python " in result.output

@@ -74,7 +74,7 @@ from .pipeline import (
     invoke_sync,
     is_async_callable,
 )
-from .routing import BuildError, Map, MapAdapter, Rule
+from .routing import BuildError, Map, MapAdapter, RequestRedirect, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .typing import (
@@ -94,10 +94,11 @@ if TYPE_CHECKING:
     import logging
 
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
-    from jinja2 import Environment
+    from jinja2 import BaseLoader
 
     from .adapters.asgi import Receive, Scope, Send
     from .cli import AppGroup
+    from .templating import Environment
     from .testing import ErlenClient, ErlenCliRunner
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -110,6 +111,21 @@ T_template_global = TypeVar("T_template_global", bound=TemplateGlobalCallable)
 T_template_test = TypeVar("T_template_test", bound=TemplateTestCallable)
 
 _MISSING: Any = object()
+
+
+class _ImportedAttribute:
+    """A class attribute whose value is imported from ``module`` when first
+    read; a subclass that assigns the attribute replaces it as usual."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.name = name
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self.module), self.name)
+
 
 #: erlen.asgi's entry point, once the first ASGI call imported it.
 _asgi_serve: Callable[..., Any] | None = None
@@ -165,6 +181,14 @@ class Erlen(Scaffold):
     session_interface: SessionInterface = SecureCookieSessionInterface()
     #: Options for the Jinja environment.
     jinja_options: ClassVar[dict[str, Any]] = {}
+    if TYPE_CHECKING:
+        #: The class of :attr:`jinja_env` (:class:`erlen.templating.Environment`);
+        #: a subclass may name its own subclass of it.
+        jinja_environment: ClassVar[type[Environment]]
+    else:
+        # PERF: read from erlen.templating when first used, so that `import
+        # erlen` does not import Jinja.
+        jinja_environment = _ImportedAttribute("erlen.templating", "Environment")
     #: The configuration defaults.
     default_config: ClassVar[dict[str, Any]] = DEFAULT_CONFIG
     # Erlen's own create_url_adapter (set below the class), compared per
@@ -303,6 +327,23 @@ class Erlen(Scaffold):
         from .templating import create_jinja_environment
 
         return create_jinja_environment(self)
+
+    def create_global_jinja_loader(self) -> BaseLoader:
+        """The loader of :attr:`jinja_env` when ``jinja_options`` names none:
+        a :class:`~erlen.templating.DispatchingJinjaLoader` over the app's and
+        the blueprints' template folders. Override it to load templates from
+        elsewhere."""
+        from .templating import DispatchingJinjaLoader
+
+        return DispatchingJinjaLoader(self)
+
+    def select_jinja_autoescape(self, filename: str | None) -> bool:
+        """Whether the template ``filename`` autoescapes: a template from a
+        string does, so do ``.html``, ``.htm``, ``.xml``, ``.xhtml`` and
+        ``.svg`` files. Override it to change the rule."""
+        from .templating import select_jinja_autoescape
+
+        return select_jinja_autoescape(filename)
 
     @property
     def templates_auto_reload(self) -> bool:
@@ -513,6 +554,8 @@ class Erlen(Scaffold):
             config["TRAP_HTTP_EXCEPTIONS"]
             or config["TRAP_BAD_REQUEST_ERRORS"]
             or isinstance(error, BadRequestKeyError)
+            # raise_routing_exception explains a redirect in debug mode.
+            or (config["DEBUG"] and isinstance(error, RequestRedirect))
         )
 
     def _pipeline_for_endpoint(self, endpoint: str | None) -> EndpointPipeline:
@@ -805,9 +848,26 @@ class Erlen(Scaffold):
         self.logger.error(f"Exception{where}", exc_info=exc_info)
 
     def raise_routing_exception(self, request: Request) -> NoReturn:
-        """Raise the request's routing error (404, 405 or a redirect)."""
-        assert request.routing_exception is not None
-        raise request.routing_exception
+        """Raise the request's routing error (404, 405 or a redirect).
+
+        In debug mode, a redirect that would make the browser drop the
+        request's body (301 or 302 for a POST, after a rule's redirect code
+        was changed from 308) raises
+        :class:`~erlen.debughelpers.FormDataRoutingRedirect` instead, which
+        names the canonical URL.
+        """
+        exc = request.routing_exception
+        assert exc is not None
+        if (
+            self.debug
+            and isinstance(exc, RequestRedirect)
+            and exc.code not in (307, 308)
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+        ):
+            from .debughelpers import FormDataRoutingRedirect
+
+            raise FormDataRoutingRedirect(request)
+        raise exc
 
     def make_default_options_response(self) -> Response:
         """The response to an automatic ``OPTIONS`` request: empty, with
@@ -1028,6 +1088,7 @@ class Erlen(Scaffold):
 
     def url_for(
         self,
+        /,
         endpoint: str,
         *,
         _anchor: str | None = None,

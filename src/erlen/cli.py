@@ -51,6 +51,7 @@ __all__ = [
     "cli",
     "find_app_by_string",
     "find_best_app",
+    "get_version",
     "load_dotenv",
     "locate_app",
     "main",
@@ -60,6 +61,7 @@ __all__ = [
     "run_command",
     "shell_command",
     "show_server_banner",
+    "version_option",
     "with_appcontext",
 ]
 
@@ -421,7 +423,9 @@ _env_file_option = click.Option(
 )
 
 
-def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+def get_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """The ``--version`` option's callback: print the Python, erlen and Click
+    versions and exit."""
     if not value or ctx.resilient_parsing:
         return
     try:
@@ -436,11 +440,12 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
     ctx.exit()
 
 
-_version_option = click.Option(
+#: The ``--version`` option of :class:`ErlenGroup` (for a group of your own).
+version_option = click.Option(
     ["--version"],
     help="Show the erlen version.",
     expose_value=False,
-    callback=_print_version,
+    callback=get_version,
     is_flag=True,
     is_eager=True,
 )
@@ -474,7 +479,7 @@ class ErlenGroup(AppGroup):
         # keeps this behaviour. --env-file first: it sets what --app may read.
         params.extend((_env_file_option, _app_option, _debug_option))
         if add_version_option:
-            params.append(_version_option)
+            params.append(version_option)
         extra.setdefault("context_settings", {})
         extra["context_settings"].setdefault("auto_envvar_prefix", "ERLEN")
         super().__init__(params=params, **extra)

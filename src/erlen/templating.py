@@ -216,8 +216,9 @@ class _Template(Template):
 class Environment(BaseEnvironment):
     """The app's Jinja environment; it knows its app (``env.app``).
 
-    Without a ``loader`` option it uses a :class:`DispatchingJinjaLoader` over
-    the app and its blueprints.
+    Without a ``loader`` option it uses the app's
+    :meth:`~erlen.Erlen.create_global_jinja_loader` (a
+    :class:`DispatchingJinjaLoader` over the app and its blueprints).
     """
 
     template_class = _Template
@@ -225,7 +226,7 @@ class Environment(BaseEnvironment):
 
     def __init__(self, app: Erlen, **options: t.Any) -> None:
         if "loader" not in options:
-            options["loader"] = DispatchingJinjaLoader(app)
+            options["loader"] = app.create_global_jinja_loader()
         super().__init__(**options)
         self.app = app
         # Templates render_template_string compiled, by source (see
@@ -334,13 +335,13 @@ def create_jinja_environment(app: Erlen) -> Environment:
     """
     options = dict(getattr(app, "jinja_options", None) or {})
     if "autoescape" not in options:
-        options["autoescape"] = getattr(app, "select_jinja_autoescape", select_jinja_autoescape)
+        options["autoescape"] = app.select_jinja_autoescape
     if "auto_reload" not in options:
         auto_reload = app.config.get("TEMPLATES_AUTO_RELOAD")
         if auto_reload is None:
             auto_reload = app.debug
         options["auto_reload"] = bool(auto_reload)
-    env = Environment(app, **options)
+    env = app.jinja_environment(app, **options)
     env.globals.update(
         url_for=app.url_for,
         get_flashed_messages=get_flashed_messages,

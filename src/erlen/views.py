@@ -96,14 +96,26 @@ class View:
         # PERF: four separate closures so that each request does no branching
         # and the sync ones never touch a coroutine.
         if cls.init_every_request:
+            # COMPAT(flask): the class is read from the view function on each
+            # request, so code (a test) may set ``view.view_class`` to another
+            # class after as_view(); ``view`` names the final, decorated
+            # function, which carries the attribute.
             if is_async:
 
                 async def view(**kwargs: Any) -> Any:
+                    view_class = view.view_class  # type: ignore[attr-defined]
+                    if view_class is not cls:
+                        return await _call_replaced_async(
+                            view_class, class_args, class_kwargs, kwargs
+                        )
                     return await getattr(cls(*class_args, **class_kwargs), entry)(**kwargs)
 
             else:
 
                 def view(**kwargs: Any) -> Any:
+                    view_class = view.view_class  # type: ignore[attr-defined]
+                    if view_class is not cls:
+                        return _call_replaced(view_class, class_args, class_kwargs, kwargs)
                     return getattr(cls(*class_args, **class_kwargs), entry)(**kwargs)
 
         else:
@@ -134,6 +146,29 @@ class View:
         rv.methods = cls.methods
         rv.provide_automatic_options = cls.provide_automatic_options
         return rv  # type: ignore[no-any-return]
+
+
+def _call_replaced(
+    view_class: type[View], args: tuple[Any, ...], kwargs: dict[str, Any], view_args: dict[str, Any]
+) -> Any:
+    """Dispatch to ``view_class``, which replaced the class of a sync view."""
+    entry, is_async = view_class._entry_point()
+    handler = getattr(view_class(*args, **kwargs), entry)
+    if is_async:
+        from .globals import current_app
+
+        handler = current_app.ensure_sync(handler)
+    return handler(**view_args)
+
+
+async def _call_replaced_async(
+    view_class: type[View], args: tuple[Any, ...], kwargs: dict[str, Any], view_args: dict[str, Any]
+) -> Any:
+    """Dispatch to ``view_class``, which replaced the class of an async view."""
+    rv = getattr(view_class(*args, **kwargs), view_class._entry_point()[0])(**view_args)
+    if inspect.isawaitable(rv):
+        rv = await rv
+    return rv
 
 
 class MethodView(View):

@@ -8,6 +8,7 @@ import contextvars
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
+    Callable,
     Collection,
     Iterable,
     Iterator,
@@ -24,9 +25,14 @@ from .http.response import Response as _BaseResponse
 from .pipeline import in_event_loop, run_coroutine_sync
 
 if TYPE_CHECKING:
+    from .http.datastructures import FileStorage, ImmutableMultiDict
     from .routing import Rule
 
 _MISSING: Any = object()
+# The toolkit's request.files, which Request.files wraps.
+_base_files: Callable[[_BaseRequest], ImmutableMultiDict[str, FileStorage]] = _BaseRequest.__dict__[
+    "files"
+].fget
 _RequestT = TypeVar("_RequestT", bound="Request")
 
 
@@ -134,6 +140,27 @@ class Request(_BaseRequest):
     @max_form_parts.setter
     def max_form_parts(self, value: int | None) -> None:
         self._max_form_parts = value
+
+    @property
+    def files(self) -> ImmutableMultiDict[str, FileStorage]:
+        """The uploaded files of a multipart body, by field name.
+
+        In debug mode, when the body was not ``multipart/form-data``,
+        ``request.files[key]`` for a form field raises
+        :class:`~erlen.debughelpers.DebugFilesKeyError`, which says that the
+        form lacks its ``enctype``.
+        """
+        files = _base_files(self)
+        if files or self.mimetype == "multipart/form-data":
+            return files
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None or not app_ctx.app.debug or not self.form:
+            return files
+        from .debughelpers import _FilesWithHint, attach_enctype_error_multidict
+
+        if not isinstance(files, _FilesWithHint):
+            attach_enctype_error_multidict(self)
+        return self._files  # type: ignore[return-value]
 
     @property
     def endpoint(self) -> str | None:

@@ -115,6 +115,10 @@ class EnvironHeaders:
         except (ValueError, TypeError):
             return []
 
+    def get_all(self, name: str) -> list[str]:
+        """Every value of header ``name``, as :meth:`getlist` gives them."""
+        return self.getlist(name)
+
     def __contains__(self, name: object) -> bool:
         if name.__class__ is not str:
             return isinstance(name, str) and self._lookup(name) is not None

@@ -196,6 +196,10 @@ class LimitedStream(io.RawIOBase):
     (:class:`ClientDisconnected`). With ``is_max=True`` the limit is a maximum
     for a body of unknown length: more data than that raises
     :class:`RequestEntityTooLarge`.
+
+    Both outcomes go through hooks a subclass may override, as in Werkzeug:
+    :meth:`on_exhausted` (a read past the limit) and :meth:`on_disconnect`
+    (a read that got nothing before the limit).
     """
 
     def __init__(self, stream: IO[bytes], limit: int, is_max: bool = False) -> None:
@@ -211,18 +215,52 @@ class LimitedStream(io.RawIOBase):
     def tell(self) -> int:
         return self._pos
 
+    @property
+    def is_exhausted(self) -> bool:
+        """Whether everything up to the limit has been read."""
+        return self._pos >= self.limit
+
+    def on_exhausted(self) -> None:
+        """Called on a read past the limit. Raises
+        :class:`RequestEntityTooLarge` when the limit is a maximum; else does
+        nothing, and the read returns ``b""``. Override to change that.
+
+        With ``is_max`` it is called only when the wrapped stream holds more
+        than the limit: a body exactly as long as the maximum is allowed.
+        """
+        if self.is_max:
+            raise self._too_large()
+
+    def on_disconnect(self, error: Exception | None = None) -> None:
+        """Called when a read gets no data before the limit: the client went
+        away. Raises :class:`ClientDisconnected` (chained to ``error`` when
+        given), except for a maximum without ``error``, where an empty read is
+        simply the end of the body."""
+        if error is None and self.is_max:
+            return
+        if self.is_max:
+            # The limit is no length the client announced: do not quote it as one.
+            disconnected = ClientDisconnected(
+                f"Reading the request body failed after {self._pos} bytes."
+            )
+        else:
+            disconnected = _short_body(self._pos, self.limit)
+        if error is not None:
+            raise disconnected from error
+        raise disconnected
+
     def _too_large(self) -> RequestEntityTooLarge:
         return RequestEntityTooLarge(f"The request body is larger than {self.limit} bytes.")
 
     def _at_limit(self) -> bytes:
-        if self.is_max and self._stream.read(1):
-            raise self._too_large()
+        # A maximum is only exceeded if there is more to read: peek one byte.
+        if not self.is_max or self._stream.read(1):
+            self.on_exhausted()
         return b""
 
     def _got(self, data: bytes, wanted: int) -> bytes:
         if not data and wanted:
-            if not self.is_max:
-                raise _short_body(self._pos, self.limit)
+            self.on_disconnect()
             return data
         self._pos += len(data)
         return data
@@ -238,7 +276,10 @@ class LimitedStream(io.RawIOBase):
         while True:
             remaining = self.limit - self._pos
             if remaining <= 0:
-                self._at_limit()
+                # At the limit, only a maximum has to look past it (a body
+                # over the maximum is a 413 now, not on the next read).
+                if self.is_max:
+                    self._at_limit()
                 break
             wanted = min(remaining, 65536)
             chunk = self._got(self._stream.read(wanted), wanted)
@@ -268,7 +309,9 @@ class LimitedStream(io.RawIOBase):
 
     def exhaust(self) -> None:
         """Read and drop what is left of the body, up to the limit."""
-        while self.read(65536):
+        # A Content-Length body ends at its limit: no read past it (which
+        # would call on_exhausted) once it is reached.
+        while (self.is_max or not self.is_exhausted) and self.read(65536):
             pass
 
 

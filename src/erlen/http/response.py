@@ -318,6 +318,30 @@ class FileWrapper:
             return max(end - self.offset, 0)
         return None
 
+    def seekable(self) -> bool:
+        """Whether the file can seek: its own ``seekable()`` when it has one,
+        else whether it has ``seek``."""
+        seekable = getattr(self.file, "seekable", None)
+        if seekable is not None:
+            return bool(seekable())
+        return hasattr(self.file, "seek")
+
+    def seek(self, *args: Any) -> None:
+        """Call the file's ``seek`` with ``args`` (nothing when it has none).
+
+        Positions are the file's own. A seek before iteration starts replaces
+        ``offset``: reading goes on from where the seek left the file.
+        """
+        seek = getattr(self.file, "seek", None)
+        if seek is not None:
+            seek(*args)
+            self._started = True
+
+    def tell(self) -> int | None:
+        """The file's position, or ``None`` when it has no ``tell``."""
+        tell = getattr(self.file, "tell", None)
+        return None if tell is None else int(tell())
+
     def close(self) -> None:
         """Close the file."""
         close = getattr(self.file, "close", None)

@@ -13,7 +13,17 @@ import hmac
 import secrets
 import string
 
-__all__ = ["DEFAULT_PBKDF2_ITERATIONS", "check_password_hash", "gen_salt", "generate_password_hash"]
+# COMPAT(werkzeug): werkzeug.security has safe_join; erlen keeps it with the
+# other path helpers and makes it importable from here too.
+from .utils import safe_join
+
+__all__ = [
+    "DEFAULT_PBKDF2_ITERATIONS",
+    "check_password_hash",
+    "gen_salt",
+    "generate_password_hash",
+    "safe_join",
+]
 
 SALT_CHARS = string.ascii_letters + string.digits
 

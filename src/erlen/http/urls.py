@@ -15,9 +15,17 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar, overload
 from urllib.parse import quote, quote_from_bytes, unquote, unquote_to_bytes, urlsplit, urlunsplit
 
-from .datastructures import ImmutableMultiDict, MultiDict
+from .datastructures import ImmutableMultiDict, MultiDict, iter_multi_items
 
-__all__ = ["iri_to_uri", "uri_to_iri", "url_decode", "url_encode", "url_quote", "url_unquote"]
+__all__ = [
+    "iri_to_uri",
+    "iter_multi_items",
+    "uri_to_iri",
+    "url_decode",
+    "url_encode",
+    "url_quote",
+    "url_unquote",
+]
 
 _T = TypeVar("_T")
 

@@ -27,7 +27,7 @@ from urllib.parse import quote, quote_from_bytes
 from ._numbers import digits_to_int
 from .datastructures import Headers
 from .exceptions import RequestEntityTooLarge, SecurityError
-from .request import LimitedStream, _host_is_trusted, _validated_host
+from .request import _HOST_RE, LimitedStream, _host_is_trusted, _validated_host
 from .response import FileWrapper
 from .urls import uri_to_iri
 
@@ -40,6 +40,7 @@ __all__ = [
     "get_host",
     "get_input_stream",
     "get_path_info",
+    "host_is_trusted",
     "responder",
     "run_wsgi_app",
     "wrap_file",
@@ -225,6 +226,22 @@ def get_host(environ: Mapping[str, Any], trusted_hosts: Collection[str] | None =
     if trusted_hosts is not None and not _host_is_trusted(host, trusted_hosts):
         raise SecurityError(f"Host {host!r} is not trusted.")
     return host
+
+
+def host_is_trusted(hostname: str | None, trusted_list: Iterable[str] | str | None = None) -> bool:
+    """Whether ``hostname`` (a ``Host`` value, ``host[:port]``) is a valid
+    host name and one of ``trusted_list``. The port and a final dot are
+    ignored, names compare ignoring case, and an entry starting with ``.``
+    (``.example.com``) also allows its subdomains. An empty or missing
+    ``trusted_list`` allows every valid host."""
+    # SECURITY: the same rule request.host applies, so a value it would
+    # refuse (with "/", "@", spaces or non-ASCII) is never trusted.
+    if not hostname or _HOST_RE.fullmatch(hostname) is None:
+        return False
+    trusted = [trusted_list] if isinstance(trusted_list, str) else list(trusted_list or ())
+    if not trusted:
+        return True
+    return _host_is_trusted(hostname, trusted)
 
 
 #: Characters left as they are in a path and a query, beside letters and

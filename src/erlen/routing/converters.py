@@ -174,7 +174,7 @@ class NumberConverter(BaseConverter):
     """Shared logic of :class:`IntegerConverter` and :class:`FloatConverter`."""
 
     weight = 50
-    #: The unsigned pattern; ``signed=True`` puts an optional ``-`` in front.
+    #: The unsigned pattern; ``signed=True`` uses :attr:`signed_regex` instead.
     unsigned_regex: ClassVar[str] = "[0-9]+"
 
     def __init__(
@@ -190,7 +190,12 @@ class NumberConverter(BaseConverter):
         self.min = min
         self.max = max
         self.signed = bool(signed)
-        self.regex = ("-?" if self.signed else "") + self.unsigned_regex
+        self.regex = self.signed_regex if self.signed else self.unsigned_regex
+
+    @property
+    def signed_regex(self) -> str:
+        """The pattern with ``signed=True``: ``unsigned_regex`` after an optional ``-``."""
+        return f"-?{self.unsigned_regex}"
 
     def num_convert(self, text: str) -> Any:
         """Parse the matched text; :class:`ValueError` means not a number."""

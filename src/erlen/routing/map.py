@@ -1,7 +1,8 @@
 """The URL map and its per-request adapter.
 
-A :class:`Map` holds the rules; binding it to a host (:meth:`Map.bind`) or to
-a request (:meth:`Map.bind_to_request`) gives a :class:`MapAdapter` that
+A :class:`Map` holds the rules; binding it to a host (:meth:`Map.bind`), to
+a request (:meth:`Map.bind_to_request`) or to a WSGI environ
+(:meth:`Map.bind_to_environ`) gives a :class:`MapAdapter` that
 matches paths and builds URLs::
 
     url_map = Map([Rule("/", endpoint="index"), Rule("/user/<int:id>", endpoint="user")])
@@ -13,12 +14,14 @@ matches paths and builds URLs::
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pprint import pformat
 from typing import Any, ClassVar, Literal, Protocol, overload
 from urllib.parse import urljoin
 
 from erlen.http.exceptions import BadHost, HTTPException, MethodNotAllowed
+from erlen.http.wsgi import _from_wsgi, get_host
 
 from .builder import clean_build_values, encode_query, quote_path, quote_query_bytes
 from .converters import DEFAULT_CONVERTERS, BaseConverter, ValidationError
@@ -54,6 +57,13 @@ class RoutableRequest(Protocol):
     def query_string(self) -> bytes: ...
 
 
+class _HasEnviron(Protocol):
+    """A request object that carries its WSGI environ (as Werkzeug's does)."""
+
+    @property
+    def environ(self) -> Mapping[str, Any]: ...
+
+
 def _normalize_host(name: str) -> str:
     """Lower-case a ``host[:port]`` and IDNA-encode a non-ASCII host name."""
     name = name.lower()
@@ -78,11 +88,15 @@ def _is_websocket_request(request: RoutableRequest) -> bool:
     headers = getattr(request, "headers", None)
     if headers is None:
         return False
-    upgrade = headers.get("Upgrade")
+    return _upgrades_to_websocket(headers.get("Upgrade"), headers.get("Connection"))
+
+
+def _upgrades_to_websocket(upgrade: object, connection: object) -> bool:
+    """Whether ``Upgrade`` and ``Connection`` header values ask for a WebSocket."""
     if not upgrade or str(upgrade).strip().lower() != "websocket":
         return False
-    connection = str(headers.get("Connection", "") or "").lower()
-    return any(token.strip() == "upgrade" for token in connection.split(","))
+    tokens = str(connection or "").lower()
+    return any(token.strip() == "upgrade" for token in tokens.split(","))
 
 
 class Map:
@@ -221,6 +235,67 @@ class Map:
             default_method,
             query_args,
         )
+
+    def bind_to_environ(
+        self,
+        environ: Mapping[str, Any] | _HasEnviron,
+        server_name: str | None = None,
+        subdomain: str | None = None,
+    ) -> MapAdapter:
+        """An adapter for the request a WSGI ``environ`` describes (or a
+        request object's ``environ``): like :meth:`bind_to_request`, from the
+        environ's host, scheme, ``SCRIPT_NAME``, ``PATH_INFO``, method and
+        query string.
+
+        With ``server_name`` given and neither ``subdomain`` nor host matching,
+        the subdomain is what the host has in front of ``server_name``; a host
+        outside it gets the subdomain ``"<invalid>"`` (nothing matches) and a
+        :class:`UserWarning`. A malformed host is a
+        :class:`~erlen.http.exceptions.SecurityError` (400).
+        """
+        env: Mapping[str, Any] = environ if isinstance(environ, Mapping) else environ.environ
+        scheme = str(env.get("wsgi.url_scheme") or "http")
+        host = get_host(env)
+        websocket = scheme in ("http", "https") and _upgrades_to_websocket(
+            env.get("HTTP_UPGRADE"), env.get("HTTP_CONNECTION")
+        )
+        root_path = _from_wsgi(str(env.get("SCRIPT_NAME") or ""))
+        # The subdomain rule, port stripping and host normalisation are
+        # bind_to_request's, so both bindings agree on the same request.
+        bound_server, script_name, _, bound_subdomain, url_scheme, _ = self._bind_state(
+            host, scheme, websocket, root_path, server_name, subdomain
+        )
+        if subdomain is None and not self.host_matching and bound_subdomain == "<invalid>":
+            # COMPAT(werkzeug): it warns here. The text leaves out the client's
+            # host so clients cannot add one registry entry per host name.
+            warnings.warn(
+                f"The request's host does not match the configured server name"
+                f" {server_name!r}; no rule will match it.",
+                stacklevel=2,
+            )
+        path_info = _from_wsgi(str(env["PATH_INFO"])) if "PATH_INFO" in env else None
+        query = env.get("QUERY_STRING")
+        if query is not None and not str(query).isascii():
+            # SECURITY: raw bytes, so a redirect re-quotes them instead of
+            # putting non-ASCII text into its Location header.
+            try:
+                query = str(query).encode("latin-1")
+            except UnicodeEncodeError:
+                query = str(query).encode("utf-8")  # a server that decoded it
+        adapter = self.bind(
+            bound_server,
+            script_name,
+            bound_subdomain,
+            url_scheme,
+            str(env.get("REQUEST_METHOD") or "GET"),
+            path_info,
+            query,
+        )
+        if path_info == "":
+            # COMPAT(werkzeug): bind() reads "" as "/"; kept empty, the bare
+            # mount point redirects to the one with a slash, as in Werkzeug.
+            adapter.path_info = ""
+        return adapter
 
     def bind_to_request(
         self,

@@ -18,11 +18,18 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import IO, Any, ClassVar
+from typing import IO, Any, ClassVar, cast
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from erlen.adapters.wsgi import EnvironHeaders, WSGIEnvironment, request_from_environ
-from erlen.http.datastructures import FileStorage, Headers, MultiDict
+from erlen.http.datastructures import (
+    CallbackDict,
+    FileMultiDict,
+    FileStorage,
+    Headers,
+    MultiDict,
+)
+from erlen.http.headers import dump_options_header, parse_options_header
 from erlen.http.multipart import encode_multipart
 from erlen.http.request import Request
 from erlen.http.urls import iri_to_uri, url_encode
@@ -78,6 +85,9 @@ class EnvironBuilder:
 
     server_protocol: ClassVar[str] = "HTTP/1.1"
     wsgi_version: ClassVar[tuple[int, int]] = (1, 0)
+    #: The class :meth:`get_request` builds without an app (with one, the
+    #: app's ``request_class``).
+    request_class: ClassVar[type[Request]] = Request
 
     def __init__(
         self,
@@ -119,12 +129,12 @@ class EnvironBuilder:
         if not self.path.startswith("/"):
             self.path = "/" + self.path
         self.base_url = base_url
-        self.query_string: str = ""
-        self.args: MultiDict[str, Any] | None = None
+        self._query_string: str | None = None
+        self._args: MultiDict[str, Any] | None = None
         if isinstance(query_string, str):
-            self.query_string = query_string
+            self._query_string = query_string
         else:
-            self.args = (
+            self._args = (
                 query_string if isinstance(query_string, MultiDict) else MultiDict(query_string)
             )
         self.method = method.upper()
@@ -146,14 +156,19 @@ class EnvironBuilder:
         self.run_once = run_once
         self.environ_base = dict(environ_base) if environ_base else None
         self.environ_overrides = dict(environ_overrides) if environ_overrides else None
-        self.input_stream = input_stream
+        self._input_stream = input_stream
         self.closed = False
         self._opened_files: list[IO[bytes]] = []
         # The encoded body of ``data``/``json``; made once so the environ can be
         # rebuilt (a 307 redirect resends it).
         self._body: bytes | None = None
+        self._body_stream: IO[bytes] | None = None
         self._fields: list[tuple[str, Any]] | None = None
         self._multipart = False
+        # The fields as .form and .files, once a test asked for them: from
+        # then on the body is encoded from these (they may change).
+        self._form: MultiDict[str, str] | None = None
+        self._files: FileMultiDict | None = None
 
         if auth is not None:
             self.headers.set("Authorization", _auth_header(auth))
@@ -269,7 +284,122 @@ class EnvironBuilder:
         else:
             self.headers.set("Content-Length", str(value))
 
+    @property
+    def mimetype_params(self) -> CallbackDict[str, str]:
+        """The parameters of the ``Content-Type`` (``charset``, ``boundary``...);
+        changing the dict changes the header."""
+
+        def write_back(params: CallbackDict[str, str]) -> None:
+            self.headers.set("Content-Type", dump_options_header(self.mimetype or "", dict(params)))
+
+        return CallbackDict(parse_options_header(self.content_type)[1], write_back)
+
+    # -- query string ---------------------------------------------------------
+
+    @property
+    def query_string(self) -> str:
+        """The query string: the one given, else :attr:`args` encoded."""
+        if self._query_string is None:
+            return url_encode(self._args) if self._args is not None else ""
+        return self._query_string
+
+    @query_string.setter
+    def query_string(self, value: str | None) -> None:
+        self._query_string = value
+        self._args = None
+
+    @property
+    def args(self) -> MultiDict[str, Any]:
+        """The query arguments, as a ``MultiDict`` that may be changed.
+
+        :raises AttributeError: the query string was given as a string.
+        """
+        if self._query_string:
+            raise AttributeError("The query string was given as a string; it has no 'args'.")
+        if self._args is None:
+            self._query_string = None
+            self._args = MultiDict()
+        return self._args
+
+    @args.setter
+    def args(self, value: MultiDict[str, Any] | None) -> None:
+        self._args = value
+        self._query_string = None
+
     # -- body -----------------------------------------------------------------
+
+    @property
+    def input_stream(self) -> IO[bytes] | None:
+        """The body's stream: the one given, or one over the ``data`` or
+        ``json`` bytes (None for form fields and without a body)."""
+        if self._input_stream is not None:
+            return self._input_stream
+        if self._body is not None and self._fields is None:
+            if self._body_stream is None:
+                self._body_stream = io.BytesIO(self._body)
+            return self._body_stream
+        return None
+
+    @input_stream.setter
+    def input_stream(self, value: IO[bytes] | None) -> None:
+        # A stream replaces whatever body ``data``, ``json``, form or files gave.
+        self._input_stream = value
+        self._body = self._body_stream = None
+        self._fields = self._form = self._files = None
+        self._multipart = False
+
+    @property
+    def form(self) -> MultiDict[str, str]:
+        """The form fields sent (a ``MultiDict`` that may be changed; the body
+        is encoded from it).
+
+        :raises AttributeError: the body is a stream or bytes.
+        """
+        self._split_fields()
+        assert self._form is not None
+        return self._form
+
+    @form.setter
+    def form(self, value: MultiDict[str, str]) -> None:
+        self._split_fields()
+        self._form = value
+
+    @property
+    def files(self) -> FileMultiDict:
+        """The files sent (a ``FileMultiDict``: ``files.add_file(name, file,
+        filename)``); any file makes the body ``multipart/form-data``.
+
+        :raises AttributeError: the body is a stream or bytes.
+        """
+        self._split_fields()
+        assert self._files is not None
+        return self._files
+
+    @files.setter
+    def files(self, value: FileMultiDict) -> None:
+        self._split_fields()
+        self._files = value
+
+    def _split_fields(self) -> None:
+        if self._form is not None:
+            return
+        if self.input_stream is not None:
+            raise AttributeError("The body is given as a stream or bytes; it has no form fields.")
+        form: MultiDict[str, str] = MultiDict()
+        files = FileMultiDict()
+        for key, value in self._fields or ():
+            if isinstance(value, tuple):
+                stream, filename, content_type = (*value, None, None)[:3]
+                if isinstance(stream, bytes | bytearray | memoryview):
+                    stream = io.BytesIO(stream)
+                files.add_file(key, stream, filename, content_type)
+            elif isinstance(value, FileStorage):
+                files.add(key, value)
+            else:
+                form.add(key, value)
+        self._form, self._files = form, files
+        self._fields = []
+        self._body = None
 
     def json_dumps(self, obj: Any) -> str:
         """Serialise ``obj`` with the app's JSON provider (stdlib ``json`` without an app)."""
@@ -312,14 +442,30 @@ class EnvironBuilder:
     def _encode_body(self) -> tuple[bytes | None, str | None]:
         """Return the body bytes and the content type to send with them."""
         content_type = self.content_type
+        if self._form is not None and self._files is not None:
+            fields = [*self._form.items(multi=True), *self._files.items(multi=True)]
+            if not fields:
+                return None, content_type
+            # The test may have changed form or files since the last call:
+            # encode again when a field or a file object differs.
+            if self._fields != fields:
+                self._fields = fields
+                self._multipart = bool(self._files)
+                self._body = None
         if self._fields is None:
             return self._body, content_type
         if self._body is None:
             mimetype = self.mimetype
             if self._multipart or mimetype == "multipart/form-data":
-                self._body, multipart_type = encode_multipart(self._fields)
-                if mimetype != "multipart/form-data" or "boundary=" not in (content_type or ""):
-                    self.headers.set("Content-Type", multipart_type)
+                boundary = None
+                if mimetype == "multipart/form-data":
+                    # A boundary the test chose is the one the body uses.
+                    boundary = parse_options_header(content_type)[1].get("boundary")
+                self._body, multipart_type = encode_multipart(self._fields, boundary)
+                self.headers.set(
+                    "Content-Type",
+                    multipart_type if boundary is None else cast(str, content_type),
+                )
             else:
                 self._body = url_encode(self._fields).encode("ascii")
                 if content_type is None:
@@ -338,7 +484,7 @@ class EnvironBuilder:
         body, content_type = self._encode_body()
         content_length = self.content_length
         input_terminated = False
-        stream = self.input_stream
+        stream = self._input_stream
         if body is not None:
             stream = io.BytesIO(body)
             content_length = len(body)
@@ -349,10 +495,7 @@ class EnvironBuilder:
         else:
             stream = io.BytesIO()
 
-        if self.args is not None:
-            query = url_encode(self.args)
-        else:
-            query = self.query_string
+        query = self.query_string
         request_uri = self.path + ("?" + query if query else "")
 
         environ: WSGIEnvironment = dict(self.environ_base) if self.environ_base else {}
@@ -403,7 +546,7 @@ class EnvironBuilder:
         """Build a request object (the app's ``request_class`` by default)."""
         if cls is None:
             app_class: type[Request] | None = getattr(self.app, "request_class", None)
-            cls = app_class or Request
+            cls = app_class or self.request_class
         return request_from_environ(self.get_environ(), cls)
 
     def close(self) -> None:

@@ -30,6 +30,7 @@ from erlen.http.datastructures import Headers
 from erlen.http.exceptions import BadRequest
 from erlen.http.request import Request
 from erlen.http.response import Response
+from erlen.http.status import HTTP_STATUS_CODES
 from erlen.http.urls import iri_to_uri
 from erlen.http.wsgi import _current_url, _environ_host
 
@@ -288,6 +289,26 @@ class ErlenClient:
             setattr(response, "json_module", app.json)  # noqa: B010
         return response
 
+    def resolve_redirect(self, response: TestResponse, buffered: bool = False) -> TestResponse:
+        """Follow the redirect ``response`` one step: send the request its
+        ``Location`` names (301/302 turn a POST into a GET, 303 any method but
+        HEAD; 307/308 resend method and body) and return the new response."""
+        return self._run(self._redirect_environ(response), buffered)
+
+    def run_wsgi_app(
+        self, environ: WSGIEnvironment, buffered: bool = False
+    ) -> tuple[Iterable[bytes], str, Headers]:
+        """Send ``environ`` to the app with the client's cookies; return the
+        body iterable, the status line and the headers (the cookies the
+        response sets are stored)."""
+        self._pop_preserved()
+        self._add_cookies(environ)
+        body, status, header_list = self._transport.request(environ, buffered, None)
+        self._update_cookies(environ, [v for k, v in header_list if k.lower() == "set-cookie"])
+        if not isinstance(status, str):
+            status = f"{status} {HTTP_STATUS_CODES.get(status, 'UNKNOWN').upper()}"
+        return body, status, Headers(header_list)
+
     def _follow_redirects(self, response: TestResponse, buffered: bool) -> TestResponse:
         history: list[TestResponse] = []
         seen: set[tuple[str, str]] = set()
@@ -345,7 +366,6 @@ class ErlenClient:
             builder.script_root = ""
         builder.path = path
         builder.query_string = url.query
-        builder.args = None
         environ = builder.get_environ()
         base = {k: old[k] for k in _CARRIED_KEYS if k in old}
         return {**self.environ_base, **base, **environ}

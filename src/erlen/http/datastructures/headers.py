@@ -126,6 +126,12 @@ class Headers:
                         pass
         return result
 
+    def get_all(self, name: str) -> list[str]:
+        """Every value of header ``name``: :meth:`getlist` under the name
+        :class:`wsgiref.headers.Headers` uses."""
+        # A call, not `get_all = getlist`, so a subclass's getlist is used.
+        return self.getlist(name)
+
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):
             return False
@@ -441,6 +447,22 @@ class HeaderSet:
             self.remove(header)
         except KeyError:
             pass
+
+    def pop(self, index: int = 0) -> str:
+        """Remove and return the item at ``index``: the first one by default,
+        the one :class:`collections.abc.MutableSet`'s ``pop()`` (which
+        Werkzeug's ``HeaderSet`` uses) takes. ``KeyError`` when the set is
+        empty, ``IndexError`` for an index past its end."""
+        if not self._headers:
+            raise KeyError("pop from an empty HeaderSet")
+        header = self._headers.pop(index)
+        self._set.discard(header.lower())
+        self._changed()
+        return header
+
+    def isdisjoint(self, other: Iterable[str]) -> bool:
+        """Whether no item of ``other`` is in the set (ignoring case)."""
+        return not any(item in self for item in other)
 
     def find(self, header: str) -> int:
         """Index of ``header`` (ignoring case), or -1."""

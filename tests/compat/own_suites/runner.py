@@ -1,0 +1,139 @@
+"""Download a project's source distribution and run its test suite on erlen.
+
+``run_suite("flask", "3.1.3")`` returns each test's outcome by id. The
+sdist is fetched once with ``pip download`` into ``.cache/own-suites`` at
+the repository's root (or ``$ERLEN_OWN_SUITES_CACHE``) and unpacked there;
+its tests then run in a subprocess, with :mod:`.flask_as_erlen` loaded
+first, and report through JUnit XML.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]
+
+
+class SuiteUnavailable(Exception):
+    """The source distribution could not be downloaded."""
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("ERLEN_OWN_SUITES_CACHE") or ROOT / ".cache" / "own-suites")
+
+
+def _archive(cache: Path, project: str, version: str) -> Path | None:
+    # Older sdists keep the project's spelling ("Flask-Login-0.6.3.tar.gz").
+    wanted = f"{project}-{version}.tar.gz".lower().replace("_", "-")
+    for path in cache.glob("*.tar.gz"):
+        if path.name.lower().replace("_", "-") == wanted:
+            return path
+    return None
+
+
+def fetch(project: str, version: str) -> Path:
+    """The unpacked sdist of ``project==version``, downloaded if needed."""
+    cache = cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    unpacked = cache / f"{project.lower()}-{version}"
+    if unpacked.is_dir():
+        return unpacked
+    archive = _archive(cache, project, version)
+    if archive is None:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "--dest",
+                str(cache),
+                f"{project}=={version}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        archive = _archive(cache, project, version)
+        if done.returncode != 0 or archive is None:
+            raise SuiteUnavailable(
+                f"pip download {project}=={version} failed: {done.stderr.strip()[-500:]}"
+            )
+    partial = cache / f"{unpacked.name}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(partial, filter="data")
+    # The archive holds one folder; moved into place once complete.
+    (top,) = partial.iterdir()
+    top.rename(unpacked)
+    partial.rmdir()
+    return unpacked
+
+
+def run_suite(
+    project: str, version: str, tests: str = "tests", *, on_erlen: bool = True
+) -> dict[str, str]:
+    """Run the suite; return ``{"tests/test_x.py::test_y": outcome}`` with
+    outcome ``passed``, ``failed`` (errors included) or ``skipped``.
+
+    ``on_erlen=False`` runs it on the original project (installed from the
+    ``compare`` extra), to tell erlen's failures from the suite's own.
+    """
+    source = fetch(project, version)
+    report = source / ("erlen-report.xml" if on_erlen else "original-report.xml")
+    plugin = "flask_as_erlen" if on_erlen else "pytest_compat"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
+    }
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            plugin,
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--timeout=60",
+            f"--junitxml={report}",
+            tests,
+        ],
+        cwd=source,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=900,
+    )
+    return _outcomes(report)
+
+
+def _outcomes(report: Path) -> dict[str, str]:
+    outcomes: dict[str, str] = {}
+    for case in ET.parse(report).iter("testcase"):
+        module = case.get("classname", "")
+        name = case.get("name", "")
+        parts = module.split(".")
+        # "tests.test_cli.TestRoutes" -> tests/test_cli.py::TestRoutes::name
+        index = next((i for i, p in enumerate(parts) if p.startswith("test_")), len(parts) - 1)
+        path = "/".join(parts[: index + 1]) + ".py"
+        test_id = "::".join([path, *parts[index + 1 :], name])
+        if case.find("failure") is not None or case.find("error") is not None:
+            outcomes[test_id] = "failed"
+        elif case.find("skipped") is not None:
+            outcomes[test_id] = "skipped"
+        else:
+            outcomes[test_id] = "passed"
+    return outcomes

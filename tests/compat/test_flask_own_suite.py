@@ -1,0 +1,86 @@
+"""Flask's own test suite (the 3.1.3 source distribution), run on erlen.
+
+``import flask`` and ``import werkzeug`` give erlen's modules (see
+own_suites/flask_as_erlen.py), so each of Flask's tests runs unchanged
+against erlen. Every test must pass except those listed below, each with the
+reason; a listed test that starts passing fails this test too, so the list
+stays exact.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from own_suites.runner import SuiteUnavailable, run_suite
+
+FLASK_VERSION = "3.1.3"
+
+#: Flask's tests that fail on Flask 3.1.3 itself with the pinned Werkzeug
+#: 3.1.9 and without asgiref (they are not erlen's concern; two pass on erlen).
+FAIL_ON_FLASK = {
+    "tests/test_helpers.py::TestStreaming::test_async_view": "Flask needs asgiref",
+    "tests/test_reqctx.py::test_bad_environ_raises_bad_request": (
+        "Werkzeug 3.1.8 returns an empty host for an invalid Host: 404 on Flask too"
+    ),
+}
+
+#: Where erlen differs on purpose (README "Differences from Flask") or says
+#: the same thing in its own words.
+ERLEN_DIFFERS = {
+    # Names and wording.
+    "tests/test_appctx.py::test_app_ctx_globals_methods": "repr is '<erlen.g of ...>'",
+    "tests/test_basic.py::test_enctype_debug_helper": "erlen's own wording of the hint",
+    "tests/test_basic.py::test_response_type_errors": "erlen's own wording of the TypeError",
+    "tests/test_testing.py::test_session_transactions_no_null_sessions": "own wording",
+    "tests/test_user_error_handler.py::test_error_handler_no_match": "own wording",
+    "tests/test_templating.py::test_template_loader_debugging": (
+        "EXPLAIN_TEMPLATE_LOADING logs erlen's own format"
+    ),
+    "tests/test_testing.py::test_environ_base_default": "User-Agent is erlen/<version>",
+    "tests/test_cli.py::test_get_version": "prints erlen's version",
+    "tests/test_cli.py::test_help_echo_loading_error": "names ERLEN_APP, not FLASK_APP",
+    "tests/test_cli.py::test_no_command_echo_loading_error": "names ERLEN_APP",
+    "tests/test_cli.py::test_load_dotenv": "reads .erlenenv, not .flaskenv",
+    "tests/test_config.py::test_from_prefixed_env": "default prefix ERLEN_",
+    "tests/test_config.py::test_from_prefixed_env_nested": "default prefix ERLEN_",
+    # Behaviour.
+    "tests/test_basic.py::test_error_handling_processing": (
+        "the notes: after_request is skipped when the view raised"
+    ),
+    "tests/test_basic.py::test_session_accessed": (
+        "the session is opened when first used (request_ctx._session is None before)"
+    ),
+    "tests/test_basic.py::test_session_refresh_vary": (
+        "a request that never touches the session sends no cookie and no Vary"
+    ),
+    "tests/test_appctx.py::test_context_refcounts": (
+        "erlen does not store the request in environ['werkzeug.request'] (no cycle)"
+    ),
+    "tests/test_basic.py::test_server_name_matching[True-False-default-abc-<invalid>]": (
+        "no warning for a client's Host outside SERVER_NAME: the host is client input"
+    ),
+    "tests/test_cli.py::TestRoutes::test_sort": (
+        "'routes -s match' lists erlen's real matching order, not registration order"
+    ),
+    "tests/test_cli.py::test_run_cert_adhoc": "no ad-hoc certificates (no cryptography)",
+    "tests/test_cli.py::test_run_cert_import": "--cert takes files, not an imported SSLContext",
+}
+
+
+@pytest.mark.timeout(1200)
+def test_flask_suite_passes_on_erlen_but_for_the_listed_differences() -> None:
+    try:
+        outcomes = run_suite("flask", FLASK_VERSION)
+    except SuiteUnavailable as e:
+        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
+            raise
+        pytest.skip(str(e))
+    failed = {test for test, outcome in outcomes.items() if outcome == "failed"}
+    passed = {test for test, outcome in outcomes.items() if outcome == "passed"}
+    listed = set(ERLEN_DIFFERS)
+    unexpected = failed - listed - set(FAIL_ON_FLASK)
+    assert unexpected == set(), "Flask tests failing on erlen that are not listed"
+    assert listed - failed == set(), "listed tests that pass (or vanished): remove them"
+    # 483 tests in all: the listed ones, Flask's own failures, 3 skips.
+    assert len(passed) >= 458
