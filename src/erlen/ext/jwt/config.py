@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import timedelta
+import json
+from collections.abc import Collection, Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from jwt.algorithms import requires_cryptography
 
 from erlen import current_app
 
-__all__ = ["DEFAULTS", "LOCATIONS", "JWTConfig", "config"]
+__all__ = ["DEFAULTS", "LOCATIONS", "ExpiresDelta", "JWTConfig", "config"]
 
 LOCATIONS = ("headers", "cookies", "query_string", "json")
+
+#: An expiry (``JWT_*_TOKEN_EXPIRES``, ``expires_delta=``): a timedelta, a
+#: number of seconds, False for never, or another delta that a datetime adds
+#: (``dateutil.relativedelta(months=1)``).
+ExpiresDelta = timedelta | int | Literal[False] | Any
 
 #: Every key with its default; ``JWTManager.init_app`` sets them with
 #: ``app.config.setdefault``. COMPAT(flask_jwt_extended): the same defaults.
@@ -62,13 +68,33 @@ DEFAULTS: dict[str, Any] = {
     "JWT_ENCODE_NBF": True,
 }
 
+#: What a configured expiry is tried on, to check it is a usable delta.
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
 #: A cookie's max age when ``JWT_SESSION_COOKIE`` is off: about a year.
 PERSISTENT_COOKIE_MAX_AGE = 31_540_000
 
 
+class _Setting:
+    """A read-only attribute of :class:`JWTConfig` that is one ``JWT_*`` key
+    of the current app, as configured."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __get__(self, instance: JWTConfig | None, owner: type[JWTConfig]) -> Any:
+        return self if instance is None else instance[self.key]
+
+
 class JWTConfig:
     """Reads the current app's ``JWT_*`` keys, checking each on use so a
-    misconfiguration fails with a message that names the key."""
+    misconfiguration fails with a message that names the key.
+
+    ``config["JWT_HEADER_TYPE"]`` reads a key (its default when unset); the
+    attributes are Flask-JWT-Extended's (``config.header_type``,
+    ``config.access_expires``, ``config.identity_claim_key``...)."""
 
     __slots__ = ()
 
@@ -117,10 +143,27 @@ class JWTConfig:
         return key
 
     @property
-    def token_location(self) -> Sequence[str]:
+    def json_encoder(self) -> type[json.JSONEncoder]:
+        """The ``json.JSONEncoder`` subclass that encodes claims (the app's
+        JSON provider's ``default`` for dates, UUIDs, ...)."""
+        from .tokens import ClaimsEncoder
+
+        return ClaimsEncoder
+
+    @property
+    def locations(self) -> tuple[str, ...]:
+        """``JWT_TOKEN_LOCATION`` as a checked tuple, in the order tried."""
         return check_locations(self["JWT_TOKEN_LOCATION"], "JWT_TOKEN_LOCATION")
 
-    def expires(self, kind: Literal["access", "refresh"]) -> timedelta | Literal[False]:
+    @property
+    def token_location(self) -> Collection[str]:
+        """``JWT_TOKEN_LOCATION`` as configured (a name becomes a 1-tuple),
+        checked: a RuntimeError names the key when it is unusable."""
+        value = self["JWT_TOKEN_LOCATION"]
+        names = check_locations(value, "JWT_TOKEN_LOCATION")
+        return value if isinstance(value, (list, tuple, set, frozenset)) else names
+
+    def expires(self, kind: Literal["access", "refresh"]) -> timedelta | Literal[False] | Any:
         key = "JWT_ACCESS_TOKEN_EXPIRES" if kind == "access" else "JWT_REFRESH_TOKEN_EXPIRES"
         return check_expires(self[key], key)
 
@@ -132,6 +175,82 @@ class JWTConfig:
     def csrf_methods(self) -> frozenset[str]:
         return frozenset(str(method).upper() for method in self["JWT_CSRF_METHODS"])
 
+    # -- Flask-JWT-Extended's names for the settings ----------------------------------
+    # COMPAT(flask_jwt_extended): code that reads ``config.header_name`` and the
+    # like (custom token helpers, tests) works unchanged.
+
+    @property
+    def jwt_in_headers(self) -> bool:
+        return "headers" in self.locations
+
+    @property
+    def jwt_in_cookies(self) -> bool:
+        return "cookies" in self.locations
+
+    @property
+    def jwt_in_query_string(self) -> bool:
+        return "query_string" in self.locations
+
+    @property
+    def jwt_in_json(self) -> bool:
+        return "json" in self.locations
+
+    @property
+    def header_name(self) -> str:
+        name = self["JWT_HEADER_NAME"]
+        if not name:
+            raise RuntimeError("JWT_HEADER_NAME cannot be empty")
+        return str(name)
+
+    @property
+    def access_expires(self) -> timedelta | Literal[False] | Any:
+        return self.expires("access")
+
+    @property
+    def refresh_expires(self) -> timedelta | Literal[False] | Any:
+        return self.expires("refresh")
+
+    @property
+    def identity_claim_key(self) -> str:
+        return self.identity_claim
+
+    @property
+    def exempt_methods(self) -> frozenset[str]:
+        return frozenset({"OPTIONS"})
+
+    header_type = _Setting("JWT_HEADER_TYPE")
+    query_string_name = _Setting("JWT_QUERY_STRING_NAME")
+    query_string_value_prefix = _Setting("JWT_QUERY_STRING_VALUE_PREFIX")
+    json_key = _Setting("JWT_JSON_KEY")
+    refresh_json_key = _Setting("JWT_REFRESH_JSON_KEY")
+    access_cookie_name = _Setting("JWT_ACCESS_COOKIE_NAME")
+    refresh_cookie_name = _Setting("JWT_REFRESH_COOKIE_NAME")
+    access_cookie_path = _Setting("JWT_ACCESS_COOKIE_PATH")
+    refresh_cookie_path = _Setting("JWT_REFRESH_COOKIE_PATH")
+    cookie_secure = _Setting("JWT_COOKIE_SECURE")
+    cookie_domain = _Setting("JWT_COOKIE_DOMAIN")
+    cookie_samesite = _Setting("JWT_COOKIE_SAMESITE")
+    session_cookie = _Setting("JWT_SESSION_COOKIE")
+    cookie_csrf_protect = _Setting("JWT_COOKIE_CSRF_PROTECT")
+    csrf_request_methods = _Setting("JWT_CSRF_METHODS")
+    csrf_in_cookies = _Setting("JWT_CSRF_IN_COOKIES")
+    csrf_check_form = _Setting("JWT_CSRF_CHECK_FORM")
+    access_csrf_cookie_name = _Setting("JWT_ACCESS_CSRF_COOKIE_NAME")
+    refresh_csrf_cookie_name = _Setting("JWT_REFRESH_CSRF_COOKIE_NAME")
+    access_csrf_cookie_path = _Setting("JWT_ACCESS_CSRF_COOKIE_PATH")
+    refresh_csrf_cookie_path = _Setting("JWT_REFRESH_CSRF_COOKIE_PATH")
+    access_csrf_header_name = _Setting("JWT_ACCESS_CSRF_HEADER_NAME")
+    refresh_csrf_header_name = _Setting("JWT_REFRESH_CSRF_HEADER_NAME")
+    access_csrf_field_name = _Setting("JWT_ACCESS_CSRF_FIELD_NAME")
+    refresh_csrf_field_name = _Setting("JWT_REFRESH_CSRF_FIELD_NAME")
+    encode_audience = _Setting("JWT_ENCODE_AUDIENCE")
+    decode_audience = _Setting("JWT_DECODE_AUDIENCE")
+    encode_issuer = _Setting("JWT_ENCODE_ISSUER")
+    decode_issuer = _Setting("JWT_DECODE_ISSUER")
+    leeway = _Setting("JWT_DECODE_LEEWAY")
+    verify_sub = _Setting("JWT_VERIFY_SUB")
+    encode_nbf = _Setting("JWT_ENCODE_NBF")
+
     @property
     def identity_claim(self) -> str:
         return str(self["JWT_IDENTITY_CLAIM"])
@@ -141,7 +260,7 @@ class JWTConfig:
         return str(self["JWT_ERROR_MESSAGE_KEY"])
 
 
-def check_locations(locations: Any, where: str) -> Sequence[str]:
+def check_locations(locations: Any, where: str) -> tuple[str, ...]:
     """``locations`` as a tuple of known location names, or a RuntimeError."""
     if isinstance(locations, str):
         locations = (locations,)
@@ -156,8 +275,10 @@ def check_locations(locations: Any, where: str) -> Sequence[str]:
     return names
 
 
-def check_expires(value: Any, where: str) -> timedelta | Literal[False]:
-    """An expiry setting as a timedelta (ints are seconds), or False for never."""
+def check_expires(value: Any, where: str) -> timedelta | Literal[False] | Any:
+    """An expiry setting: False for never, a number of seconds as a
+    timedelta, or anything a datetime can be added to (a timedelta, or
+    ``dateutil.relativedelta`` for "one month" and the like)."""
     if value is False:
         return False
     if isinstance(value, bool):
@@ -166,7 +287,17 @@ def check_expires(value: Any, where: str) -> timedelta | Literal[False]:
         return timedelta(seconds=value)
     if isinstance(value, timedelta):
         return value
-    raise RuntimeError(f"{where} must be a timedelta, a number of seconds, or False; got {value!r}")
+    # COMPAT(flask_jwt_extended): any delta datetime arithmetic accepts.
+    try:
+        moved = _EPOCH + value
+    except TypeError:
+        moved = None
+    if not isinstance(moved, datetime):
+        raise RuntimeError(
+            f"{where} must be a timedelta (or relativedelta), a number of seconds, or False;"
+            f" got {value!r}"
+        )
+    return value
 
 
 config = JWTConfig()

@@ -11,7 +11,7 @@ import jwt as pyjwt
 
 from erlen import Erlen, current_app, jsonify
 
-from .config import DEFAULTS, check_expires, config
+from .config import DEFAULTS, ExpiresDelta, check_expires, config
 from .exceptions import (
     CSRFError,
     FreshTokenRequired,
@@ -105,6 +105,8 @@ class JWTManager:
         responses, and (with ``add_context_processor``) ``current_user`` in
         templates."""
         app.extensions["jwt"] = self
+        # COMPAT(flask_jwt_extended): its key too, for code that reads it.
+        app.extensions["flask-jwt-extended"] = self
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
         if add_context_processor:
@@ -240,7 +242,7 @@ class JWTManager:
         token_type: Literal["access", "refresh"],
         claims: dict[str, Any] | None = None,
         fresh: bool | float | timedelta = False,
-        expires_delta: timedelta | int | Literal[False] | None = None,
+        expires_delta: ExpiresDelta | None = None,
         headers: dict[str, Any] | None = None,
     ) -> str:
         header_fields = dict(self._jwt_additional_header_callback(identity) or {})

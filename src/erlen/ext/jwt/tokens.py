@@ -59,7 +59,7 @@ def encode(
     identity: Any,
     token_type: Literal["access", "refresh"],
     fresh: bool | float | timedelta,
-    expires_delta: timedelta | Literal[False],
+    expires_delta: timedelta | Literal[False] | Any,
     claims: dict[str, Any],
     headers: dict[str, Any],
     key: Any,

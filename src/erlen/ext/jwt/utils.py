@@ -10,7 +10,7 @@ import jwt as pyjwt
 from erlen import Response, g
 from erlen.local import LocalProxy
 
-from .config import config
+from .config import ExpiresDelta, config
 from .manager import get_jwt_manager
 from .tokens import run_steps
 
@@ -98,7 +98,7 @@ def decode_token(
 def create_access_token(
     identity: Any,
     fresh: bool | float | timedelta = False,
-    expires_delta: timedelta | int | Literal[False] | None = None,
+    expires_delta: ExpiresDelta | None = None,
     additional_claims: dict[str, Any] | None = None,
     additional_headers: dict[str, Any] | None = None,
 ) -> str:
@@ -120,7 +120,7 @@ def create_access_token(
 
 def create_refresh_token(
     identity: Any,
-    expires_delta: timedelta | int | Literal[False] | None = None,
+    expires_delta: ExpiresDelta | None = None,
     additional_claims: dict[str, Any] | None = None,
     additional_headers: dict[str, Any] | None = None,
 ) -> str:

@@ -136,7 +136,7 @@ def _verify_steps(
 ) -> Steps[tuple[dict[str, Any], dict[str, Any]] | None]:
     if request.method in EXEMPT_METHODS:
         return None
-    wanted = check_locations(locations, "locations") if locations else config.token_location
+    wanted = check_locations(locations, "locations") if locations else config.locations
     errors: list[str] = []
     found: tuple[str, str, str | None] | None = None
     for location in wanted:
