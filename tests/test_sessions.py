@@ -1204,3 +1204,31 @@ def test_tagged_loads_errors_are_json_loads_errors(text: str) -> None:
     with pytest.raises(ValueError) as stdlib:
         json.loads(text)
     assert str(ours.value) == str(stdlib.value)
+
+
+def test_secret_key_set_as_a_class_attribute_keys_the_session(
+    make_client: Callable[..., ErlenClient],
+) -> None:
+    """Flask's session reads app.secret_key, which a subclass may set as a
+    class attribute (the config then stays None)."""
+
+    class KeyedApp(Erlen):
+        secret_key = "class-level key"
+
+    app = KeyedApp(__name__)
+    assert app.config["SECRET_KEY"] is None
+
+    @app.route("/set")
+    def set_value() -> str:
+        session["n"] = 1
+        return "set"
+
+    @app.route("/get")
+    def get_value() -> str:
+        return str(session.get("n"))
+
+    client = make_client(app)
+    rv = client.get("/set")
+    assert rv.status_code == 200
+    assert "session=" in rv.headers["Set-Cookie"]
+    assert client.get("/get").text == "1"

@@ -579,3 +579,31 @@ def test_submit_field_alone_renders(app: Erlen) -> None:
         form = OnlySubmit()
         assert str(form.go) == '<input id="go" name="go" type="submit" value="Go">'
         assert form.hidden_tag().startswith('<input id="csrf_token"')
+
+
+def test_flask_wtf_name_flaskform_works(app: Erlen, client: ErlenClient) -> None:
+    """Code ported from Flask-WTF keeps ``FlaskForm``: the same class as Form,
+    so validate_on_submit and the CSRF token behave the same."""
+    from erlen.ext.forms import FlaskForm
+    from erlen.ext.forms.form import FlaskForm as FlaskFormFromModule
+
+    assert FlaskForm is Form is FlaskFormFromModule
+    assert "FlaskForm" in forms.__all__
+
+    class PortedForm(FlaskForm):  # type: ignore[valid-type,misc]
+        name = StringField("Name", validators=[DataRequired()])
+
+    @app.route("/ported", methods=["GET", "POST"])
+    def ported() -> str:
+        form = PortedForm()
+        if form.validate_on_submit():
+            return f"hello {form.name.data}"
+        return render_template_string("{{ form.csrf_token }}{{ form.errors }}", form=form)
+
+    page = client.get("/ported")
+    token = token_in(page.text)
+    missing = client.post("/ported", data={"name": "ann"})
+    assert missing.status_code == 200
+    assert "The CSRF token is missing." in missing.text
+    done = client.post("/ported", data={"name": "ann", "csrf_token": token})
+    assert (done.status_code, done.text) == (200, "hello ann")

@@ -753,3 +753,31 @@ def test_csrf_check_runs_on_the_loop_when_cheap_and_in_a_thread_for_big_bodies(
     small = client.post("/", data={"x": "y"})
     assert small.status_code == 400
     assert check_threads[-1] == loop_threads[-1]
+
+
+def test_csrf_with_secret_key_set_as_a_class_attribute() -> None:
+    """Flask-WTF signs with app.secret_key, which a subclass may set as a
+    class attribute; the session (which keeps the token's secret) reads the
+    same attribute."""
+
+    class KeyedApp(Erlen):
+        secret_key = "class-level key"
+
+    app = KeyedApp(__name__)
+    app.config["TESTING"] = True
+    CSRFProtect(app)
+
+    @app.get("/token")
+    def token() -> str:
+        return generate_csrf()
+
+    @app.post("/submit")
+    def submit() -> str:
+        return "ran"
+
+    client = app.test_client()
+    csrf_value = client.get("/token").text
+    assert client.post("/submit").status_code == 400
+    rv = client.post("/submit", data={"csrf_token": csrf_value})
+    assert rv.status_code == 200
+    assert rv.text == "ran"

@@ -413,3 +413,69 @@ def test_private_location_is_refused(app: Erlen) -> None:
     parser.add_argument("x", location="_cached_json")
     with app.test_request_context("/"), pytest.raises(ValueError, match="not a request location"):
         parser.parse_args()
+
+
+def test_replacing_the_package_abort_shapes_parser_errors(
+    app: Erlen, parse: Callable[..., None], client: ErlenClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Flask-RESTful's known recipe: replace ``flask_restful.abort`` to shape
+    # reqparse's error responses; the parser looks it up when it aborts.
+    import erlen.ext.rest
+    from erlen import abort as erlen_abort
+    from erlen import jsonify, make_response
+
+    calls: list[tuple[int, Any]] = []
+
+    def custom_abort(code: int, **kwargs: Any) -> Any:
+        calls.append((code, kwargs))
+        erlen_abort(make_response(jsonify(error=kwargs["message"], status=code), 422))
+
+    monkeypatch.setattr(erlen.ext.rest, "abort", custom_abort)
+    parser = RequestParser()
+    parser.add_argument("n", type=int, location="args", help="Bad n: {error_msg}")
+    parse(parser)
+    rv = client.get("/parse?n=x")
+    assert rv.status_code == 422
+    assert rv.json == {
+        "error": {"n": "Bad n: invalid literal for int() with base 10: 'x'"},
+        "status": 400,
+    }
+    # Bundled errors go through it too, with the parser's http_error_code.
+    bundled = RequestParser(bundle_errors=True)
+    bundled.add_argument("a", required=True, location="args")
+    parse(bundled, http_error_code=409)
+    rv = client.get("/parse")
+    assert rv.status_code == 422
+    assert rv.json["status"] == 409
+    assert rv.json["error"] == {"a": "Missing required parameter in the query string"}
+    assert [code for code, _ in calls] == [400, 409]
+
+
+def test_a_replacement_abort_that_returns_leaves_the_argument_out(
+    app: Erlen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import erlen.ext.rest
+
+    calls: list[tuple[int, Any]] = []
+    monkeypatch.setattr(erlen.ext.rest, "abort", lambda code, **kw: calls.append((code, kw)))
+    parser = RequestParser()
+    parser.add_argument("foo", choices=("one", "two"), location="args")
+    parser.add_argument("bar", location="args")
+    with app.test_request_context("/?foo=three&bar=b"):
+        assert parser.parse_args() == {"foo": None, "bar": "b"}
+    assert calls == [(400, {"message": {"foo": "three is not a valid choice"}})]
+
+
+def test_argument_keeps_the_operators_sequence_given() -> None:
+    assert Argument("foo", operators=[">=", "<=", "="]).operators == [">=", "<=", "="]
+    assert Argument("foo").operators == ("=",)
+    assert Argument("foo", operators=iter(["="])).operators == ("=",)
+
+
+def test_ordered_dict_is_importable_where_flask_restful_has_it() -> None:
+    import collections
+
+    from erlen.ext.rest import OrderedDict
+    from erlen.ext.rest.utils import OrderedDict as from_utils
+
+    assert OrderedDict is from_utils is collections.OrderedDict

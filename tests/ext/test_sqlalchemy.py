@@ -411,6 +411,39 @@ def test_shell_context_off(app: Erlen, make_db: Any) -> None:
         assert "db" not in app.make_shell_context()
 
 
+def test_add_models_to_shell_function(app: Erlen, make_db: Any) -> None:
+    """``erlen.ext.sqlalchemy.cli.add_models_to_shell`` (Flask-SQLAlchemy's
+    ``flask_sqlalchemy.cli`` function) gives the current app's ``db`` and
+    models; an app without the extension gets a RuntimeError."""
+    from erlen.ext.sqlalchemy.cli import add_models_to_shell
+
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+    db = make_db(app)
+
+    class Author(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+
+    with app.app_context():
+        assert add_models_to_shell() == {"db": db, "Author": Author}
+    other = Erlen("other")
+    with other.app_context():
+        with pytest.raises(RuntimeError, match="init_app"):
+            add_models_to_shell()
+
+
+def test_model_class_with_both_declarative_bases_is_refused(app: Erlen) -> None:
+    """A base that mixes DeclarativeBase and DeclarativeBaseNoMeta fails at
+    ``SQLAlchemy(...)``, not later on the first model with SQLAlchemy's
+    "already been instrumented" error."""
+
+    class Both(DeclarativeBase, sa_orm.DeclarativeBaseNoMeta):  # type: ignore[misc]
+        pass
+
+    with pytest.raises(ValueError, match="both DeclarativeBase and DeclarativeBaseNoMeta"):
+        SQLAlchemy(app, model_class=Both)
+    assert "sqlalchemy" not in app.extensions
+
+
 # -- sqlalchemy names on db ------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from erlen import Erlen, jsonify, request
-from erlen.ext.sqlalchemy import Pagination, SQLAlchemy
+from erlen.ext.sqlalchemy import Pagination, SQLAlchemy, get_recorded_queries
 from erlen.testing import ErlenClient
 
 
@@ -233,6 +233,48 @@ def test_get_or_404_with_string_identities(app: Erlen, models: Models, client: E
             assert client.get(f"{path}?id={bad}").status_code == 404, (path, bad)
     assert "Unknown id." in client.get("/by-arg?id=abc").text
     assert checked_out(app, models) == 0
+
+
+def test_get_or_404_passes_session_get_options(app: Erlen, client: ErlenClient) -> None:
+    """``db.get_or_404(Model, id, options=[...])``: the keyword arguments go to
+    ``Session.get``, so a joined load fetches the relationship in the same
+    query (one recorded query), and a missing row is still a 404."""
+    app.config["SQLALCHEMY_RECORD_QUERIES"] = True
+    db = SQLAlchemy(app)
+
+    class Author(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        name = db.Column(db.String(80), nullable=False)
+
+    class Book(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        author_id = db.Column(db.ForeignKey(Author.id), nullable=False)
+        author = db.relationship(Author)
+
+    with app.app_context():
+        db.create_all()
+        db.session.add(Book(id=1, author=Author(id=1, name="Ann")))
+        db.session.commit()
+
+    @app.get("/books/<int:ident>")
+    def book(ident: int) -> Any:
+        found = db.get_or_404(
+            Book, ident, description="No such book.", options=[db.joinedload(Book.author)]
+        )
+        return {"author": found.author.name, "queries": len(get_recorded_queries())}
+
+    try:
+        assert client.get("/books/1").json == {"author": "Ann", "queries": 1}
+        missing = client.get("/books/2")
+        assert missing.status_code == 404
+        assert "No such book." in missing.text
+        with app.app_context():
+            with pytest.raises(TypeError):
+                db.get_or_404(Book, 1, no_such_option=True)
+    finally:
+        with app.app_context():
+            db.drop_all()
+            db.engine.dispose()
 
 
 def test_query_get_or_404_refuses_filtered_queries(app: Erlen, models: Models) -> None:

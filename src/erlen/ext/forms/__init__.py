@@ -102,6 +102,7 @@ from .file import MultipleFileField as MultipleFileField
 from .file import file_allowed as file_allowed
 from .file import file_required as file_required
 from .file import file_size as file_size
+from .form import FlaskForm as FlaskForm
 from .form import Form as Form
 
 if TYPE_CHECKING:
@@ -145,6 +146,7 @@ __all__ = sorted(
         "FileField",
         "FileRequired",
         "FileSize",
+        "FlaskForm",
         "Form",
         "csrf_meta_tag",
         "MultipleFileField",

@@ -136,7 +136,11 @@ class Form(_WTForm):  # type: ignore[misc]
         @cached_property
         def csrf_secret(self) -> Any:
             config = current_app.config
-            return config.get("WTF_CSRF_SECRET_KEY") or config.get("SECRET_KEY")
+            return (
+                config.get("WTF_CSRF_SECRET_KEY")
+                or config.get("SECRET_KEY")
+                or current_app.secret_key
+            )
 
         @cached_property
         def csrf_field_name(self) -> str:
@@ -183,3 +187,8 @@ class Form(_WTForm):  # type: ignore[misc]
                 continue
             rendered.append(Markup(field()))
         return Markup("\n").join(rendered)
+
+
+#: Flask-WTF's name for :class:`Form`, so ported code keeps working with
+#: only its imports changed.
+FlaskForm = Form

@@ -39,6 +39,7 @@ from .marshal import marshal_with as marshal_with
 from .marshal import marshal_with_field as marshal_with_field
 from .representations import output_json as output_json
 from .resource import Resource as Resource
+from .utils import OrderedDict as OrderedDict
 from .utils import abort as abort
 from .utils import http_status_message as http_status_message
 from .utils import unpack as unpack
@@ -46,6 +47,7 @@ from .utils import unpack as unpack
 __all__ = [
     "DEFAULT_REPRESENTATIONS",
     "Api",
+    "OrderedDict",
     "Resource",
     "abort",
     "fields",

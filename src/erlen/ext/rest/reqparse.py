@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import copy as _copy
 import decimal
+import sys
 from collections.abc import Callable, Iterable, Mapping, MutableSequence
 from typing import Any
 
 from erlen import current_app, request
 from erlen.http.datastructures import FileStorage, MultiDict
 from erlen.http.exceptions import BadRequest
-
-from .utils import abort
 
 __all__ = ["Argument", "Namespace", "RequestParser"]
 
@@ -72,6 +71,14 @@ def _json_source(req: Any) -> Mapping[str, Any] | None:
             f" not a {type(body).__name__}."
         )
     return body
+
+
+def _abort(http_status_code: int, **kwargs: Any) -> Any:
+    """``erlen.ext.rest.abort``, looked up when called."""
+    # COMPAT(flask_restful): replacing the package's ``abort`` (a known way
+    # to shape reqparse's error responses) reaches the parser.
+    package: Any = sys.modules[__name__.rpartition(".")[0]]
+    return package.abort(http_status_code, **kwargs)
 
 
 def _read_location(req: Any, location: str) -> Any:
@@ -138,7 +145,7 @@ class Argument:
         self.action = action
         self.help = help
         self.case_sensitive = case_sensitive
-        self.operators = tuple(operators)
+        self.operators = operators if isinstance(operators, list | tuple) else tuple(operators)
         self.store_missing = store_missing
         self.trim = trim
         self.nullable = nullable
@@ -207,15 +214,17 @@ class Argument:
             # A help text with other braces in it: insert the reason only.
             return self.help.replace("{error_msg}", error_str)
 
-    def handle_validation_error(
-        self, error: BaseException, bundle_errors: bool
-    ) -> tuple[BaseException, dict[str, str]]:
+    def handle_validation_error(self, error: BaseException, bundle_errors: bool) -> tuple[Any, Any]:
         """Answer 400 ``{"message": {name: message}}``; when errors are
-        bundled, return ``(error, {name: message})`` instead."""
+        bundled, return ``(error, {name: message})`` instead.
+
+        (A replacement ``erlen.ext.rest.abort`` that returns leaves the
+        argument out: ``(None, False)``.)"""
         msg = {self.name: self._message(error)}
         if bundle_errors or current_app.config.get("BUNDLE_ERRORS", False):
             return error, msg
-        abort(400, message=msg)
+        _abort(400, message=msg)
+        return None, False
 
     def parse(self, request: Any, bundle_errors: bool = False) -> tuple[Any, Any]:
         """Read, convert and check this argument: ``(value, found)``, or
@@ -325,7 +334,7 @@ class RequestParser:
                     if name in source:
                         unparsed.pop(name, None)
         if errors:
-            abort(http_error_code, message=errors)
+            _abort(http_error_code, message=errors)
         if strict and unparsed:
             raise BadRequest("Unknown arguments: " + ", ".join(unparsed))
         return namespace

@@ -1,8 +1,10 @@
 """Small helpers shared by the REST battery: status messages, return-value
-unpacking and :func:`abort` with a JSON payload."""
+unpacking and :func:`abort` with a JSON payload; :mod:`.cors` (its
+``crossdomain`` decorator) is importable from here as in Flask-RESTful."""
 
 from __future__ import annotations
 
+from collections import OrderedDict as OrderedDict
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
@@ -11,7 +13,13 @@ from erlen.http.datastructures import Headers
 from erlen.http.exceptions import HTTPException
 from erlen.http.headers import HTTP_STATUS_CODES
 
-__all__ = ["abort", "http_status_message", "unpack"]
+from . import cors as cors
+
+__all__ = ["OrderedDict", "abort", "cors", "http_status_message", "unpack"]
+
+# COMPAT(flask_restful): ``from flask_restful import OrderedDict`` (and from
+# ``.utils``) is :class:`collections.OrderedDict`, kept for the code that
+# imports it from there.
 
 
 def http_status_message(code: int) -> str:

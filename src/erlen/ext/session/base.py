@@ -260,7 +260,8 @@ class ServerSideSessionInterface(SessionInterface):
         session.regenerate()
 
     def _signer(self, app: Erlen) -> t.Any:
-        secret = app.config.get("SECRET_KEY")
+        # app.secret_key too: a subclass may set it as a class attribute.
+        secret = app.config.get("SECRET_KEY") or app.secret_key
         if not secret:
             raise RuntimeError(
                 "SESSION_USE_SIGNER is on, so the session id is signed with"

@@ -16,6 +16,7 @@ from erlen import Erlen, abort, has_app_context
 from erlen.globals import app_ctx
 
 from . import record_queries, track_modifications
+from .cli import add_models_to_shell
 from .engines import engine_options_by_bind
 from .model import (
     BindMixin,
@@ -129,7 +130,7 @@ class SQLAlchemy:
         app.extensions["sqlalchemy"] = self
         app.teardown_appcontext(self._teardown_session)
         if self._add_models_to_shell:
-            app.shell_context_processor(self._shell_context)
+            app.shell_context_processor(add_models_to_shell)
 
         engines = self._app_engines.setdefault(app, {})
         # Registered again after its entry in app.extensions was removed:
@@ -179,13 +180,6 @@ class SQLAlchemy:
         # connection to the pool; the next app context starts clean.
         self.session.remove()
 
-    def _shell_context(self) -> dict[str, Any]:
-        names: dict[str, Any] = {
-            mapper.class_.__name__: mapper.class_ for mapper in self.Model.registry.mappers
-        }
-        names["db"] = self
-        return names
-
     def _make_metadata(self, bind_key: str | None) -> sa.MetaData:
         """The metadata of ``bind_key``, created on first use with the
         default metadata's naming convention."""
@@ -208,6 +202,12 @@ class SQLAlchemy:
                 raise ValueError(
                     "Pass a subclass of DeclarativeBase as model_class"
                     " ('class Base(DeclarativeBase): pass'), not DeclarativeBase itself."
+                )
+            if all(issubclass(model_class, base) for base in _DECLARATIVE_2X):
+                # SQLAlchemy would only fail on the first model, and obscurely.
+                raise ValueError(
+                    f"model_class {model_class.__name__!r} inherits from both DeclarativeBase"
+                    " and DeclarativeBaseNoMeta; a declarative base uses exactly one of them."
                 )
             mixins: tuple[type, ...] = (BindMixin, Model)
             if not disable_autonaming:
@@ -324,10 +324,15 @@ class SQLAlchemy:
 
     # -- views ----------------------------------------------------------------
 
-    def get_or_404(self, entity: Any, ident: Any, *, description: str | None = None) -> Any:
-        """``db.session.get(entity, ident)``, or abort with ``404 Not Found``."""
+    def get_or_404(
+        self, entity: Any, ident: Any, *, description: str | None = None, **kwargs: Any
+    ) -> Any:
+        """``db.session.get(entity, ident, **kwargs)``, or abort with ``404 Not
+        Found``. ``kwargs`` are ``Session.get``'s: ``options=[joinedload(...)]``,
+        ``with_for_update=True``, ``populate_existing=True``..."""
         dialect = dialect_of(self.session, entity)
-        value = self.session.get(entity, identity_or_404(entity, ident, description, dialect))
+        identity = identity_or_404(entity, ident, description, dialect)
+        value = self.session.get(entity, identity, **kwargs)
         if value is None:
             abort(404, description=description)
         return value

@@ -1,0 +1,61 @@
+"""Flask-WTF's own test suite (the 1.3.0 source distribution), run on erlen.
+
+``import flask_wtf`` gives erlen.ext.forms (own_suites/ext_wtf.py) and
+``import flask`` gives erlen, so each of Flask-WTF's tests runs unchanged
+against erlen. Every test must pass except those listed below, each with the
+reason; a listed test that starts passing fails this test too, so the list
+stays exact.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from own_suites.runner import SuiteUnavailable, run_suite
+
+FLASK_WTF_VERSION = "1.3.0"
+
+#: Flask-WTF's tests that fail on Flask-WTF 1.3.0 itself (none; its
+#: test_i18n module is skipped there without Flask-Babel).
+FAIL_ON_FLASK_WTF: dict[str, str] = {}
+
+#: Where erlen differs on purpose (docs/ext/forms.md "Differences from
+#: Flask-WTF"), relies on what the core does, or the test reads Flask-WTF's
+#: private state.
+ERLEN_DIFFERS = {
+    # A collection error (the whole module); the runner names it this way.
+    ".py::tests.test_recaptcha": "no reCAPTCHA (flask_wtf.recaptcha is not provided)",
+    "tests/test_file.py::test_file_size_non_seekable_stream_raises_error": (
+        "FileSize counts an unseekable stream in chunks instead of raising TypeError"
+    ),
+    "tests/test_i18n.py::test_no_extension": (
+        "messages follow Accept-Language without Flask-Babel (WTF_I18N_ENABLED)"
+    ),
+    # Flask-WTF's private per-request cache: the signed token in g.<field name>.
+    "tests/test_csrf_form.py::test_token_stored_by_generate": "reads the private g.csrf_token",
+    "tests/test_csrf_form.py::test_custom_token_key": "reads the private g.oauth_token",
+    "tests/test_csrf_form.py::test_form_csrf": "reads the private g.csrf_token",
+}
+
+
+@pytest.mark.timeout(600)
+def test_flask_wtf_suite_passes_on_erlen_but_for_the_listed_differences(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # test_recaptcha.py cannot be imported on erlen; the other modules run.
+    monkeypatch.setenv("PYTEST_ADDOPTS", "--continue-on-collection-errors")
+    try:
+        outcomes = run_suite("flask-wtf", FLASK_WTF_VERSION)
+    except SuiteUnavailable as e:
+        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
+            raise
+        pytest.skip(str(e))
+    failed = {test for test, outcome in outcomes.items() if outcome == "failed"}
+    passed = {test for test, outcome in outcomes.items() if outcome == "passed"}
+    listed = set(ERLEN_DIFFERS)
+    unexpected = failed - listed - set(FAIL_ON_FLASK_WTF)
+    assert unexpected == set(), "Flask-WTF tests failing on erlen that are not listed"
+    assert listed - failed == set(), "listed tests that pass (or vanished): remove them"
+    # 60 outcomes in all: 6 listed, 4 skips (Flask-Uploads, Flask-Babel, Babel).
+    assert len(passed) >= 50
