@@ -754,3 +754,12 @@ def test_import_erlen_leaves_async_and_crypto_unloaded() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert out == ["[]", "True _WebsocketProxy", "_WebsocketProxy"]
+
+
+def test_version_is_the_installed_distributions() -> None:
+    """``flask.__version__`` is read by code that compares versions."""
+    import importlib.metadata
+
+    import erlen
+
+    assert erlen.__version__ == importlib.metadata.version("erlen")

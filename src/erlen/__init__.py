@@ -143,6 +143,15 @@ sys.modules[__name__].__class__ = _ErlenModule
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        # COMPAT(flask): code compares flask.__version__; read from the
+        # installed distribution on use, so `import erlen` stays cheap.
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("erlen")
+        except PackageNotFoundError:  # pragma: no cover - not installed
+            return "0"
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'erlen' has no attribute {name!r}")

@@ -722,3 +722,41 @@ def test_handled_errors_stay_on_the_loop_under_asgi() -> None:
     assert (response.status_code, response.text) == (410, "gone for good")
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert threads["handler"] == threads["view"]
+
+
+# -- Flask-CORS's module-level names ----------------------------------------------------
+
+
+def test_flask_cors_header_constants_star_import() -> None:
+    # flask_cors.core's ACL_* names, which `from flask_cors.core import *`
+    # code reads; the two Private Network names are Flask-CORS's spelling.
+    names: dict[str, Any] = {}
+    exec("from erlen.ext.cors import *", names)
+    assert names["ACL_ORIGIN"] == "Access-Control-Allow-Origin"
+    assert names["ACL_METHODS"] == "Access-Control-Allow-Methods"
+    assert names["ACL_ALLOW_HEADERS"] == "Access-Control-Allow-Headers"
+    assert names["ACL_EXPOSE_HEADERS"] == "Access-Control-Expose-Headers"
+    assert names["ACL_CREDENTIALS"] == "Access-Control-Allow-Credentials"
+    assert names["ACL_MAX_AGE"] == "Access-Control-Max-Age"
+    assert names["ACL_REQUEST_HEADERS"] == "Access-Control-Request-Headers"
+    assert names["ACL_RESPONSE_PRIVATE_NETWORK"] == "Access-Control-Allow-Private-Network"
+    assert names["ACL_REQUEST_HEADER_PRIVATE_NETWORK"] == "Access-Control-Request-Private-Network"
+    assert names["CORS"] is CORS and names["cross_origin"] is cross_origin
+
+
+def test_existing_vary_header_is_extended(app: Erlen, client: ErlenClient) -> None:
+    @app.route("/encoded")
+    @cross_origin(origins=["http://a.com", "http://b.com"])
+    def encoded():
+        return "x", 200, {"Vary": "Accept-Encoding"}
+
+    @app.route("/already")
+    @cross_origin(origins=["http://a.com", "http://b.com"])
+    def already():
+        return "x", 200, {"Vary": "origin"}
+
+    response = client.get("/encoded", headers={"Origin": "http://a.com"})
+    assert response.headers.getlist("Vary") == ["Accept-Encoding, Origin"]
+    # Origin is not added twice (tokens compare case-insensitively).
+    again = client.get("/already", headers={"Origin": "http://a.com"})
+    assert again.headers.getlist("Vary") == ["origin"]

@@ -42,6 +42,18 @@ from erlen import (
 )
 
 __all__ = [
+    "ACL_ALLOW_HEADERS",
+    "ACL_CREDENTIALS",
+    "ACL_EXPOSE_HEADERS",
+    "ACL_MAX_AGE",
+    "ACL_METHODS",
+    "ACL_ORIGIN",
+    "ACL_PRIVATE_NETWORK",
+    "ACL_REQUEST_HEADERS",
+    "ACL_REQUEST_HEADER_PRIVATE_NETWORK",
+    "ACL_REQUEST_METHOD",
+    "ACL_REQUEST_PRIVATE_NETWORK",
+    "ACL_RESPONSE_PRIVATE_NETWORK",
     "ALL_METHODS",
     "CONFIG_OPTIONS",
     "CORS",
@@ -67,6 +79,9 @@ ACL_PRIVATE_NETWORK = "Access-Control-Allow-Private-Network"
 ACL_REQUEST_METHOD = "Access-Control-Request-Method"
 ACL_REQUEST_HEADERS = "Access-Control-Request-Headers"
 ACL_REQUEST_PRIVATE_NETWORK = "Access-Control-Request-Private-Network"
+# Flask-CORS's names for the two Private Network Access headers.
+ACL_RESPONSE_PRIVATE_NETWORK = ACL_PRIVATE_NETWORK
+ACL_REQUEST_HEADER_PRIVATE_NETWORK = ACL_REQUEST_PRIVATE_NETWORK
 
 ALL_METHODS = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"]
 

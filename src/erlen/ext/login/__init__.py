@@ -32,7 +32,7 @@ gives every view and template ``current_user``::
     def protected():
         return "Logged in!"
 
-Flask-Login 0.6.3's public names are here, ``FlaskLoginClient`` as
+Flask-Login 0.6.3's public names are here, ``FlaskLoginClient`` also as
 :class:`LoginClient` (its deprecated header loader is left out), plus
 :func:`get_next_url` and :func:`is_safe_next_url` to redirect after login
 without an open redirect. See ``docs/ext/login.md`` for the configuration keys
@@ -68,7 +68,7 @@ from .signals import (
     user_needs_refresh,
     user_unauthorized,
 )
-from .testing import LoginClient
+from .testing import FlaskLoginClient, LoginClient
 from .utils import (
     confirm_login,
     current_user,
@@ -98,6 +98,7 @@ __all__ = [
     "REFRESH_MESSAGE",
     "REFRESH_MESSAGE_CATEGORY",
     "AnonymousUserMixin",
+    "FlaskLoginClient",
     "LoginClient",
     "LoginManager",
     "UserMixin",

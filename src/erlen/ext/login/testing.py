@@ -9,7 +9,7 @@ from erlen.testing import ErlenClient
 from .mixins import UserProtocol
 from .utils import get_login_manager
 
-__all__ = ["LoginClient"]
+__all__ = ["FlaskLoginClient", "LoginClient"]
 
 
 class LoginClient(ErlenClient):
@@ -45,3 +45,7 @@ class LoginClient(ErlenClient):
             sess["_user_id"] = user_id
             sess["_fresh"] = fresh_login
             sess["_id"] = identifier
+
+
+#: Flask-Login's name for :class:`LoginClient`, so ported tests run unchanged.
+FlaskLoginClient = LoginClient

@@ -117,6 +117,17 @@ def _signing_keys(key: str | bytes | None) -> list[bytes]:
     return [_key_bytes(k) for k in keys]
 
 
+def _secret_key(key: str | bytes | None = None) -> bytes:
+    """The key that signs new remember-me cookies, as bytes: ``key``, else
+    the app's ``SECRET_KEY`` (Flask-Login's private helper of the same name)."""
+    keys = _signing_keys(key)
+    if not keys:
+        raise RuntimeError(
+            "The remember-me cookie is signed with the app's SECRET_KEY, which is not set."
+        )
+    return keys[0]
+
+
 def _digest(payload: str, key: bytes) -> str:
     return hmac.new(key, payload.encode("utf-8"), hashlib.sha512).hexdigest()
 
@@ -127,12 +138,7 @@ def encode_cookie(payload: str, key: str | bytes | None = None) -> str:
     The key is ``key`` or the app's ``SECRET_KEY``. The format is Flask-Login's,
     so cookies carry over between the two with the same secret key.
     """
-    keys = _signing_keys(key)
-    if not keys:
-        raise RuntimeError(
-            "The remember-me cookie is signed with the app's SECRET_KEY, which is not set."
-        )
-    return f"{payload}|{_digest(payload, keys[0])}"
+    return f"{payload}|{_digest(payload, _secret_key(key))}"
 
 
 def decode_cookie(cookie: str, key: str | bytes | None = None) -> str | None:
