@@ -24,7 +24,6 @@ does what :class:`ProxyFix` does, on both protocols, without a wrapper.
 
 from __future__ import annotations
 
-import cProfile
 import fnmatch
 import importlib.util
 import mimetypes
@@ -35,6 +34,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from cProfile import Profile
 from typing import IO, Any
 from zlib import adler32
 
@@ -356,7 +356,8 @@ class ProfilerMiddleware(_DualProtocol):
     :meth:`pstats.Stats.print_stats` takes), and, with ``profile_dir``, dump
     each profile to a file named by ``filename_format`` (a format string with
     ``method``, ``path``, ``elapsed`` in ms and ``time``, or a function of
-    the environ, or of the scope under ASGI)::
+    the environ, or of the scope under ASGI, which finds ``elapsed`` and
+    ``time`` in its ``"werkzeug.profiler"`` dict, as with Werkzeug)::
 
         app = ProfilerMiddleware(app, restrictions=(30,), profile_dir="profiles")
 
@@ -389,10 +390,15 @@ class ProfilerMiddleware(_DualProtocol):
         self._thread_lock = threading.Lock()
         self._loop_lock: tuple[Any, Any] | None = None  # (loop, asyncio.Lock)
 
-    def _report(self, profile: cProfile.Profile, request_info: Any, method: str, path: str,
+    def _report(self, profile: Profile, request_info: Any, method: str, path: str,
                 elapsed: float) -> None:  # fmt: skip
         if self.profile_dir is not None:
             if callable(self.filename_format):
+                # COMPAT(werkzeug): the function reads the timing from here.
+                request_info["werkzeug.profiler"] = {
+                    "elapsed": elapsed * 1000.0,
+                    "time": time.time(),
+                }
                 name = self.filename_format(request_info)
             else:
                 # SECURITY: the path comes from the client; only a plain,
@@ -431,7 +437,7 @@ class ProfilerMiddleware(_DualProtocol):
                 if close is not None:
                     close()
 
-        profile = cProfile.Profile()
+        profile = Profile()
         with self._thread_lock:
             start = time.perf_counter()
             profile.runcall(run)
@@ -454,7 +460,7 @@ class ProfilerMiddleware(_DualProtocol):
             # replaces the old pair.
             self._loop_lock = (loop, asyncio.Lock())
         lock = self._loop_lock[1]
-        profile = cProfile.Profile()
+        profile = Profile()
         async with lock:
             start = time.perf_counter()
             profile.enable()

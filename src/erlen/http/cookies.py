@@ -213,16 +213,17 @@ def dump_cookie(
     domain: str | None = None,
     secure: bool = False,
     httponly: bool = False,
+    sync_expires: bool = True,
+    max_size: int = 4093,
     samesite: str | None = None,
     partitioned: bool = False,
-    max_size: int = 4093,
 ) -> str:
-    """Build a ``Set-Cookie`` header value.
+    """Build a ``Set-Cookie`` header value (Werkzeug's parameters, in its order).
 
     ``key`` must be an RFC 6265 token (``ValueError`` otherwise). The value is
     sent as is when it only has cookie characters, otherwise quoted with
     backslash escapes. ``max_age`` (seconds or a ``timedelta``) also sets
-    ``Expires`` unless ``expires`` is given; ``expires`` is a ``datetime``,
+    ``Expires`` unless ``expires`` is given or ``sync_expires`` is false; ``expires`` is a ``datetime``,
     a timestamp or a preformatted string. ``samesite`` is ``"Strict"``,
     ``"Lax"`` or ``"None"`` (any case). ``partitioned`` implies ``Secure``.
     A result longer than ``max_size`` bytes (0 disables the check) warns,
@@ -258,7 +259,7 @@ def dump_cookie(
         else:
             expires_text = http_date(expires)
         parts.append(f"Expires={expires_text}")
-    elif age is not None:
+    elif age is not None and sync_expires:
         parts.append(f"Expires={http_date(time.time() + age)}")
     if age is not None:
         parts.append(f"Max-Age={age}")

@@ -13,7 +13,7 @@ The names and constructor arguments are Werkzeug's, so code written against
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
@@ -162,6 +162,14 @@ class HTTPException(Exception):
                 return Response(page[2], code, mimetype="text/html")
             return Response(page[2], code, self.get_headers(request))
         return Response(self.get_body(request), code, self.get_headers(request))
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        """Answer a WSGI request with :meth:`get_response`: as with Werkzeug,
+        an HTTP error is also a WSGI application (``Response.force_type(e,
+        environ)``, ``MapAdapter.dispatch``'s redirects)."""
+        return self.get_response()(environ, start_response)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

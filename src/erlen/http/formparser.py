@@ -6,7 +6,7 @@ import codecs
 import io
 import tempfile
 from collections.abc import Callable, Mapping
-from typing import IO, Any, TypeAlias
+from typing import IO, Any, TypeAlias, overload
 from urllib.parse import unquote_to_bytes
 
 from ._numbers import digits_to_int
@@ -300,6 +300,7 @@ def _parse_multipart(
     return ImmutableMultiDict(fields), ImmutableMultiDict(files)
 
 
+@overload
 def parse_form_data(
     stream: IO[bytes] | None,
     mimetype: str,
@@ -311,7 +312,19 @@ def parse_form_data(
     max_form_parts: int | None = 1_000,
     spool_threshold: int = 500 * 1024,
     stream_factory: StreamFactory | None = None,
-) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
+) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]: ...
+@overload
+def parse_form_data(
+    stream: dict[str, Any],
+    stream_factory: StreamFactory | None = None,
+    max_form_memory_size: int | None = None,
+    max_content_length: int | None = None,
+    cls: type[ImmutableMultiDict[Any, Any]] | None = None,
+    silent: bool = True,
+    *,
+    max_form_parts: int | None = None,
+) -> tuple[IO[bytes], ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]: ...
+def parse_form_data(*args: Any, **kwargs: Any) -> Any:
     """Decode a form body into ``(form, files)``.
 
     ``mimetype`` and ``options`` are the request's parsed Content-Type
@@ -338,7 +351,32 @@ def parse_form_data(
     written to instead (Werkzeug's signature: the body's length, then the
     part's type, file name and length, each None when unknown); it must be
     writable, readable and seekable.
+
+    COMPAT(werkzeug): ``parse_form_data(environ, stream_factory=None,
+    max_form_memory_size=None, max_content_length=None, cls=None,
+    silent=True, *, max_form_parts=None)`` reads a WSGI environ's body
+    instead and returns ``(stream, form, files)``, as Werkzeug's does (see
+    :class:`FormDataParser`).
     """
+    if args and type(args[0]) is dict:
+        environ, *rest = args
+        return FormDataParser(*rest, **kwargs).parse_from_environ(environ)
+    return _parse_form_data(*args, **kwargs)
+
+
+def _parse_form_data(
+    stream: IO[bytes] | None,
+    mimetype: str,
+    options: Mapping[str, str],
+    content_length: int | None,
+    *,
+    max_content_length: int | None = None,
+    max_form_memory_size: int | None = 500_000,
+    max_form_parts: int | None = 1_000,
+    spool_threshold: int = 500 * 1024,
+    stream_factory: StreamFactory | None = None,
+) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
+    """:func:`parse_form_data` for a body (not an environ)."""
     mimetype = mimetype.lower()
     if mimetype == "application/x-www-form-urlencoded":
         kind = "urlencoded"
@@ -434,7 +472,7 @@ class FormDataParser:
         ``content_length`` bytes (empty results for any other mimetype; the
         stream is returned as it is left)."""
         try:
-            form, files = parse_form_data(
+            form, files = _parse_form_data(
                 stream,
                 mimetype,
                 options or {},

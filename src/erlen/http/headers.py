@@ -439,11 +439,16 @@ def parse_accept_header(value: str | None, cls: type[Accept] = Accept) -> Accept
             continue
         quality = 1.0
         if "q" in params:
+            # SECURITY: ASCII, starting with a digit: float() alone would also
+            # take "0.5_1", "+.5", "inf" and digits of other scripts.
+            q = params.pop("q")
+            if not (q.isascii() and q[:1].isdigit() and "_" not in q):
+                continue
             try:
-                quality = float(params.pop("q"))
+                quality = float(q)
             except ValueError:
                 continue
-            if not 0 <= quality <= 1:
+            if quality > 1:
                 continue
         if params:
             main = dump_options_header(main, params)

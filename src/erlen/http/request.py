@@ -55,9 +55,9 @@ from .exceptions import (
 from .formparser import (
     FormDataParser,
     _form_charset,
+    _parse_form_data,
     _parse_urlencoded,
     default_stream_factory,
-    parse_form_data,
 )
 from .headers import (
     parse_accept_header,
@@ -271,7 +271,13 @@ class LimitedStream(io.RawIOBase):
             return self._at_limit() if size != 0 else b""
         if size is not None and size >= 0:
             wanted = min(size, remaining)
-            return self._got(self._stream.read(wanted), wanted)
+            try:
+                data = self._stream.read(wanted)
+            except (OSError, ValueError) as error:
+                # The server's stream failed or was closed: the client is gone.
+                self.on_disconnect(error)
+                raise
+            return self._got(data, wanted)
         chunks = []
         while True:
             remaining = self.limit - self._pos
@@ -282,7 +288,12 @@ class LimitedStream(io.RawIOBase):
                     self._at_limit()
                 break
             wanted = min(remaining, 65536)
-            chunk = self._got(self._stream.read(wanted), wanted)
+            try:
+                chunk = self._stream.read(wanted)
+            except (OSError, ValueError) as error:
+                self.on_disconnect(error)
+                raise
+            chunk = self._got(chunk, wanted)
             if not chunk:
                 break
             chunks.append(chunk)
@@ -305,7 +316,12 @@ class LimitedStream(io.RawIOBase):
         readline = getattr(self._stream, "readline", None)
         if readline is None:
             return super().readline(wanted)
-        return self._got(readline(wanted), wanted)
+        try:
+            line = readline(wanted)
+        except (OSError, ValueError) as error:
+            self.on_disconnect(error)
+            raise
+        return self._got(line, wanted)
 
     def exhaust(self) -> None:
         """Read and drop what is left of the body, up to the limit."""
@@ -832,7 +848,7 @@ class Request:
                 parser = self.make_form_data_parser()
                 _, form, files = parser.parse(stream, mimetype, length, self.mimetype_params)
             else:
-                form, files = parse_form_data(
+                form, files = _parse_form_data(
                     cast(BinaryIO, stream),
                     mimetype,
                     self.mimetype_params,

@@ -1405,7 +1405,7 @@ class Response:
 
     def make_conditional(
         self,
-        request: Request,
+        request: Request | dict[str, Any],
         accept_ranges: bool | str = False,
         complete_length: int | None = None,
     ) -> Response:
@@ -1420,9 +1420,19 @@ class Response:
         :class:`RequestedRangeNotSatisfiable` (416). ``accept_ranges``
         (``True`` means ``"bytes"``) sets ``Accept-Ranges``;
         ``complete_length`` is the full size when the body cannot tell.
+        ``request`` may also be a WSGI environ, as with Werkzeug.
         """
-        if request.method not in ("GET", "HEAD"):
+        try:
+            method = request.method  # type: ignore[union-attr]
+        except AttributeError:
+            # PERF: an environ is the rare case; no type test on the usual one.
+            from .request import Request
+
+            request = Request(request)  # type: ignore[arg-type]
+            method = request.method
+        if method not in ("GET", "HEAD"):
             return self
+        req: Request = request  # type: ignore[assignment]
         headers = self.headers
         # Whole seconds, so http_date answers from its cache within a second.
         date = ("Date", http_date(int(time.time())), True)
@@ -1447,7 +1457,7 @@ class Response:
 
         # PERF: the validators are parsed only when the request has a header
         # that needs them; a plain or Range-only request skips them all.
-        req_headers = request.headers
+        req_headers = req.headers
         etag: str | None = None
         weak: bool | None = None
         last_modified: datetime | None = None
@@ -1465,11 +1475,11 @@ class Response:
             if last_modified is not None:
                 last_modified = last_modified.replace(microsecond=0)
 
-        if_match = request.if_match if has_if_match else None
+        if_match = req.if_match if has_if_match else None
         if if_match:
             failed = not (if_match.star_tag or (etag is not None and not weak and etag in if_match))
         else:
-            since = request.if_unmodified_since if last_modified is not None else None
+            since = req.if_unmodified_since if last_modified is not None else None
             failed = since is not None and last_modified is not None and last_modified > since
         if failed:
             if pending:
@@ -1477,13 +1487,13 @@ class Response:
             self._precondition_failed()
             return self
 
-        if_none_match = request.if_none_match if has_if_none_match else None
+        if_none_match = req.if_none_match if has_if_none_match else None
         if if_none_match:
             unchanged = if_none_match.star_tag or (
                 etag is not None and if_none_match.contains_weak(etag)
             )
         else:
-            since = request.if_modified_since if last_modified is not None else None
+            since = req.if_modified_since if last_modified is not None else None
             unchanged = since is not None and last_modified is not None and last_modified <= since
         if unchanged:
             if pending:
@@ -1495,7 +1505,7 @@ class Response:
             accept_ranges
             and "Range" in req_headers
             and self._apply_range(
-                request, etag, weak, last_modified, complete_length, has_if_range, pending
+                req, etag, weak, last_modified, complete_length, has_if_range, pending
             )
         ):
             return self  # a 206, its Content-Length set (and ``pending`` applied)

@@ -1,7 +1,7 @@
 """Password hashing that reads and writes Werkzeug's stored format.
 
 A stored hash is ``method$salt$hexdigest``, for example
-``scrypt:32768:8:1$Yx9...$4f2a...`` or ``pbkdf2:sha256:600000$Yx9...$4f2a...``,
+``scrypt:32768:8:1$Yx9...$4f2a...`` or ``pbkdf2:sha256:1000000$Yx9...$4f2a...``,
 so hashes made by ``werkzeug.security`` (and so by Flask apps) verify here and
 the other way round.
 """
@@ -28,7 +28,7 @@ __all__ = [
 SALT_CHARS = string.ascii_letters + string.digits
 
 #: Rounds used for ``pbkdf2`` when the method does not say.
-DEFAULT_PBKDF2_ITERATIONS = 600_000
+DEFAULT_PBKDF2_ITERATIONS = 1_000_000  # Werkzeug 3.1's
 
 _SCRYPT_DEFAULTS = (2**15, 8, 1)
 
@@ -75,7 +75,7 @@ def generate_password_hash(password: str, method: str = "scrypt", salt_length: i
     """Hash ``password`` with a random salt, for storing in place of the password.
 
     ``method`` is ``"scrypt"`` (the default, ``scrypt:32768:8:1``), or
-    ``"scrypt:n:r:p"``, or ``"pbkdf2"`` (``pbkdf2:sha256:600000``), optionally
+    ``"scrypt:n:r:p"``, or ``"pbkdf2"`` (``pbkdf2:sha256:1000000``), optionally
     with the hash and rounds: ``"pbkdf2:sha512:700000"``. An unknown method
     raises ``ValueError``. Check a login with :func:`check_password_hash`::
 

@@ -280,7 +280,7 @@ def _iri_to_uri(iri: str | bytes, charset: str) -> str:
         netloc = _encode_host(host) + quote(port, safe=":[]")
         if at:
             netloc = f"{quote(userinfo, safe=_USERINFO_SAFE + ':')}@{netloc}"
-    return urlunsplit(
+    uri = urlunsplit(
         (
             parts.scheme,
             netloc,
@@ -289,6 +289,16 @@ def _iri_to_uri(iri: str | bytes, charset: str) -> str:
             quote(parts.fragment, safe=_FRAGMENT_SAFE, encoding=charset),
         )
     )
+    if not netloc:
+        # An empty authority ("itms-services://?url=..."): Python before
+        # 3.12 drops its "//" for schemes it does not know, changing the URL.
+        prefix = f"{parts.scheme}:" if parts.scheme else ""
+        if (
+            iri[len(prefix) : len(prefix) + 2] == "//"
+            and uri[len(prefix) : len(prefix) + 2] != "//"
+        ):
+            uri = f"{prefix}//{uri[len(prefix) :]}"
+    return uri
 
 
 # --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ The names follow ``werkzeug.utils``.
 from __future__ import annotations
 
 import importlib
+import os
 import posixpath
 import re
 import unicodedata
@@ -45,7 +46,8 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 
 # Names Windows resolves to devices whatever the extension ("nul.txt" is NUL).
 _WINDOWS_DEVICES = frozenset(
-    ["CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))]
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+    + [f"{name}{n}" for name in ("COM", "LPT") for n in "0123456789\u00b9\u00b2\u00b3"]
 )
 
 
@@ -115,7 +117,8 @@ def safe_join(directory: str, *paths: str) -> str | None:
     Each path may contain ``/`` separators. ``None`` is returned when any part
     could leave ``directory`` or means something else on another OS: a ``..``
     segment, an absolute path, a backslash, a Windows drive (``C:``) or a NUL
-    byte. Empty parts are ignored; the result is normalised::
+    byte, and on Windows a device name (``CON``, ``nul.txt``, ``COM1``).
+    Empty parts are ignored; the result is normalised::
 
         safe_join("/srv/static", "css", "site.css")  # '/srv/static/css/site.css'
         safe_join("/srv/static", "../secret")        # None
@@ -139,6 +142,13 @@ def safe_join(directory: str, *paths: str) -> str | None:
             return None
         normal = posixpath.normpath(path)
         if normal.startswith("/") or normal == ".." or normal.startswith("../"):
+            return None
+        # SECURITY: on Windows "CON", "nul.txt" or "b/COM1 " name a device
+        # (reading it blocks or reads the console), not a file in the folder.
+        if os.name == "nt" and any(
+            segment.partition(".")[0].strip().upper() in _WINDOWS_DEVICES
+            for segment in normal.split("/")
+        ):
             return None
         if normal != ".":
             parts.append(normal)

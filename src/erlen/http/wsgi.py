@@ -184,8 +184,13 @@ def _environ_host(environ: Mapping[str, Any]) -> str:
 
 
 def _current_url(environ: Mapping[str, Any], strip_querystring: bool = False) -> str:
-    """The URL an environ asks for, as an ASCII URI."""
-    url = f"{environ.get('wsgi.url_scheme', 'http')}://{_environ_host(environ)}"
+    """The URL an environ asks for, as an ASCII URI (without the scheme's
+    default port, which a proxy's ``X-Forwarded-Port`` may have put in Host)."""
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = _environ_host(environ)
+    if host.endswith(":443" if scheme == "https" else ":80"):
+        host = host.rpartition(":")[0]
+    url = f"{scheme}://{host}"
     url += _url_path(environ)
     query = environ.get("QUERY_STRING")
     if query and not strip_querystring:

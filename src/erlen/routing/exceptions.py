@@ -141,25 +141,34 @@ class BuildError(RoutingException, LookupError):
             return None
         by_endpoint = adapter.map._rules_by_endpoint
         same = by_endpoint.get(self.endpoint)
+        given = set(self.values or ())
+
+        def method_ok(rule: Rule) -> bool:
+            return self.method is None or rule.methods is None or self.method in rule.methods
+
         if same:
-            given = set(self.values)
 
             def fit(rule: Rule) -> tuple[bool, int]:
-                method_ok = (
-                    self.method is None or rule.methods is None or self.method in rule.methods
-                )
-                return (method_ok, -len(rule.arguments - given - set(rule.defaults or ())))
+                missing = rule.arguments - given - set(rule.defaults or ())
+                return (method_ok(rule), -len(missing))
 
             return max(same, key=fit)
+        # Another endpoint: the most similar name; among its rules (or equally
+        # similar ones) the one that takes the request's method and the most
+        # of the given values.
         wanted = str(self.endpoint)
         best: Rule | None = None
-        best_ratio = 0.0
+        best_score: tuple[float, bool, int] = (0.0, False, 0)
         for endpoint, rules in by_endpoint.items():
             if not rules:
                 continue
             ratio = difflib.SequenceMatcher(None, str(endpoint), wanted).ratio()
-            if ratio > best_ratio:
-                best, best_ratio = rules[0], ratio
+            if ratio < best_score[0]:
+                continue
+            for rule in rules:
+                score = (ratio, method_ok(rule), len(rule.arguments & given))
+                if score > best_score:
+                    best, best_score = rule, score
         return best
 
     def _close_endpoints(self) -> list[str]:

@@ -14,7 +14,6 @@ endpoint prefix.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -68,7 +67,11 @@ def _literal(text: str) -> Any:
     if text in _CONSTANTS:
         return _CONSTANTS[text]
     if text[0] in "\"'":
-        return ast.literal_eval(text)
+        # COMPAT(werkzeug): the text between the quotes as written, without
+        # Python's escapes, so a converter's regex keeps "\b" and "\d"; only
+        # an escaped quote (which Werkzeug cannot read at all) loses its "\".
+        quote = text[0]
+        return text[1:-1].replace("\\" + quote, quote)
     for number in (int, float):
         try:
             return number(text)
@@ -80,8 +83,10 @@ def _literal(text: str) -> Any:
 def parse_converter_args(argstr: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """Parse the text between the parentheses of ``<conv(...):name>``.
 
-    Values are ``True``, ``False``, ``None``, numbers, quoted strings or bare
-    words (taken as strings). ``"3, b, x='y'"`` gives ``((3, "b"), {"x": "y"})``.
+    Values are ``True``, ``False``, ``None``, numbers, quoted strings (the
+    text between the quotes, backslashes kept, as Werkzeug reads them: a
+    regex argument needs no doubled backslashes; ``\'`` is a quote) or bare words (taken as
+    strings). ``"3, b, x='y'"`` gives ``((3, "b"), {"x": "y"})``.
     Raises :class:`ValueError` on text it cannot read.
     """
     args: list[Any] = []

@@ -27,8 +27,14 @@ application), :func:`create_environ` and ``run_wsgi_app``.
 
 from __future__ import annotations
 
-from typing import Any
+import io
+import tempfile
+from collections.abc import Mapping
+from typing import IO, Any
 
+from erlen.http.datastructures import iter_multi_items
+from erlen.http.headers import parse_options_header
+from erlen.http.multipart import encode_multipart as _encode_multipart
 from erlen.http.wsgi import run_wsgi_app
 
 from .builder import EnvironBuilder
@@ -55,6 +61,35 @@ def create_environ(*args: Any, **kwargs: Any) -> dict[str, Any]:
         builder.close()
 
 
+def encode_multipart(values: Mapping[str, Any], boundary: str | None = None) -> tuple[str, bytes]:
+    """``values`` (a dict or ``MultiDict`` of text fields and files) as a
+    ``multipart/form-data`` body: ``(boundary, body)``, as Werkzeug's
+    ``werkzeug.test.encode_multipart``. A file is a ``FileStorage``, an open
+    binary file or a ``(file, filename[, content_type])`` tuple."""
+    body, content_type = _encode_multipart(iter_multi_items(values), boundary)
+    return parse_options_header(content_type)[1]["boundary"], body
+
+
+def stream_encode_multipart(
+    data: Mapping[str, Any],
+    use_tempfile: bool = True,
+    threshold: int = 1024 * 500,
+    boundary: str | None = None,
+) -> tuple[IO[bytes], int, str]:
+    """:func:`encode_multipart` as a stream: ``(stream, length, boundary)``,
+    positioned at the start. With ``use_tempfile`` a body longer than
+    ``threshold`` bytes is in a temporary file, else in a ``BytesIO``."""
+    boundary, body = encode_multipart(data, boundary)
+    stream: IO[bytes]
+    if use_tempfile and len(body) > threshold:
+        stream = tempfile.TemporaryFile("wb+")  # noqa: SIM115 - the caller closes it
+        stream.write(body)
+        stream.seek(0)
+    else:
+        stream = io.BytesIO(body)
+    return stream, len(body), boundary
+
+
 __all__ = [
     "PRESERVE_CONTEXT_KEY",
     "Client",
@@ -69,5 +104,7 @@ __all__ = [
     "WebSocketTestSession",
     "asgi_scope",
     "create_environ",
+    "encode_multipart",
     "run_wsgi_app",
+    "stream_encode_multipart",
 ]

@@ -114,6 +114,9 @@ class EnvironBuilder:
         url_scheme: str | None = None,
         mimetype: str | None = None,
     ) -> None:
+        if isinstance(app, str) and path == "/":
+            # COMPAT(werkzeug): EnvironBuilder("/path", ...) without an app.
+            app, path = None, app
         self.app = app
         url = urlsplit(path)
         if base_url is None:

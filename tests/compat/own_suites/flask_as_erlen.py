@@ -3,7 +3,8 @@ erlen's while another project's test suite runs (``-p flask_as_erlen``).
 
 The names follow README "Porting from Flask". A module that maps to one erlen
 module is that module itself (so a test's ``monkeypatch.setattr`` on it
-reaches erlen); one that maps to several is a new module with their names.
+reaches erlen); one that maps to several is a new module with their names
+(``"module:name"`` takes that one name).
 Flask's class names (``Flask``, ``FlaskClient``...) are added as aliases of
 erlen's.
 """
@@ -40,7 +41,12 @@ MODULES: dict[str, list[str]] = {
     "flask.views": ["erlen.views"],
     "flask.wrappers": ["erlen.wrappers"],
     "werkzeug": ["erlen.http"],
-    "werkzeug.datastructures": ["erlen.http.datastructures"],
+    # EnvironHeaders reads a WSGI environ: erlen keeps it with the WSGI adapter.
+    "werkzeug.datastructures": [
+        "erlen.http.datastructures",
+        "erlen.adapters.wsgi:EnvironHeaders",
+    ],
+    "werkzeug.datastructures.structures": ["erlen.http.datastructures"],
     "werkzeug.exceptions": ["erlen.http.exceptions"],
     "werkzeug.formparser": ["erlen.http.formparser"],
     "werkzeug.http": ["erlen.http.headers", "erlen.http.cookies"],
@@ -51,6 +57,8 @@ MODULES: dict[str, list[str]] = {
     "werkzeug.middleware.proxy_fix": ["erlen.middleware"],
     "werkzeug.middleware.shared_data": ["erlen.middleware"],
     "werkzeug.routing": ["erlen.routing"],
+    "werkzeug.sansio": [],
+    "werkzeug.sansio.request": ["erlen.http.request"],
     "werkzeug.security": ["erlen.http.security"],
     "werkzeug.serving": ["erlen.serving"],
     "werkzeug.test": ["erlen.testing"],
@@ -58,6 +66,16 @@ MODULES: dict[str, list[str]] = {
     "werkzeug.utils": ["erlen.http.utils"],
     "werkzeug.wrappers": ["erlen.http.request", "erlen.http.response"],
     "werkzeug.wsgi": ["erlen.http.wsgi"],
+}
+
+#: Werkzeug's private names that its tests import at the top of a module
+#: erlen has no counterpart for: each becomes a stand-in that raises when
+#: used, so the module's other tests still run. Those modules are namespaces
+#: of their own (a copy of the erlen module's names), not erlen's module.
+PRIVATE: dict[str, list[str]] = {
+    "werkzeug._internal": ["_wsgi_encoding_dance"],
+    "werkzeug.datastructures.structures": ["_ImmutableOrderedMultiDict", "_OrderedMultiDict"],
+    "werkzeug.wsgi": ["_RangeWrapper"],
 }
 
 ALIASES = {
@@ -79,16 +97,34 @@ class _RequestContextVar:
         return default if ctx is None else ctx
 
 
+class _NotInErlen:
+    """A private Werkzeug name erlen does not have: fails the test using it."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{self._name} is Werkzeug's private internal, not in erlen")
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        raise NotImplementedError(f"{self._name} is Werkzeug's private internal, not in erlen")
+
+
 def _install(name: str, sources: list[str]) -> None:
-    if len(sources) == 1:
+    if len(sources) == 1 and name not in PRIVATE:
         module = importlib.import_module(sources[0])
     else:
         module = types.ModuleType(name)
         module.__path__ = []  # a package, so that submodules import
         for source in sources:
+            source, _, only = source.partition(":")  # "module:name": that name only
             for key, value in vars(importlib.import_module(source)).items():
-                if not key.startswith("__"):
+                if not key.startswith("__") and only in ("", key):
                     module.__dict__.setdefault(key, value)
+    for private in PRIVATE.get(name, ()):
+        module.__dict__.setdefault(private, _NotInErlen(f"{name}.{private}"))
     for alias, target in ALIASES.items():
         if hasattr(module, target) and not hasattr(module, alias):
             setattr(module, alias, getattr(module, target))
@@ -108,7 +144,7 @@ def _extension_modules() -> dict[str, list[str]]:
 
 
 def install() -> None:
-    modules = {**MODULES, **_extension_modules()}
+    modules = {**{name: [] for name in PRIVATE}, **MODULES, **_extension_modules()}
     for name in sorted(modules):
         _install(name, modules[name])
     sys.modules["flask.globals"]._cv_request = _RequestContextVar()  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tarfile
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -82,14 +83,22 @@ def fetch(project: str, version: str) -> Path:
 
 
 def run_suite(
-    project: str, version: str, tests: str = "tests", *, on_erlen: bool = True
+    project: str,
+    version: str,
+    tests: str | Sequence[str] = "tests",
+    *,
+    on_erlen: bool = True,
+    pytest_args: Sequence[str] = (),
 ) -> dict[str, str]:
     """Run the suite; return ``{"tests/test_x.py::test_y": outcome}`` with
     outcome ``passed``, ``failed`` (errors included) or ``skipped``.
 
+    ``tests`` is a path or a list of paths; ``pytest_args`` are more of
+    pytest's options (``["--ignore=tests/test_x.py", "-k", "not slow"]``).
     ``on_erlen=False`` runs it on the original project (installed from the
     ``compare`` extra), to tell erlen's failures from the suite's own.
     """
+    paths = [tests] if isinstance(tests, str) else list(tests)
     source = fetch(project, version)
     report = source / ("erlen-report.xml" if on_erlen else "original-report.xml")
     plugin = "flask_as_erlen" if on_erlen else "pytest_compat"
@@ -109,7 +118,8 @@ def run_suite(
             "-q",
             "--timeout=60",
             f"--junitxml={report}",
-            tests,
+            *pytest_args,
+            *paths,
         ],
         cwd=source,
         env=env,
