@@ -84,3 +84,20 @@ def test_flask_suite_passes_on_erlen_but_for_the_listed_differences() -> None:
     assert listed - failed == set(), "listed tests that pass (or vanished): remove them"
     # 483 tests in all: the listed ones, Flask's own failures, 3 skips.
     assert len(passed) >= 458
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("example", ["tutorial", "javascript"])
+def test_flask_example_apps_pass_their_tests_on_erlen(example: str) -> None:
+    """The example apps in Flask's sdist (flaskr, the tutorial's blog with
+    its auth, database and CLI; the JavaScript example), with their tests,
+    unchanged."""
+    try:
+        outcomes = run_suite("flask", FLASK_VERSION, subdir=f"examples/{example}")
+    except SuiteUnavailable as e:
+        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
+            raise
+        pytest.skip(str(e))
+    failed = sorted(test for test, outcome in outcomes.items() if outcome != "passed")
+    assert failed == []
+    assert len(outcomes) >= {"tutorial": 24, "javascript": 8}[example]

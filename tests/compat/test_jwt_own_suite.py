@@ -45,14 +45,12 @@ def test_jwt_extended_suite_passes_on_erlen_but_for_the_listed_differences(
         if os.environ.get("ERLEN_REQUIRE_SERVICES"):
             pytest.fail("Flask-JWT-Extended's suite needs python-dateutil (the compare extra)")
         pytest.skip("Flask-JWT-Extended's suite needs python-dateutil")
-    # The sdist has no pytest configuration of its own, so pytest would take
-    # erlen's pyproject.toml (warnings are errors: PyJWT's warning about the
-    # suite's short HMAC keys would fail every test on the original too).
-    # Its tox.ini, which has no [pytest] section, makes the sdist the rootdir
-    # with pytest's defaults, as the project runs it; erlen's warnings still
-    # fail a test.
+    # The sdist has no pytest configuration of its own: the runner gives it
+    # pytest's defaults. Warnings are made errors here, so that one of
+    # erlen's fails a test, except PyJWT's about the suite's short HMAC keys
+    # (it fails every test on the original too).
     monkeypatch.setenv(
-        "PYTEST_ADDOPTS", "-c tox.ini -W error -W ignore::jwt.warnings.InsecureKeyLengthWarning"
+        "PYTEST_ADDOPTS", "-W error -W ignore::jwt.warnings.InsecureKeyLengthWarning"
     )
     try:
         outcomes = run_suite("flask-jwt-extended", JWT_EXTENDED_VERSION)

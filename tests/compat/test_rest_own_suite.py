@@ -16,7 +16,6 @@ stand-ins); erlen passes four of them.
 from __future__ import annotations
 
 import os
-import re
 
 import pytest
 from own_suites.runner import SuiteUnavailable, run_suite
@@ -164,12 +163,6 @@ ERLEN_DIFFERS = {
 }
 
 
-def _test_id(raw: str) -> str:
-    # With the cache under the repository, pytest's rootdir is the
-    # repository's, so the runner's ids start with the cache's path.
-    return re.sub(r"^.*?(?=tests/test_)", "", raw)
-
-
 @pytest.mark.timeout(900)
 def test_flask_restful_suite_passes_on_erlen_but_for_the_listed_differences() -> None:
     try:
@@ -178,7 +171,6 @@ def test_flask_restful_suite_passes_on_erlen_but_for_the_listed_differences() ->
         if os.environ.get("ERLEN_REQUIRE_SERVICES"):
             raise
         pytest.skip(str(e))
-    outcomes = {_test_id(test): outcome for test, outcome in outcomes.items()}
     failed = {test for test, outcome in outcomes.items() if outcome == "failed"}
     passed = {test for test, outcome in outcomes.items() if outcome == "passed"}
     assert not ERLEN_DIFFERS.keys() & FAIL_ON_ORIGINAL.keys()

@@ -89,6 +89,7 @@ def run_suite(
     *,
     on_erlen: bool = True,
     pytest_args: Sequence[str] = (),
+    subdir: str = "",
 ) -> dict[str, str]:
     """Run the suite; return ``{"tests/test_x.py::test_y": outcome}`` with
     outcome ``passed``, ``failed`` (errors included) or ``skipped``.
@@ -97,15 +98,23 @@ def run_suite(
     pytest's options (``["--ignore=tests/test_x.py", "-k", "not slow"]``).
     ``on_erlen=False`` runs it on the original project (installed from the
     ``compare`` extra), to tell erlen's failures from the suite's own.
+    ``subdir`` runs from a folder of the sdist (an example app with its own
+    tests), which is then importable.
+
+    The suite runs with its own pytest configuration and the sdist as its
+    root: one without a configuration gets an empty one, not erlen's
+    pyproject.toml above the cache.
     """
     paths = [tests] if isinstance(tests, str) else list(tests)
-    source = fetch(project, version)
+    source = fetch(project, version) / subdir
     report = source / ("erlen-report.xml" if on_erlen else "original-report.xml")
     plugin = "flask_as_erlen" if on_erlen else "pytest_compat"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
-    }
+    python_path = [str(HERE), str(source) if subdir else "", os.environ.get("PYTHONPATH")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, python_path))}
+    if not _has_pytest_config(source):
+        empty = cache_dir() / "empty-pytest.ini"
+        empty.write_text("[pytest]\n")
+        pytest_args = ["-c", str(empty), f"--rootdir={source}", *pytest_args]
     subprocess.run(
         [
             sys.executable,
@@ -128,6 +137,20 @@ def run_suite(
         timeout=900,
     )
     return _outcomes(report)
+
+
+def _has_pytest_config(folder: Path) -> bool:
+    sections = {
+        "pytest.ini": "",
+        "pyproject.toml": "[tool.pytest.ini_options]",
+        "tox.ini": "[pytest]",
+        "setup.cfg": "[tool:pytest]",
+    }
+    for name, section in sections.items():
+        path = folder / name
+        if path.is_file() and section in path.read_text(encoding="utf-8", errors="replace"):
+            return True
+    return False
 
 
 def _outcomes(report: Path) -> dict[str, str]:
