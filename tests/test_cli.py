@@ -772,8 +772,38 @@ def test_run_cert_and_key(runner: CliRunner, tmp_path: Path, served: list[Any]) 
     assert "'--cert' must also be given" in result.output
 
     result = runner.invoke(cli, ["run", "--cert", "adhoc"])
+    assert result.exit_code == 0, result.output
+    assert served[-1][1]["ssl_context"] == "adhoc"
+
+    result = runner.invoke(cli, ["run", "--cert", "adhoc", "--key", "key.pem"])
     assert result.exit_code == 2
-    assert "Ad-hoc certificates are not supported" in result.output
+    assert "When '--cert' is 'adhoc', '--key' is not used" in result.output
+
+
+def test_run_cert_adhoc_needs_cryptography(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served: list[Any]
+) -> None:
+    write(tmp_path / "app.py", APP_MODULE.format(name="adhoc"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "cryptography", None)
+    result = runner.invoke(cli, ["run", "--cert", "adhoc"])
+    assert result.exit_code == 2
+    assert "need the 'cryptography' package" in result.output
+    assert served == []
+
+
+def test_run_cert_as_a_module_holding_an_ssl_context(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served: list[Any]
+) -> None:
+    import ssl
+
+    write(tmp_path / "app.py", APP_MODULE.format(name="modctx"))
+    monkeypatch.chdir(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    monkeypatch.setitem(sys.modules, "tls_context", context)  # type: ignore[arg-type]
+    result = runner.invoke(cli, ["run", "--cert", "tls_context"])
+    assert result.exit_code == 0, result.output
+    assert served[-1][1]["ssl_context"] is context
 
 
 def test_run_cert_as_an_ssl_context_import(

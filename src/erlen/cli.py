@@ -624,7 +624,8 @@ else:
 
 
 class CertParamType(_ParamType):
-    """The ``--cert`` option: a certificate file, or the import path of an
+    """The ``--cert`` option: a certificate file, ``adhoc`` (a new self-signed
+    certificate, for development), or the import path of an
     :class:`ssl.SSLContext` object (``"myproject.tls:context"``)."""
 
     name = "path"
@@ -640,13 +641,16 @@ class CertParamType(_ParamType):
         except click.BadParameter:
             text = value.decode() if isinstance(value, bytes) else str(value)
             if text.lower() == "adhoc":
-                self.fail(
-                    "Ad-hoc certificates are not supported. Make a self-signed one with"
-                    " 'openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out"
-                    " cert.pem -days 30' and pass '--cert cert.pem --key key.pem'.",
-                    param,
-                    ctx,
-                )
+                try:
+                    import cryptography  # noqa: F401
+                except ImportError:
+                    self.fail(
+                        "Ad-hoc certificates need the 'cryptography' package:"
+                        " 'pip install cryptography'.",
+                        param,
+                        ctx,
+                    )
+                return "adhoc"
             context = _import_object(text)
             if isinstance(context, ssl.SSLContext):
                 return context
@@ -656,7 +660,11 @@ class CertParamType(_ParamType):
 def _import_object(text: str) -> Any:
     module_name, _, attr = text.replace(":", ".").rpartition(".")
     if not module_name:
-        return None
+        # COMPAT(flask): a bare name is a module (or what sys.modules holds).
+        try:
+            return importlib.import_module(attr)
+        except ImportError:
+            return None
     try:
         return getattr(importlib.import_module(module_name), attr, None)
     except ImportError:
@@ -667,8 +675,10 @@ def _validate_key(ctx: click.Context, param: click.Parameter, value: Any) -> Any
     """``--key`` goes with a certificate file, and such a file needs it; the
     pair becomes the ``cert`` parameter."""
     cert = ctx.params.get("cert")
-    is_context = isinstance(cert, ssl.SSLContext)
+    is_context = isinstance(cert, ssl.SSLContext) or cert == "adhoc"
     if value is not None:
+        if cert == "adhoc":
+            raise click.BadParameter("When '--cert' is 'adhoc', '--key' is not used.", ctx, param)
         if is_context:
             raise click.BadParameter(
                 "When '--cert' is an SSLContext object, '--key' is not used.", ctx, param
@@ -696,7 +706,8 @@ class SeparatedPathType(click.Path):
     "--cert",
     type=CertParamType(),
     is_eager=True,
-    help="A certificate file (with '--key') to serve HTTPS.",
+    help="A certificate file (with '--key'), 'adhoc' for a self-signed one, or the"
+    " import path of an SSLContext, to serve HTTPS.",
 )
 @click.option(
     "--key",

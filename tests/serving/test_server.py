@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import datetime
 import http.client
 import json
 import logging
+import os
 import re
 import socket
 import ssl
 import threading
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 
 from erlen import Erlen, request
-from erlen.serving import Limits, make_server
+from erlen.serving import Limits, make_server, make_ssl_devcert
 from erlen.serving.server import BaseWSGIServer, ThreadedWSGIServer, load_ssl_context
 
 Environ = dict[str, Any]
@@ -639,35 +640,7 @@ def test_bad_request_is_logged_escaped(
 
 
 def _self_signed(tmp_path: Path) -> tuple[str, str]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_file = tmp_path / "cert.pem"
-    key_file = tmp_path / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return str(cert_file), str(key_file)
+    return make_ssl_devcert(str(tmp_path / "dev"), host="localhost")
 
 
 def test_https_with_a_cert_and_key(serve: Any, tmp_path: Path) -> None:
@@ -694,8 +667,37 @@ def test_load_ssl_context() -> None:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     assert load_ssl_context(context) is context
     assert load_ssl_context(None) is None
-    with pytest.raises(ValueError, match="openssl req"):
-        load_ssl_context("adhoc")
+    adhoc = load_ssl_context("adhoc")
+    assert isinstance(adhoc, ssl.SSLContext)
+    assert adhoc is not load_ssl_context("adhoc")
+
+
+def test_https_with_an_adhoc_certificate(serve: Any) -> None:
+    server = serve(echo_app, ssl_context="adhoc")
+    client_context = ssl.create_default_context()
+    client_context.check_hostname = False
+    client_context.verify_mode = ssl.CERT_NONE
+    url = f"https://127.0.0.1:{server.port}/adhoc"
+    with urllib.request.urlopen(url, context=client_context, timeout=10) as response:
+        data = json.loads(response.read())
+    assert data["wsgi.url_scheme"] == "https"
+    assert data["PATH_INFO"] == "/adhoc"
+    # A client that verifies certificates refuses the self-signed one.
+    with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+        urllib.request.urlopen(url, context=ssl.create_default_context(), timeout=10)
+
+
+def test_make_ssl_devcert_is_trusted_by_a_client_that_trusts_it(serve: Any, tmp_path: Path) -> None:
+    cert_file, key_file = make_ssl_devcert(str(tmp_path / "dev"), host="localhost")
+    assert cert_file == str(tmp_path / "dev.crt")
+    assert key_file == str(tmp_path / "dev.key")
+    assert os.stat(key_file).st_mode & 0o777 == 0o600
+    server = serve(echo_app, ssl_context=(cert_file, key_file))
+    # Verified, host name checked: the certificate names localhost.
+    client_context = ssl.create_default_context(cafile=cert_file)
+    url = f"https://localhost:{server.port}/trusted"
+    with urllib.request.urlopen(url, context=client_context, timeout=10) as response:
+        assert json.loads(response.read())["PATH_INFO"] == "/trusted"
 
 
 def test_make_server_kinds() -> None:

@@ -19,8 +19,10 @@ from .server import (
     ForkingWSGIServer,
     ThreadedWSGIServer,
     WSGIRequestHandler,
+    generate_adhoc_ssl_context,
     load_ssl_context,
     make_server,
+    make_ssl_devcert,
 )
 
 __all__ = [
@@ -31,10 +33,12 @@ __all__ = [
     "Limits",
     "ThreadedWSGIServer",
     "WSGIRequestHandler",
+    "generate_adhoc_ssl_context",
     "is_local_request",
     "is_running_from_reloader",
     "load_ssl_context",
     "make_server",
+    "make_ssl_devcert",
     "render_traceback",
     "run_simple",
     "run_with_reloader",

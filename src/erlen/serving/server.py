@@ -70,8 +70,10 @@ __all__ = [
     "ThreadedWSGIServer",
     "WSGIApplication",
     "WSGIRequestHandler",
+    "generate_adhoc_ssl_context",
     "load_ssl_context",
     "make_server",
+    "make_ssl_devcert",
 ]
 
 WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -617,20 +619,98 @@ def _address_family(host: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
+def _self_signed_pair(host: str | None) -> tuple[bytes, bytes]:
+    """A new key and a self-signed certificate for ``host`` (any name when
+    None), valid for a year, as PEM: for development servers only."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    # An EC key: generated in a millisecond, where RSA takes tens of them.
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "erlen development certificate"),
+            x509.NameAttribute(NameOID.COMMON_NAME, host or "*"),
+        ]
+    )
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
+    )
+    if host is not None:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(host), x509.DNSName(f"*.{host}")]),
+            critical=False,
+        )
+    cert = builder.sign(key, hashes.SHA256())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def make_ssl_devcert(base_path: str, host: str | None = None) -> tuple[str, str]:
+    """Write a self-signed certificate and its key for ``host`` to
+    ``base_path + ".crt"`` and ``base_path + ".key"``; return the two paths,
+    ready for ``ssl_context=(cert, key)`` or ``erlen run --cert ... --key ...``.
+    Browsers warn about such a certificate: for development only."""
+    cert_pem, key_pem = _self_signed_pair(host)
+    cert_file, key_file = f"{base_path}.crt", f"{base_path}.key"
+    with open(cert_file, "wb") as f:
+        f.write(cert_pem)
+    # The key is readable by its owner only.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key_pem)
+    return cert_file, key_file
+
+
+def generate_adhoc_ssl_context() -> ssl.SSLContext:
+    """A server SSL context with a new self-signed certificate
+    (``ssl_context="adhoc"``, ``erlen run --cert adhoc``): HTTPS for local
+    development, with a browser warning, without making a certificate."""
+    import tempfile
+
+    cert_pem, key_pem = _self_signed_pair(None)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    # load_cert_chain reads files only; they live as long as this call.
+    with tempfile.TemporaryDirectory(prefix="erlen-adhoc-") as folder:
+        cert_file = os.path.join(folder, "cert.pem")
+        key_file = os.path.join(folder, "key.pem")
+        with open(cert_file, "wb") as f:
+            f.write(cert_pem)
+        with open(key_file, "wb") as f:
+            f.write(key_pem)
+        context.load_cert_chain(cert_file, key_file)
+    return context
+
+
 def load_ssl_context(
     ssl_context: ssl.SSLContext | tuple[str, str | None] | str | None,
 ) -> ssl.SSLContext | None:
     """An :class:`ssl.SSLContext` for the server from a context, a
-    ``(cert_file, key_file)`` pair, or None."""
+    ``(cert_file, key_file)`` pair, ``"adhoc"`` (a new self-signed
+    certificate, see :func:`generate_adhoc_ssl_context`), or None."""
     if ssl_context is None or isinstance(ssl_context, ssl.SSLContext):
         return ssl_context
     if isinstance(ssl_context, str):
         if ssl_context == "adhoc":
-            raise ValueError(
-                "Ad-hoc certificates are not supported; make a self-signed one with"
-                " 'openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem'"
-                " and pass ssl_context=('cert.pem', 'key.pem')."
-            )
+            return generate_adhoc_ssl_context()
         ssl_context = (ssl_context, None)
     cert_file, key_file = ssl_context
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
