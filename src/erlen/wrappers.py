@@ -13,10 +13,9 @@ from collections.abc import (
     Iterable,
     Iterator,
 )
-from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from . import json
-from .adapters.wsgi import request_from_environ
 from .globals import _cv_app
 from .http.exceptions import BadRequest, HTTPException
 from .http.request import BodyStream
@@ -33,7 +32,6 @@ _MISSING: Any = object()
 _base_files: Callable[[_BaseRequest], ImmutableMultiDict[str, FileStorage]] = _BaseRequest.__dict__[
     "files"
 ].fget
-_RequestT = TypeVar("_RequestT", bound="Request")
 
 
 class Request(_BaseRequest):
@@ -70,22 +68,6 @@ class Request(_BaseRequest):
     # which reads the same bytes: get_data() and form may still read the body
     # straight from the input.
     _direct_body: ClassVar[bool] = True
-
-    @classmethod
-    def from_values(cls: type[_RequestT], *args: Any, **kwargs: Any) -> _RequestT:
-        """A request of this class built from :class:`~erlen.testing.EnvironBuilder`'s
-        arguments without an app (``path``, ``method``, ``data``, ``json``,
-        ``headers``, ...), for tests and scripts::
-
-            request = Request.from_values("/search", query_string={"q": "a"})
-        """
-        from .testing.builder import EnvironBuilder
-
-        builder = EnvironBuilder(None, *args, **kwargs)
-        try:
-            return request_from_environ(builder.get_environ(), cls)
-        finally:
-            builder.close()
 
     @property
     def trusted_hosts(self) -> Collection[str] | None:

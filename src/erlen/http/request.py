@@ -21,7 +21,18 @@ import sys
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator, Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, ClassVar, Literal, TypeVar, cast, overload
+from typing import (
+    IO,
+    TYPE_CHECKING,
+    Any,
+    BinaryIO,
+    ClassVar,
+    Literal,
+    Self,
+    TypeVar,
+    cast,
+    overload,
+)
 from urllib.parse import quote, quote_from_bytes, unquote_to_bytes
 
 from ._numbers import digits_to_int
@@ -553,6 +564,28 @@ class Request:
         self._parsed: dict[str, Any] | None = None
 
     @classmethod
+    def from_values(cls, *args: Any, **kwargs: Any) -> Self:
+        """A request of this class for the environ that
+        :class:`~erlen.http.environ_builder.EnvironBuilder` builds from these
+        arguments, without an app (``path``, ``base_url``, ``query_string``,
+        ``method``, ``headers``, ``data``, ``json``, ...), for tests and
+        scripts, as Werkzeug's ``Request.from_values``::
+
+            request = Request.from_values("/search", query_string={"q": "a"})
+
+        The request is ``cls(environ)``; files the builder opened from paths
+        are closed when it returns.
+        """
+        # Imported here: the builder is for tests, not for serving requests.
+        from .environ_builder import EnvironBuilder
+
+        builder = EnvironBuilder(None, *args, **kwargs)
+        try:
+            return builder.get_request(cls)
+        finally:
+            builder.close()
+
+    @classmethod
     def application(
         cls, f: Callable[..., Callable[..., Iterable[bytes]]]
     ) -> Callable[..., Iterable[bytes]]:
@@ -602,13 +635,14 @@ class Request:
         factory = _ENVIRON_REQUEST_FACTORY
         if factory is None:
             raise TypeError("Request(environ) needs erlen.adapters.wsgi to be imported.")
-        built = factory(environ, type(self))
+        # Built as the toolkit's own class, whose constructor only sets the
+        # slots copied here: a subclass's __init__ has already run (it is
+        # what called this one), and one written as Werkzeug's,
+        # ``__init__(self, environ)``, could not take the adapter's values.
+        built = factory(environ, Request)
         for name in Request.__slots__:
             if name != "__weakref__":
                 object.__setattr__(self, name, getattr(built, name))
-        own = getattr(built, "__dict__", None)
-        if own:
-            self.__dict__.update(own)
         if shallow:
             self._input = cast(IO[bytes], _ShallowInput())
         if populate_request and not shallow:

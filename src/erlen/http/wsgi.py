@@ -50,6 +50,7 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 _ExcInfo: TypeAlias = tuple[type[BaseException], BaseException, TracebackType | None]
 WSGIApplication: TypeAlias = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+WSGIEnvironment: TypeAlias = dict[str, Any]
 
 # What stays unquoted in a URL path: RFC 3986's pchar, and "/".
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
@@ -181,6 +182,21 @@ def _environ_host(environ: Mapping[str, Any]) -> str:
     if port and (scheme, port) not in (("http", "80"), ("https", "443")):
         return f"{name}:{port}"
     return str(name)
+
+
+def _environ_headers(environ: Mapping[str, Any]) -> Headers:
+    """The request headers an environ carries, as a new :class:`Headers`:
+    each ``HTTP_*`` key title-cased (``X-Forwarded-For``), plus a non-empty
+    ``CONTENT_TYPE`` and ``CONTENT_LENGTH`` (which win over the ``HTTP_``
+    copies some servers add), in the environ's order."""
+    headers = Headers()
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                headers.add(key[5:].replace("_", "-").title(), str(value))
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            headers.add(key.replace("_", "-").title(), str(value))
+    return headers
 
 
 def _current_url(environ: Mapping[str, Any], strip_querystring: bool = False) -> str:
