@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from own_suites.runner import SuiteUnavailable, run_suite
+from own_suites.checks import assert_only_listed_failures, run_or_skip
 
 FLASK_CORS_VERSION = "6.0.5"
 
@@ -71,20 +71,11 @@ def test_flask_cors_suite_passes_on_erlen_but_for_the_listed_differences(
     # The runner's pytest inherits the environment.
     addopts = os.environ.get("PYTEST_ADDOPTS", "")
     monkeypatch.setenv("PYTEST_ADDOPTS", f"{addopts} --continue-on-collection-errors".strip())
-    try:
-        outcomes = {
-            _normalise(test): outcome
-            for test, outcome in run_suite("Flask-Cors", FLASK_CORS_VERSION).items()
-        }
-    except SuiteUnavailable as e:
-        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
-            raise
-        pytest.skip(str(e))
-    failed = {test for test, outcome in outcomes.items() if outcome == "failed"}
-    passed = {test for test, outcome in outcomes.items() if outcome == "passed"}
-    listed = set(ERLEN_DIFFERS)
-    unexpected = failed - listed - set(FAIL_ON_FLASK_CORS)
-    assert unexpected == set(), "Flask-CORS tests failing on erlen that are not listed"
-    assert listed - failed == set(), "listed tests that pass (or vanished): remove them"
+    outcomes = {
+        _normalise(test): outcome
+        for test, outcome in run_or_skip("Flask-Cors", FLASK_CORS_VERSION).items()
+    }
     # 99 tests in all: 13 fail (listed), 1 is skipped (Flask < 1.1 only).
-    assert len(passed) >= 85
+    assert_only_listed_failures(
+        outcomes, ERLEN_DIFFERS, fail_on_original=FAIL_ON_FLASK_CORS, min_passed=85
+    )

@@ -14,7 +14,7 @@ import importlib.util
 import os
 
 import pytest
-from own_suites.runner import SuiteUnavailable, run_suite
+from own_suites.checks import assert_only_listed_failures, run_or_skip
 
 JWT_EXTENDED_VERSION = "4.7.4"
 
@@ -52,17 +52,8 @@ def test_jwt_extended_suite_passes_on_erlen_but_for_the_listed_differences(
     monkeypatch.setenv(
         "PYTEST_ADDOPTS", "-W error -W ignore::jwt.warnings.InsecureKeyLengthWarning"
     )
-    try:
-        outcomes = run_suite("flask-jwt-extended", JWT_EXTENDED_VERSION)
-    except SuiteUnavailable as e:
-        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
-            raise
-        pytest.skip(str(e))
-    failed = {test for test, outcome in outcomes.items() if outcome == "failed"}
-    passed = {test for test, outcome in outcomes.items() if outcome == "passed"}
-    listed = set(ERLEN_DIFFERS)
-    unexpected = failed - listed - set(FAIL_ON_ORIGINAL)
-    assert unexpected == set(), "Flask-JWT-Extended tests failing on erlen that are not listed"
-    assert listed - failed == set(), "listed tests that pass (or vanished): remove them"
+    outcomes = run_or_skip("flask-jwt-extended", JWT_EXTENDED_VERSION)
     # 181 tests in all: the 2 listed, 1 skipped (Flask < 2.2 only).
-    assert len(passed) >= 178
+    assert_only_listed_failures(
+        outcomes, ERLEN_DIFFERS, fail_on_original=FAIL_ON_ORIGINAL, min_passed=178
+    )

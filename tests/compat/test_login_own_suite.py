@@ -13,7 +13,7 @@ import importlib.util
 import os
 
 import pytest
-from own_suites.runner import SuiteUnavailable, run_suite
+from own_suites.checks import assert_only_listed_failures, run_or_skip
 
 FLASK_LOGIN_VERSION = "0.6.3"
 
@@ -58,17 +58,12 @@ def test_flask_login_suite_passes_on_erlen_but_for_the_listed_differences() -> N
         if os.environ.get("ERLEN_REQUIRE_SERVICES"):
             raise AssertionError("Flask-Login's tests need the semantic-version package")
         pytest.skip("Flask-Login's tests need the semantic-version package")
-    try:
-        outcomes = run_suite("Flask-Login", FLASK_LOGIN_VERSION)
-    except SuiteUnavailable as e:
-        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
-            raise
-        pytest.skip(str(e))
-    failed = {test for test, outcome in outcomes.items() if outcome == "failed"}
-    passed = {test for test, outcome in outcomes.items() if outcome == "passed"}
-    listed = set(ERLEN_DIFFERS)
-    unexpected = failed - listed - set(FAIL_ON_FLASK_LOGIN)
-    assert unexpected == set(), "Flask-Login tests failing on erlen that are not listed"
-    assert listed - failed == set(), "listed tests that pass (or vanished): remove them"
+    outcomes = run_or_skip("Flask-Login", FLASK_LOGIN_VERSION)
     # 114 tests in all: the 6 listed ones fail, the rest pass.
-    assert len(passed) >= 108
+    assert_only_listed_failures(
+        outcomes,
+        ERLEN_DIFFERS,
+        fail_on_original=FAIL_ON_FLASK_LOGIN,
+        pass_on_erlen_only=FAIL_ON_FLASK_LOGIN.keys(),
+        min_passed=108,
+    )

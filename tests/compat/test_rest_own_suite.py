@@ -15,10 +15,8 @@ stand-ins); erlen passes 39 of them (``PASS_ON_ERLEN_ONLY``).
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from own_suites.runner import SuiteUnavailable, run_suite
+from own_suites.checks import assert_only_listed_failures, run_or_skip
 
 FLASK_RESTFUL_VERSION = "0.3.10"
 
@@ -154,19 +152,12 @@ ERLEN_DIFFERS = {
 
 @pytest.mark.timeout(900)
 def test_flask_restful_suite_passes_on_erlen_but_for_the_listed_differences() -> None:
-    try:
-        outcomes = run_suite("Flask-RESTful", FLASK_RESTFUL_VERSION)
-    except SuiteUnavailable as e:
-        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
-            raise
-        pytest.skip(str(e))
-    failed = {test for test, outcome in outcomes.items() if outcome == "failed"}
-    passed = {test for test, outcome in outcomes.items() if outcome == "passed"}
-    assert not ERLEN_DIFFERS.keys() & FAIL_ON_ORIGINAL.keys()
-    assert FAIL_ON_ORIGINAL.keys() >= PASS_ON_ERLEN_ONLY
-    expected = set(ERLEN_DIFFERS) | (set(FAIL_ON_ORIGINAL) - PASS_ON_ERLEN_ONLY)
-    assert failed - expected == set(), "Flask-RESTful tests failing on erlen, not listed"
-    assert expected - failed == set(), "listed tests that pass (or vanished): remove them"
-    assert passed >= PASS_ON_ERLEN_ONLY
+    outcomes = run_or_skip("Flask-RESTful", FLASK_RESTFUL_VERSION)
     # 322 tests in all (a yield test counts once): 28 listed as failing here.
-    assert len(passed) >= 294
+    assert_only_listed_failures(
+        outcomes,
+        ERLEN_DIFFERS,
+        fail_on_original=FAIL_ON_ORIGINAL,
+        pass_on_erlen_only=PASS_ON_ERLEN_ONLY,
+        min_passed=294,
+    )

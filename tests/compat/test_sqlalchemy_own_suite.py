@@ -11,10 +11,8 @@ stays exact.
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from own_suites.runner import SuiteUnavailable, run_suite
+from own_suites.checks import assert_only_listed_failures, run_or_skip
 
 FLASK_SQLALCHEMY_VERSION = "3.1.1"
 
@@ -50,18 +48,9 @@ ERLEN_DIFFERS = {
 
 @pytest.mark.timeout(900)
 def test_flask_sqlalchemy_suite_passes_on_erlen_but_for_the_listed_differences() -> None:
-    try:
-        outcomes = run_suite("flask-sqlalchemy", FLASK_SQLALCHEMY_VERSION)
-    except SuiteUnavailable as e:
-        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
-            raise
-        pytest.skip(str(e))
-    failed = {test for test, outcome in outcomes.items() if outcome == "failed"}
-    passed = {test for test, outcome in outcomes.items() if outcome == "passed"}
-    listed = set(ERLEN_DIFFERS) | set(FAIL_ON_FLASK_SQLALCHEMY)
-    unexpected = failed - listed
-    assert unexpected == set(), "Flask-SQLAlchemy tests failing on erlen that are not listed"
-    assert listed - failed == set(), "listed tests that pass (or vanished): remove them"
+    outcomes = run_or_skip("flask-sqlalchemy", FLASK_SQLALCHEMY_VERSION)
     # 452 tests in all: the 8 listed ones fail, every other one passes
     # (including the 152 that fail on Flask-SQLAlchemy with SQLAlchemy 2.1).
-    assert len(passed) >= 444
+    assert_only_listed_failures(
+        outcomes, ERLEN_DIFFERS, fail_on_original=FAIL_ON_FLASK_SQLALCHEMY, min_passed=444
+    )

@@ -9,10 +9,8 @@ stays exact.
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from own_suites.runner import SuiteUnavailable, run_suite
+from own_suites.checks import assert_only_listed_failures, run_or_skip
 
 FLASK_WTF_VERSION = "1.3.0"
 
@@ -45,17 +43,8 @@ def test_flask_wtf_suite_passes_on_erlen_but_for_the_listed_differences(
 ) -> None:
     # test_recaptcha.py cannot be imported on erlen; the other modules run.
     monkeypatch.setenv("PYTEST_ADDOPTS", "--continue-on-collection-errors")
-    try:
-        outcomes = run_suite("flask-wtf", FLASK_WTF_VERSION)
-    except SuiteUnavailable as e:
-        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
-            raise
-        pytest.skip(str(e))
-    failed = {test for test, outcome in outcomes.items() if outcome == "failed"}
-    passed = {test for test, outcome in outcomes.items() if outcome == "passed"}
-    listed = set(ERLEN_DIFFERS)
-    unexpected = failed - listed - set(FAIL_ON_FLASK_WTF)
-    assert unexpected == set(), "Flask-WTF tests failing on erlen that are not listed"
-    assert listed - failed == set(), "listed tests that pass (or vanished): remove them"
+    outcomes = run_or_skip("flask-wtf", FLASK_WTF_VERSION)
     # 60 outcomes in all: 6 listed, 4 skips (Flask-Uploads, Flask-Babel, Babel).
-    assert len(passed) >= 50
+    assert_only_listed_failures(
+        outcomes, ERLEN_DIFFERS, fail_on_original=FAIL_ON_FLASK_WTF, min_passed=50
+    )

@@ -1,0 +1,50 @@
+"""The assertions every own-suite test makes (tests/compat/test_*_own_suite.py)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Mapping
+from typing import Any
+
+import pytest
+
+from .runner import SuiteUnavailable, run_suite
+
+
+def run_or_skip(project: str, version: str, *args: Any, **kwargs: Any) -> dict[str, str]:
+    """:func:`run_suite`, skipping the test when the sdist cannot be
+    downloaded (failing it in CI, where ``ERLEN_REQUIRE_SERVICES`` is set)."""
+    try:
+        return run_suite(project, version, *args, **kwargs)
+    except SuiteUnavailable as e:
+        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
+            raise
+        pytest.skip(str(e))
+
+
+def assert_only_listed_failures(
+    outcomes: Mapping[str, str],
+    erlen_differs: Mapping[str, str],
+    *,
+    fail_on_original: Mapping[str, str] | None = None,
+    pass_on_erlen_only: Collection[str] = (),
+    min_passed: int,
+) -> None:
+    """The suite's failures on erlen are exactly the listed ones.
+
+    ``erlen_differs`` fail on erlen only; ``fail_on_original`` fail on the
+    original project too, and on erlen unless they are in
+    ``pass_on_erlen_only``, which must pass. A listed test that passes (or
+    is gone) fails this check as well as an unlisted failure, so the lists
+    stay exact; ``min_passed`` guards against a suite that stopped running.
+    """
+    original = dict(fail_on_original or {})
+    assert not erlen_differs.keys() & original.keys(), "a test is listed twice"
+    assert set(pass_on_erlen_only) <= original.keys()
+    failed = {test for test, outcome in outcomes.items() if outcome == "failed"}
+    passed = {test for test, outcome in outcomes.items() if outcome == "passed"}
+    expected = erlen_differs.keys() | (original.keys() - set(pass_on_erlen_only))
+    assert sorted(failed - expected) == [], "tests failing on erlen that are not listed"
+    assert sorted(expected - failed) == [], "listed tests that pass (or vanished): remove them"
+    assert sorted(set(pass_on_erlen_only) - passed) == []
+    assert len(passed) >= min_passed
