@@ -115,7 +115,8 @@ def run_suite(
         empty = cache_dir() / "empty-pytest.ini"
         empty.write_text("[pytest]\n")
         pytest_args = ["-c", str(empty), f"--rootdir={source}", *pytest_args]
-    subprocess.run(
+    report.unlink(missing_ok=True)
+    done = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -134,8 +135,15 @@ def run_suite(
         env=env,
         stdin=subprocess.DEVNULL,
         capture_output=True,
+        text=True,
         timeout=900,
     )
+    if not report.is_file():
+        # pytest stopped before any test (a conftest's import failed, say).
+        raise RuntimeError(
+            f"{project}'s suite did not run (exit {done.returncode}):\n"
+            f"{(done.stdout + done.stderr)[-2000:]}"
+        )
     return _outcomes(report)
 
 
