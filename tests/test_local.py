@@ -311,7 +311,11 @@ def test_proxy_get_current_object_and_wrapped() -> None:
     var.set(obj)
     proxy = LocalProxy(var)
     assert proxy._get_current_object() is obj
-    assert proxy.__wrapped__ is var
+    # Bound: the object's own __wrapped__ (Obj has none); unbound: the target.
+    with pytest.raises(AttributeError):
+        proxy.__wrapped__  # noqa: B018
+    unset: ContextVar[Obj] = ContextVar("unset")
+    assert LocalProxy(unset).__wrapped__ is unset
 
 
 # -- LocalProxy forwarding ---------------------------------------------------

@@ -319,6 +319,26 @@ class _ProxyDoc:
             return LocalProxy._class_doc
 
 
+class _ProxyWrapped:
+    """``proxy.__wrapped__``: the proxied object's own ``__wrapped__`` (so
+    :func:`inspect.unwrap` and :func:`inspect.signature` see through the
+    proxy to a decorated function); while nothing is bound, the proxy's
+    target (the context variable, ``Local``... it reads)."""
+
+    def __get__(self, instance: LocalProxy[Any] | None, owner: type[Any]) -> Any:
+        if instance is None:
+            return self
+        try:
+            obj = instance._get_current_object()
+        except RuntimeError:
+            return instance._proxy_target
+        # COMPAT(werkzeug): AttributeError when the object has none.
+        return obj.__wrapped__
+
+    def __set__(self, instance: LocalProxy[Any], value: Any) -> None:
+        instance._get_current_object().__wrapped__ = value
+
+
 class LocalProxy(Generic[T]):
     """Forwards every operation to the object that ``target`` currently points to.
 
@@ -332,11 +352,11 @@ class LocalProxy(Generic[T]):
     a proxy will not do (another thread, a signal sender, ``is`` comparisons).
     """
 
-    __slots__ = ("__wrapped__", "_get_current_object")
+    __slots__ = ("_get_current_object", "_proxy_target")
 
     _class_doc = __doc__
     _get_current_object: Callable[[], T]
-    __wrapped__: Any
+    _proxy_target: Any
 
     # The LocalStack overload comes first: a stack is also callable (it
     # returns a proxy), which would otherwise make T unsolvable.
@@ -380,9 +400,10 @@ class LocalProxy(Generic[T]):
         unbound_message: str | None = None,
     ) -> None:
         object.__setattr__(self, "_get_current_object", _resolver(target, name, unbound_message))
-        object.__setattr__(self, "__wrapped__", target)
+        object.__setattr__(self, "_proxy_target", target)
 
     __doc__ = _ProxyDoc()
+    __wrapped__: Any = _ProxyWrapped()
     __class__ = _ProxyClass()
 
     def __repr__(self) -> str:

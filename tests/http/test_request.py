@@ -149,8 +149,9 @@ def test_url_is_an_iri() -> None:
     )
     assert r.path == "/föö/a b/100%"
     assert r.base_url == "http://example.com/app%20x/föö/a%20b/100%25"
-    # Non-ASCII shown decoded; ASCII escapes and undecodable bytes kept escaped.
-    assert r.url == "http://example.com/app%20x/föö/a%20b/100%25?q=ä&x=a%26b&z=%2F&w=%FF&v=ä%20c"
+    # Non-ASCII shown decoded; in the query, as Werkzeug, escapes of "&=+#",
+    # space and undecodable bytes are kept, others ("/") decoded.
+    assert r.url == "http://example.com/app%20x/föö/a%20b/100%25?q=ä&x=a%26b&z=/&w=%FF&v=ä%20c"
     assert r.full_path == "/föö/a b/100%?q=%C3%A4&x=a%26b&z=%2F&w=%FF&v=ä c"
 
 
@@ -973,6 +974,13 @@ def test_environ_emulated_when_missing() -> None:
         ("https", "example.com:443", "/app", "/a/b", "x=1&y=2"),
         ("http", "localhost:5000", "/app", "/page/", "q=a+b&r=%2F"),
         ("https", "example.org:8443", "", "/x", "a=&a=1&&b"),
+        (
+            "http",
+            "example.com",
+            "",
+            "/bar",
+            "next=http%3A%2F%2Fh%2F%3Fn%3D%2Fb%23m%3Dh%26x%2By%20%C3%A4",
+        ),
     ],
 )
 def test_url_parts_match_werkzeug(scheme: str, host: str, root: str, path: str, query: str) -> None:
@@ -990,6 +998,7 @@ def test_url_parts_match_werkzeug(scheme: str, host: str, root: str, path: str, 
         root_path=root,
     )
     for attr in (
+        "url",
         "host",
         "host_url",
         "root_url",

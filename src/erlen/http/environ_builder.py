@@ -43,12 +43,16 @@ from .headers import dump_options_header, parse_options_header
 from .multipart import encode_multipart
 from .request import Request
 from .urls import iri_to_uri, url_encode
+from .utils import get_content_type
 from .wsgi import WSGIEnvironment, _environ_headers, _environ_host, _to_wsgi
 from .wsgi import _url_path as _wsgi_url_path
 
 __all__ = ["EnvironBuilder"]
 
 _RequestT = TypeVar("_RequestT", bound=Request)
+
+
+_URLENCODED = "application/x-www-form-urlencoded"
 
 
 def _version() -> str:
@@ -137,6 +141,9 @@ class EnvironBuilder:
             raise TypeError("Cannot pass 'subdomain' or 'url_scheme' together with 'base_url'.")
         if query_string is not None and url.query:
             raise ValueError("The query string is given both in the path and as an argument.")
+        # COMPAT(werkzeug): "/path?" keeps its "?" in REQUEST_URI, as a
+        # server gives it (until the query is set otherwise).
+        self._empty_query_mark = query_string is None and not url.query and "?" in path
         if query_string is None:
             query_string = url.query
 
@@ -160,7 +167,8 @@ class EnvironBuilder:
         else:
             self.headers = Headers(headers)
         if content_type is None and mimetype is not None:
-            content_type = mimetype
+            # COMPAT(werkzeug): as the mimetype setter, with a charset for text.
+            content_type = get_content_type(mimetype, "utf-8")
         if content_type is not None:
             self.headers.set("Content-Type", content_type)
         if content_length is not None:
@@ -270,9 +278,20 @@ class EnvironBuilder:
 
     @property
     def content_type(self) -> str | None:
-        """The ``Content-Type`` the request is sent with."""
+        """The ``Content-Type`` the request is sent with: the one set, else
+        that of the form fields (``multipart/form-data`` once there is a
+        file, else ``application/x-www-form-urlencoded``; the boundary is
+        added when the body is encoded), else None."""
         value: str | None = self.headers.get("Content-Type")
-        return value
+        if value is not None or self._input_stream is not None:
+            return value
+        if self._form is not None and self._files is not None:
+            if self._files:
+                return "multipart/form-data"
+            return _URLENCODED if self._form else None
+        if self._fields:
+            return "multipart/form-data" if self._multipart else _URLENCODED
+        return None
 
     @content_type.setter
     def content_type(self, value: str | None) -> None:
@@ -283,9 +302,14 @@ class EnvironBuilder:
 
     @property
     def mimetype(self) -> str | None:
-        """The content type without its parameters."""
+        """The content type without its parameters. Setting it sets
+        :attr:`content_type`, with ``charset=utf-8`` for text types."""
         ct = self.content_type
         return ct.partition(";")[0].strip().lower() if ct else None
+
+    @mimetype.setter
+    def mimetype(self, value: str) -> None:
+        self.content_type = get_content_type(value, "utf-8")
 
     @property
     def content_length(self) -> int | None:
@@ -322,6 +346,7 @@ class EnvironBuilder:
     def query_string(self, value: str | None) -> None:
         self._query_string = value
         self._args = None
+        self._empty_query_mark = False
 
     @property
     def args(self) -> MultiDict[str, Any]:
@@ -340,6 +365,7 @@ class EnvironBuilder:
     def args(self, value: MultiDict[str, Any] | None) -> None:
         self._args = value
         self._query_string = None
+        self._empty_query_mark = False
 
     # -- body -----------------------------------------------------------------
 
@@ -456,7 +482,8 @@ class EnvironBuilder:
 
     def _encode_body(self) -> tuple[bytes | None, str | None]:
         """Return the body bytes and the content type to send with them."""
-        content_type = self.content_type
+        # The header as set: the fields' own type is decided here.
+        content_type: str | None = self.headers.get("Content-Type")
         if self._form is not None and self._files is not None:
             fields = [*self._form.items(multi=True), *self._files.items(multi=True)]
             if not fields:
@@ -470,7 +497,7 @@ class EnvironBuilder:
         if self._fields is None:
             return self._body, content_type
         if self._body is None:
-            mimetype = self.mimetype
+            mimetype = content_type.partition(";")[0].strip().lower() if content_type else None
             if self._multipart or mimetype == "multipart/form-data":
                 boundary = None
                 if mimetype == "multipart/form-data":
@@ -511,7 +538,7 @@ class EnvironBuilder:
             stream = io.BytesIO()
 
         query = self.query_string
-        request_uri = self.path + ("?" + query if query else "")
+        request_uri = self.path + ("?" + query if query or self._empty_query_mark else "")
 
         environ: WSGIEnvironment = dict(self.environ_base) if self.environ_base else {}
         environ.update(
@@ -573,13 +600,26 @@ class EnvironBuilder:
         return cls(self.get_environ())
 
     def close(self) -> None:
-        """Close the files this builder opened from paths."""
+        """Close the files of the body: those this builder opened from
+        paths and, as Werkzeug does, the file objects given to send."""
         if self.closed:
             return
         self.closed = True
         for f in self._opened_files:
             f.close()
         self._opened_files.clear()
+        if self._files is not None:
+            given: list[Any] = [value for _key, value in self._files.items(multi=True)]
+        else:
+            given = [
+                value[0] if isinstance(value, tuple) else value
+                for _key, value in self._fields or ()
+                if isinstance(value, tuple | FileStorage)
+            ]
+        for value in given:
+            close = getattr(value, "close", None)
+            if close is not None:
+                close()
 
     def __enter__(self) -> EnvironBuilder:
         return self

@@ -511,7 +511,12 @@ def _quote_name(value: str) -> bytes:
 def _read_all(value: Any) -> bytes:
     stream = getattr(value, "stream", value)
     if hasattr(stream, "read"):
-        data = stream.read()
+        # COMPAT(werkzeug): read in chunks, with a size, as Werkzeug does (a
+        # file-like object may only take read(size)).
+        chunks = []
+        while chunk := stream.read(65536):
+            chunks.append(chunk)
+        data = chunks[0][:0].join(chunks) if chunks else b""
     else:
         data = stream
     if isinstance(data, str):

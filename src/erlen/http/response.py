@@ -1340,12 +1340,21 @@ class Response:
 
     @property
     def content_range(self) -> ContentRange | None:
-        """The ``Content-Range`` header, parsed."""
-        return parse_content_range_header(self.headers.get("Content-Range"))
+        """The ``Content-Range`` header, parsed (None when absent or invalid).
+
+        Changing it (``unset()``, ``set(...)``, ``.stop = n``) rewrites the
+        header, or removes it when unset, as in Werkzeug.
+        """
+
+        def on_update(content_range: ContentRange) -> None:
+            self.content_range = content_range
+
+        return parse_content_range_header(self.headers.get("Content-Range"), on_update)
 
     @content_range.setter
     def content_range(self, value: ContentRange | str | None) -> None:
-        if value is None:
+        if not value:
+            # None, "" or an unset ContentRange: no header.
             self.headers.pop("Content-Range", None)
         elif isinstance(value, str):
             self.headers["Content-Range"] = value

@@ -29,6 +29,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import quote
 
+from erlen.http.datastructures import ImmutableDict
+
 if TYPE_CHECKING:
     from .map import Map
 
@@ -308,13 +310,17 @@ def matcher_shortcut(converter: BaseConverter) -> Literal["text", "int"] | None:
     return None
 
 
-#: The converters every :class:`~erlen.routing.Map` starts with.
-DEFAULT_CONVERTERS: Mapping[str, type[BaseConverter]] = {
-    "default": UnicodeConverter,
-    "string": UnicodeConverter,
-    "any": AnyConverter,
-    "path": PathConverter,
-    "int": IntegerConverter,
-    "float": FloatConverter,
-    "uuid": UUIDConverter,
-}
+#: The converters every :class:`~erlen.routing.Map` starts with: read-only
+#: (COMPAT(werkzeug): an ImmutableDict, whose ``copy()`` a subclass of Map
+#: extends into its own ``default_converters``).
+DEFAULT_CONVERTERS: Mapping[str, type[BaseConverter]] = ImmutableDict(
+    {
+        "default": UnicodeConverter,
+        "string": UnicodeConverter,
+        "any": AnyConverter,
+        "path": PathConverter,
+        "int": IntegerConverter,
+        "float": FloatConverter,
+        "uuid": UUIDConverter,
+    }
+)

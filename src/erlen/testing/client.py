@@ -315,6 +315,8 @@ class ErlenClient:
         while response.status_code in _REDIRECT_CODES and "Location" in response.headers:
             response.get_data()
             response.close()
+            # COMPAT(werkzeug): each followed response has the ones before it.
+            response.history = tuple(history)
             history.append(response)
             if len(history) > self.max_redirects:
                 raise ClientRedirectError(f"More than {self.max_redirects} redirects.")

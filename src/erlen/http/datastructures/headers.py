@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar, overload
 
 from ._common import _convert, _key_error, _missing
@@ -527,6 +528,12 @@ class HeaderSet:
     def __eq__(self, other: object) -> bool:
         if isinstance(other, HeaderSet):
             return self._set == other._set
+        if isinstance(other, AbstractSet):
+            # COMPAT(werkzeug): equal to a set (as a collections.abc.Set is)
+            # with the same items, here ignoring case as ``in`` does.
+            return len(other) == len(self._set) and self._set == {
+                item.lower() if isinstance(item, str) else item for item in other
+            }
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
