@@ -14,11 +14,7 @@ from .http.datastructures import ImmutableMultiDict
 if TYPE_CHECKING:
     from .wrappers import Request
 
-__all__ = ["DebugFilesKeyError", "FormDataRoutingRedirect", "UnexpectedUnicodeError"]
-
-
-class UnexpectedUnicodeError(AssertionError, UnicodeError):
-    """Raised in debug mode where erlen expected bytes and got text."""
+__all__ = ["DebugFilesKeyError", "FormDataRoutingRedirect", "attach_enctype_error_multidict"]
 
 
 class DebugFilesKeyError(KeyError, AssertionError):
