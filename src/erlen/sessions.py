@@ -422,6 +422,13 @@ def _clock_signer() -> type[TimestampSigner]:
     return _ClockSigner
 
 
+def _secret_key(app: Erlen) -> str | bytes | None:
+    """``app.secret_key``, which a subclass may set as a class attribute
+    (Flask's session reads the attribute). PERF: the config first, without
+    the descriptor call, on every request that opens a session."""
+    return app.config.get("SECRET_KEY") or getattr(app, "secret_key", None)
+
+
 class SecureCookieSessionInterface(SessionInterface):
     """Keep the whole session in an encrypted, authenticated cookie.
 
@@ -453,10 +460,7 @@ class SecureCookieSessionInterface(SessionInterface):
 
     def _keys(self, app: Erlen) -> list[str | bytes]:
         """The secret keys, current first, then the fallbacks in order."""
-        # COMPAT(flask): app.secret_key, which a subclass may set as a class
-        # attribute (Flask's session reads the attribute); PERF: the config
-        # is read first, without the descriptor call.
-        current = app.config.get("SECRET_KEY") or getattr(app, "secret_key", None)
+        current = _secret_key(app)
         if not current:
             return []
         return [current, *(app.config.get("SECRET_KEY_FALLBACKS") or ())]
@@ -586,7 +590,7 @@ class SecureCookieSessionInterface(SessionInterface):
     def open_session(self, app: Erlen, request: Request) -> SecureCookieSession | None:
         """Load the session from the request's cookie; an invalid cookie gives a
         new, empty session, and no secret key gives None."""
-        if not (app.config.get("SECRET_KEY") or getattr(app, "secret_key", None)):
+        if not _secret_key(app):
             return None
         value = request.cookies.get(self.get_cookie_name(app))
         loaded = self.load_cookie(app, value) if value else None

@@ -643,11 +643,17 @@ def _self_signed(tmp_path: Path) -> tuple[str, str]:
     return make_ssl_devcert(str(tmp_path / "dev"), host="localhost")
 
 
+def _trust_any_certificate() -> ssl.SSLContext:
+    """A client context that accepts a self-signed certificate."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def test_https_with_a_cert_and_key(serve: Any, tmp_path: Path) -> None:
     server = serve(echo_app, ssl_context=_self_signed(tmp_path))
-    client_context = ssl.create_default_context()
-    client_context.check_hostname = False
-    client_context.verify_mode = ssl.CERT_NONE
+    client_context = _trust_any_certificate()
     url = f"https://127.0.0.1:{server.port}/secure"
     with urllib.request.urlopen(url, context=client_context, timeout=10) as response:
         data = json.loads(response.read())
@@ -674,9 +680,7 @@ def test_load_ssl_context() -> None:
 
 def test_https_with_an_adhoc_certificate(serve: Any) -> None:
     server = serve(echo_app, ssl_context="adhoc")
-    client_context = ssl.create_default_context()
-    client_context.check_hostname = False
-    client_context.verify_mode = ssl.CERT_NONE
+    client_context = _trust_any_certificate()
     url = f"https://127.0.0.1:{server.port}/adhoc"
     with urllib.request.urlopen(url, context=client_context, timeout=10) as response:
         data = json.loads(response.read())

@@ -23,8 +23,8 @@ _SALT = b"erlen.ext.admin.csrf"
 
 
 def _signing_key() -> bytes:
-    # app.secret_key too: a subclass may set it as a class attribute.
-    secret = current_app.config.get("SECRET_KEY") or current_app.secret_key
+    # app.secret_key: SECRET_KEY, or a subclass's class attribute.
+    secret = current_app.secret_key
     if not secret:
         raise RuntimeError(
             "erlen.ext.admin signs its CSRF tokens with SECRET_KEY (and keeps their"

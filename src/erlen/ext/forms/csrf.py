@@ -67,11 +67,8 @@ class CSRFError(BadRequest):
 
 def _secret_key(secret_key: str | bytes | None) -> str | bytes:
     if secret_key is None:
-        config = current_app.config
-        # app.secret_key too: a subclass may set it as a class attribute.
-        secret_key = (
-            config.get("WTF_CSRF_SECRET_KEY") or config.get("SECRET_KEY") or current_app.secret_key
-        )
+        # app.secret_key: SECRET_KEY, or a subclass's class attribute.
+        secret_key = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     if not secret_key:
         raise RuntimeError(
             "A secret key is required to use CSRF: set WTF_CSRF_SECRET_KEY or SECRET_KEY."

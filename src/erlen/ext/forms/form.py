@@ -135,12 +135,8 @@ class Form(_WTForm):  # type: ignore[misc]
 
         @cached_property
         def csrf_secret(self) -> Any:
-            config = current_app.config
-            return (
-                config.get("WTF_CSRF_SECRET_KEY")
-                or config.get("SECRET_KEY")
-                or current_app.secret_key
-            )
+            # app.secret_key: SECRET_KEY, or a subclass's class attribute.
+            return current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
 
         @cached_property
         def csrf_field_name(self) -> str:

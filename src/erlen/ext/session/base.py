@@ -260,8 +260,8 @@ class ServerSideSessionInterface(SessionInterface):
         session.regenerate()
 
     def _signer(self, app: Erlen) -> t.Any:
-        # app.secret_key too: a subclass may set it as a class attribute.
-        secret = app.config.get("SECRET_KEY") or app.secret_key
+        # app.secret_key (SECRET_KEY, or a subclass's class attribute).
+        secret = app.secret_key
         if not secret:
             raise RuntimeError(
                 "SESSION_USE_SIGNER is on, so the session id is signed with"
