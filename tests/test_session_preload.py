@@ -102,11 +102,18 @@ def test_lazy_when_not_preloading(asgi: bool) -> None:
     app, seen = make_app(store)
     client = app.test_client(asgi=asgi)
     client.set_cookie("session", "known")
-    assert client.get("/untouched").text == "untouched"
-    assert store.opened_in == []
     assert client.get("/name").text == "ada"
-    assert ("before", 0) in seen
+    assert seen[0] == ("before", 0)
     assert len(store.opened_in) == 1
+    # An untouched session is opened only after the view, to be saved
+    # (SESSION_REFRESH_EACH_REQUEST); with refreshing off, never.
+    seen.clear()
+    assert client.get("/untouched").text == "untouched"
+    assert seen == [("before", 1)]
+    assert len(store.opened_in) == 2
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    assert client.get("/untouched").text == "untouched"
+    assert len(store.opened_in) == 2
 
 
 def test_asgi_a_failing_preload_reaches_the_error_handlers() -> None:
@@ -125,3 +132,26 @@ def test_asgi_a_failing_preload_reaches_the_error_handlers() -> None:
     response = client.get("/untouched")
     assert response.status_code == 503
     assert response.text == "unavailable: store down"
+
+
+@pytest.mark.parametrize("asgi", [False, True], ids=["wsgi", "asgi"])
+def test_a_failing_open_for_a_refresh_is_logged_and_the_response_kept(
+    asgi: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The view never used the session: opening it only to refresh the cookie
+    # must not turn its answer into an error (nothing stored can be lost).
+    class DownStore(RecordingStore):
+        def open_session(self, app: Erlen, request: Request) -> SessionMixin | None:
+            raise ConnectionError("store down")
+
+    app, _ = make_app(DownStore(preload=False))
+    client = app.test_client(asgi=asgi)
+    client.set_cookie("session", "known")
+    response = client.get("/untouched")
+    assert response.status_code == 200
+    assert response.text == "untouched"
+    assert "Set-Cookie" not in response.headers
+    (record,) = [r for r in caplog.records if "refresh" in r.getMessage()]
+    assert record.levelname == "ERROR"
+    assert record.getMessage() == "Opening the session to refresh its cookie failed"
+    assert record.exc_info is not None and isinstance(record.exc_info[1], ConnectionError)

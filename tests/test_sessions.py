@@ -745,18 +745,112 @@ def test_permanent_session_expires_and_refreshes(
     expected = datetime.fromtimestamp(int(start), UTC) + timedelta(days=7)
     assert f"Expires={format_http(expected)}" in header
 
-    # A permanent session is re-sent on each request that opens it, pushing
-    # its expiry forward.
+    # A permanent session is re-sent on each request, pushing its expiry
+    # forward: one that reads it, and (as in Flask) one that never does.
     clock.now = start + 3600
     (header,) = set_cookie_headers(client.get("/profile"))
     assert f"Expires={format_http(expected + timedelta(hours=1))}" in header
-    assert set_cookie_headers(client.get("/untouched")) == []
+    clock.now = start + 7200
+    rv = client.get("/untouched")
+    (header,) = set_cookie_headers(rv)
+    assert f"Expires={format_http(expected + timedelta(hours=2))}" in header
+    assert rv.headers["Vary"] == "Cookie"
+    # The refreshed cookie still holds the session.
+    assert client.get("/profile").text == "Welcome, user 1!"
 
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     assert set_cookie_headers(client.get("/profile")) == []
+    rv = client.get("/untouched")
+    assert set_cookie_headers(rv) == []
+    assert "Vary" not in rv.headers
     # Past the lifetime the cookie is refused, whatever the browser does.
     clock.now = start + 8 * 86400
     assert client.get("/profile").status_code == 403
+
+
+class CountingInterface(SecureCookieSessionInterface):
+    """The cookie interface, counting its opens and saves."""
+
+    def __init__(self) -> None:
+        self.opened = 0
+        self.saved = 0
+
+    def open_session(self, app: Any, request: Any) -> Any:
+        self.opened += 1
+        return super().open_session(app, request)
+
+    def save_session(self, app: Any, session: Any, response: Any) -> None:
+        self.saved += 1
+        super().save_session(app, session, response)
+
+
+@pytest.mark.parametrize("hooked", [False, True], ids=["bare", "after_request"])
+def test_untouched_session_opens_only_to_refresh_a_cookie_it_carries(
+    app: Erlen, make_client: MakeClient, hooked: bool
+) -> None:
+    interface = CountingInterface()
+    app.session_interface = interface
+    calls: list[str] = []
+    if hooked:
+        # A hook takes the pipeline off its shortest path: both must refresh.
+        @app.after_request
+        def after(response: Any) -> Any:
+            calls.append("after")
+            return response
+
+    @app.route("/remember")
+    def remember() -> str:
+        session.permanent = True
+        session["user_id"] = 5
+        return ""
+
+    client = make_client(app)
+    # No cookie at all, then only someone else's: nothing to refresh.
+    assert client.get("/untouched").text == "nothing"
+    client.set_cookie("theme", "dark")
+    rv = client.get("/untouched")
+    assert (interface.opened, interface.saved) == (0, 0)
+    assert "Vary" not in rv.headers
+
+    client.get("/remember")
+    assert (interface.opened, interface.saved) == (1, 1)
+    rv = client.get("/untouched")
+    assert (interface.opened, interface.saved) == (2, 2)
+    (header,) = set_cookie_headers(rv)
+    assert header.startswith("session=") and "Expires=" in header
+    assert client.get("/profile").text == "Welcome, user 5!"
+
+    # Refreshing off: an untouched session is never opened.
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    rv = client.get("/untouched")
+    assert (interface.opened, interface.saved) == (3, 3)  # the /profile above only
+    assert set_cookie_headers(rv) == []
+    assert calls == (["after"] * 6 if hooked else [])
+
+
+def test_untouched_permanent_session_is_refreshed_on_an_error_page(
+    app: Erlen, make_client: MakeClient
+) -> None:
+    # Flask saves the session on the 500 page too (finalize_request from
+    # handle_exception): the refresh does not depend on the view succeeding.
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.route("/remember")
+    def remember() -> str:
+        session.permanent = True
+        session["user_id"] = 6
+        return ""
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise RuntimeError("boom")
+
+    client = make_client(app)
+    client.get("/remember")
+    rv = client.get("/boom")
+    assert rv.status_code == 500
+    (header,) = set_cookie_headers(rv)
+    assert header.startswith("session=") and "Expires=" in header
 
 
 def format_http(dt: datetime) -> str:

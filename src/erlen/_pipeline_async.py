@@ -33,10 +33,12 @@ from .pipeline import (
     first_request_lock_async,
     invoke_async,
     is_async_callable,
+    open_session_to_refresh_async,
     preload_session_async,
     resolve_awaitable_async,
     send_async,
     serving_lock_async,
+    session_to_refresh,
 )
 from .routing import RoutingException
 from .signals import (
@@ -189,6 +191,16 @@ async def full_dispatch_request_async(app: Erlen, ctx: RequestContext) -> Respon
         or ctx._after_request_functions
         or ctx._session is not None
         or request_finished.receivers
+        # PERF: a request without cookies makes no call; under WSGI the test
+        # is one environ lookup (11 ns; `"Cookie" in request.headers` 76 ns).
+        or (
+            (
+                "HTTP_COOKIE" in environ
+                if (environ := request._environ) is not None
+                else "Cookie" in request.headers
+            )
+            and session_to_refresh(app, ctx)
+        )
     ):
         return await finalize_request_async(app, ctx, ep, rv)
     # PERF: nothing to run after the view (no after hooks, session untouched,
@@ -328,7 +340,9 @@ async def process_response_async(
 ) -> Response:
     """Run ``after_this_request`` functions, then the ``after_request``
     functions (blueprints innermost first, the app last, each in reverse
-    order), then save the session if it was opened."""
+    order), then save the session if it was opened, or if the request
+    carries its cookie and ``SESSION_REFRESH_EACH_REQUEST`` is on (Flask
+    refreshes a permanent session on every request)."""
     if run_after:
         for func in ctx._after_request_functions or ():
             response = await invoke_async(func, response)
@@ -337,6 +351,8 @@ async def process_response_async(
             if hasattr(response, "__await__"):
                 response = await resolve_awaitable_async(response)
     session = ctx._session
+    if session is None and session_to_refresh(app, ctx):
+        session = await open_session_to_refresh_async(app, ctx)
     if session is not None:
         interface = app.session_interface
         if not interface.is_null_session(session):

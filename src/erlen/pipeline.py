@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from .ctx import RequestContext
     from .http.request import Request
     from .http.response import Response
+    from .sessions import SessionMixin
 
 T = TypeVar("T")
 
@@ -713,6 +714,63 @@ def preload_session_sync(app: Erlen, ctx: RequestContext) -> None:
     nothing more there, and an untouched session is never loaded."""
 
 
+def session_to_refresh(app: Erlen, ctx: RequestContext) -> bool:
+    """Whether a session this request never touched must still be opened and
+    saved: the request carries the session cookie and
+    ``SESSION_REFRESH_EACH_REQUEST`` is on.
+
+    Flask opens the session on every request, so a permanent session's cookie
+    (and a server-side record's expiry) moves forward on any request, also
+    one for a page that never reads ``session``. erlen opens it lazily; this
+    keeps Flask's promise for the requests that carry the cookie, and leaves
+    the others (no cookie: nothing to refresh) without the cost.
+    """
+    request = ctx.request
+    # PERF: the header test first: a request without cookies costs one lookup.
+    if ctx._session is not None or "Cookie" not in request.headers:
+        return False
+    if not app.config.get("SESSION_REFRESH_EACH_REQUEST", True):
+        return False
+    return app.session_interface.get_cookie_name(app) in request.cookies
+
+
+async def open_session_to_refresh_async(app: Erlen, ctx: RequestContext) -> SessionMixin | None:
+    """Open the untouched session of ``ctx`` so that it can be saved (see
+    :func:`session_to_refresh`), in the worker thread pool when the interface
+    blocks on I/O, and return it.
+
+    A failure is logged and None returned: the response goes out as it is,
+    since a refresh that cannot happen loses nothing the user stored.
+    """
+    interface = app.session_interface
+    try:
+        if getattr(interface, "blocking_io", True):
+            session = await run_sync_in_thread(interface.open_session, app, ctx.request)
+        else:
+            session = interface.open_session(app, ctx.request)
+    except Exception:
+        app.logger.exception("Opening the session to refresh its cookie failed")
+        return None
+    if session is None:
+        session = interface.make_null_session(app)
+    ctx._session = session
+    return session
+
+
+def open_session_to_refresh_sync(app: Erlen, ctx: RequestContext) -> SessionMixin | None:
+    """:func:`open_session_to_refresh_async` for the WSGI path: no thread hop."""
+    interface = app.session_interface
+    try:
+        session = interface.open_session(app, ctx.request)
+    except Exception:
+        app.logger.exception("Opening the session to refresh its cookie failed")
+        return None
+    if session is None:
+        session = interface.make_null_session(app)
+    ctx._session = session
+    return session
+
+
 @dataclass(frozen=True, slots=True)
 class WebsocketPipeline:
     """What a WebSocket connection to one endpoint runs, resolved once: the
@@ -765,6 +823,8 @@ __all__ = [
     "invoke_async",
     "invoke_sync",
     "is_async_callable",
+    "open_session_to_refresh_async",
+    "open_session_to_refresh_sync",
     "resolve_awaitable_async",
     "resolve_awaitable_sync",
     "run_coroutine_sync",
@@ -773,5 +833,6 @@ __all__ = [
     "send_sync",
     "serving_lock_async",
     "serving_lock_sync",
+    "session_to_refresh",
     "thread_pool",
 ]

@@ -257,9 +257,47 @@ def test_reading_a_new_session_writes_nothing(client: ErlenClient, store: Store)
     assert store.count() == 0
 
 
-def test_a_request_that_never_touches_the_session_has_no_vary(client: ErlenClient) -> None:
-    client.post("/set/a/1")
+def test_a_request_without_the_cookie_never_reaches_the_store(
+    client: ErlenClient, store: Store
+) -> None:
+    spy = Spy(store.interface)
     response = client.get("/untouched")
+    assert set_cookie_headers(response) == []
+    assert "Vary" not in response.headers
+    assert spy.calls == []
+
+
+def test_a_request_that_never_touches_the_session_still_refreshes_it(
+    client: ErlenClient, store: Store
+) -> None:
+    # As with Flask-Session: a permanent session's expiry moves forward on
+    # every request that carries its cookie, also one whose view ignores it.
+    client.post("/set/a/1")
+    sid = cookie_sid(client)
+    spy = Spy(store.interface)
+    response = client.get("/untouched")
+    assert spy.calls == ["touch"]
+    (header,) = set_cookie_headers(response)
+    assert header.startswith(f"session={sid};") and "Expires=" in header
+    assert response.headers["Vary"] == "Cookie"
+
+
+def test_without_refresh_each_request_an_untouched_session_is_never_loaded(
+    make_app: Callable[..., tuple[Erlen, Store]], make_client: MakeClient
+) -> None:
+    app, store = make_app(SESSION_REFRESH_EACH_REQUEST=False)
+    client = make_client(app)
+    client.post("/set/a/1")
+    opened: list[str] = []
+    original = store.interface.open_session
+
+    def open_session(*args: Any) -> Any:
+        opened.append("open")
+        return original(*args)
+
+    store.interface.open_session = open_session  # type: ignore[method-assign]
+    response = client.get("/untouched")
+    assert opened == []
     assert set_cookie_headers(response) == []
     assert "Vary" not in response.headers
 
