@@ -394,14 +394,36 @@ def test_www_authenticate() -> None:
     r = Response(status=401)
     r.www_authenticate = WWWAuthenticate("basic", {"realm": "app"})
     assert r.headers["WWW-Authenticate"] == 'Basic realm="app"'
-    challenges = r.www_authenticate
-    assert len(challenges) == 1
-    assert challenges[0].type == "basic"
-    assert challenges[0]["realm"] == "app"
+    challenge = r.www_authenticate
+    assert challenge.type == "basic"
+    assert challenge["realm"] == "app"
     r.www_authenticate = [WWWAuthenticate("bearer"), 'Basic realm="x"']
     assert r.headers.getlist("WWW-Authenticate") == ["Bearer", 'Basic realm="x"']
+    # The attribute is the first challenge.
+    assert r.www_authenticate.type == "bearer"
     r.www_authenticate = None
     assert "WWW-Authenticate" not in r.headers
+
+
+def test_www_authenticate_is_live_as_in_werkzeug() -> None:
+    r = Response(status=401)
+    # No header: an empty Basic challenge, which sets the header once changed.
+    challenge = r.www_authenticate
+    assert challenge.type == "basic"
+    assert "WWW-Authenticate" not in r.headers
+    challenge.realm = "Testing"
+    assert r.headers["WWW-Authenticate"] == 'Basic realm="Testing"'
+    r.www_authenticate.parameters["charset"] = "UTF-8"
+    assert r.headers["WWW-Authenticate"] == 'Basic realm="Testing", charset="UTF-8"'
+    del r.www_authenticate
+    assert "WWW-Authenticate" not in r.headers
+
+
+def test_changing_the_first_challenge_keeps_the_others() -> None:
+    r = Response(status=401)
+    r.www_authenticate = [WWWAuthenticate("bearer", {"realm": "api"}), 'Basic realm="x"']
+    r.www_authenticate.realm = "api2"
+    assert r.headers.getlist("WWW-Authenticate") == ['Bearer realm="api2"', 'Basic realm="x"']
 
 
 def test_content_encoding_and_location() -> None:

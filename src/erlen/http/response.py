@@ -1362,15 +1362,27 @@ class Response:
             self.headers["Content-Range"] = value.to_header()
 
     @property
-    def www_authenticate(self) -> list[WWWAuthenticate]:
-        """The ``WWW-Authenticate`` challenges; assign a challenge or a list of them."""
-        from_header = getattr(WWWAuthenticate, "from_header", None)
-        challenges = []
-        for value in self.headers.getlist("WWW-Authenticate"):
-            parsed = from_header(value) if from_header is not None else None
-            if parsed is not None:
-                challenges.append(parsed)
-        return challenges
+    def www_authenticate(self) -> WWWAuthenticate:
+        """The first ``WWW-Authenticate`` challenge, live: changing it
+        (``response.www_authenticate.realm = "app"``) rewrites that header
+        line. Without the header it is an empty ``Basic`` challenge that adds
+        the header once changed, as in Werkzeug.
+
+        Assign a challenge, a header string, or a list of them (one header
+        line each); assigning ``None`` or ``del`` removes the header. Every
+        challenge: ``response.headers.getlist("WWW-Authenticate")``.
+        """
+        lines = self.headers.getlist("WWW-Authenticate")
+        challenge = (WWWAuthenticate.from_header(lines[0]) if lines else None) or WWWAuthenticate(
+            "basic"
+        )
+
+        def rewrite_first_line(changed: WWWAuthenticate) -> None:
+            current = self.headers.getlist("WWW-Authenticate")
+            self.www_authenticate = [changed.to_header(), *current[1:]]
+
+        challenge.on_update = rewrite_first_line
+        return challenge
 
     @www_authenticate.setter
     def www_authenticate(
@@ -1384,6 +1396,10 @@ class Response:
             self.headers.add(
                 "WWW-Authenticate", item if isinstance(item, str) else item.to_header()
             )
+
+    @www_authenticate.deleter
+    def www_authenticate(self) -> None:
+        self.headers.pop("WWW-Authenticate", None)
 
     # -- ETags and conditional requests ----------------------------------------
 
