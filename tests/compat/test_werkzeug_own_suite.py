@@ -203,7 +203,7 @@ ERLEN_DIFFERS = {
     "tests/test_datastructures.py::TestCacheControl::test_repr": "repr shows the header",
     "tests/test_datastructures.py::TestEnvironHeaders::test_str": "str is the repr",
     "tests/test_wrappers.py::test_authenticate": (
-        "a realm is always a quoted-string (RFC 9110 11.5): realm=\"Testing\""
+        'a realm is always a quoted-string (RFC 9110 11.5): realm="Testing"'
     ),
 }
 

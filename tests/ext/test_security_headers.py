@@ -286,6 +286,13 @@ def test_content_security_policy_forms(
         assert value == expected
 
 
+def test_policy_sources_from_a_generator(app: Erlen, client: ErlenClient) -> None:
+    sources = (source for source in ("'self'", "cdn.example"))
+    SecurityHeaders(app, content_security_policy={"default-src": sources})
+    add_routes(app)
+    assert headers_of(client)["Content-Security-Policy"] == "default-src 'self' cdn.example"
+
+
 def test_content_security_policy_errors() -> None:
     with pytest.raises(ValueError, match="must not contain ';'"):
         SecurityHeaders(content_security_policy={"default-src": "'self'; script-src *"})
@@ -318,10 +325,8 @@ def test_report_uri_and_report_only(make_client: MakeClient) -> None:
     add_routes(report_only)
     headers = headers_of(make_client(report_only))
     assert "Content-Security-Policy" not in headers
-    # The option's URI replaces one written in the policy.
-    assert headers["Content-Security-Policy-Report-Only"] == (
-        "default-src 'self'; report-uri /csp-report"
-    )
+    # COMPAT(talisman): a URI written in the policy is kept.
+    assert headers["Content-Security-Policy-Report-Only"] == "default-src 'self'; report-uri /old"
 
 
 def test_report_only_needs_a_report_uri() -> None:
@@ -806,3 +811,255 @@ def test_per_view_allow_from_checked_on_first_request(app: Erlen, client: ErlenC
     app.register_blueprint(bp)
     with pytest.raises(ValueError, match="needs frame_options_allow_from"):
         client.get("/late", base_url=HTTPS)
+
+
+# -- options changed after setup (flask-talisman's attributes) ------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "base_url", "name", "expected"),
+    [
+        ({"x_xss_protection": True}, HTTPS, "X-XSS-Protection", "1; mode=block"),
+        ({"force_file_save": True}, HTTPS, "X-Download-Options", "noopen"),
+        ({"x_content_type_options": False}, HTTPS, "X-Content-Type-Options", None),
+        ({"frame_options": DENY}, HTTPS, "X-Frame-Options", "DENY"),
+        ({"frame_options": None}, HTTPS, "X-Frame-Options", None),
+        # Set one after the other, as flask-talisman's users do.
+        (
+            {"frame_options": ALLOW_FROM, "frame_options_allow_from": "https://a.example"},
+            HTTPS,
+            "X-Frame-Options",
+            "ALLOW-FROM https://a.example",
+        ),
+        ({"referrer_policy": "no-referrer"}, HTTPS, "Referrer-Policy", "no-referrer"),
+        ({"strict_transport_security": False}, HTTPS, "Strict-Transport-Security", None),
+        (
+            {
+                "strict_transport_security_include_subdomains": False,
+                "strict_transport_security_preload": True,
+                "strict_transport_security_max_age": 60,
+            },
+            HTTPS,
+            "Strict-Transport-Security",
+            "max-age=60; preload",
+        ),
+        (
+            {
+                "content_security_policy_report_only": True,
+                "content_security_policy_report_uri": "/csp-report",
+            },
+            HTTPS,
+            "Content-Security-Policy-Report-Only",
+            "default-src 'self'; object-src 'none'; report-uri /csp-report",
+        ),
+        ({"content_security_policy": "img-src *"}, HTTPS, "Content-Security-Policy", "img-src *"),
+        ({"content_security_policy": False}, HTTPS, "Content-Security-Policy", None),
+        ({"permissions_policy": {}}, HTTPS, "Permissions-Policy", None),
+        (
+            {"force_https_permanent": True},
+            "http://localhost",
+            "Location",
+            "https://localhost/async",
+        ),
+    ],
+)
+def test_options_set_after_setup_apply_to_the_next_request(
+    app: Erlen,
+    client: ErlenClient,
+    changes: dict[str, Any],
+    base_url: str,
+    name: str,
+    expected: str | None,
+) -> None:
+    # COMPAT(talisman): its options are attributes, read on each request.
+    security = SecurityHeaders(app)
+    add_routes(app)
+    assert headers_of(client).get("X-Frame-Options") == "SAMEORIGIN"
+    for option, value in changes.items():
+        setattr(security, option, value)
+        assert getattr(security, option) == value
+    response = client.get("/async", base_url=base_url)
+    assert response.headers.get(name) == expected
+    if "force_https_permanent" in changes:
+        assert response.status_code == 301
+
+
+def test_force_https_set_after_setup(app: Erlen, client: ErlenClient) -> None:
+    security = SecurityHeaders(app)
+    add_routes(app)
+    assert client.get("/").status_code == 302
+    security.force_https = False
+    assert client.get("/").status_code == 200
+    security.force_https = True
+    assert client.get("/").status_code == 302
+
+
+def test_policy_dicts_change_in_place(app: Erlen, client: ErlenClient) -> None:
+    security = SecurityHeaders(app)
+    add_routes(app)
+    csp = security.content_security_policy
+    assert isinstance(csp, dict)
+    assert csp == DEFAULT_CSP_POLICY
+    csp["img-src"] = "*"
+    assert headers_of(client)["Content-Security-Policy"] == (
+        "default-src 'self'; object-src 'none'; img-src *"
+    )
+    csp["img-src"] = ["'self'", "cdn.example"]
+    del csp["object-src"]
+    assert headers_of(client)["Content-Security-Policy"] == (
+        "default-src 'self'; img-src 'self' cdn.example"
+    )
+    # The module's default is a copy's source, never changed.
+    assert DEFAULT_CSP_POLICY == {"default-src": "'self'", "object-src": "'none'"}
+
+    features = security.feature_policy
+    assert isinstance(features, dict)
+    features["geolocation"] = "'none'"
+    features.update({"fullscreen": "'self' a.example"})
+    permissions = security.permissions_policy
+    assert isinstance(permissions, dict)
+    permissions.setdefault("geolocation", "()")
+    documents = security.document_policy
+    assert isinstance(documents, dict)
+    documents["oversized-images"] = "?0"
+    headers = headers_of(client, "/async")
+    assert headers["Feature-Policy"] == "geolocation 'none'; fullscreen 'self' a.example"
+    assert headers["Permissions-Policy"] == "browsing-topics=(), geolocation=()"
+    assert headers["Document-Policy"] == "oversized-images=?0"
+    permissions.clear()
+    assert "Permissions-Policy" not in headers_of(client)
+
+
+def test_options_set_after_setup_reach_decorated_views(app: Erlen, client: ErlenClient) -> None:
+    security = SecurityHeaders(app)
+
+    @app.route("/locked")
+    @security(frame_options=DENY)
+    def locked() -> str:
+        return "locked"
+
+    assert headers_of(client, "/locked")["Referrer-Policy"] == DEFAULT_HEADERS["Referrer-Policy"]
+    security.referrer_policy = "no-referrer"
+    security.frame_options = SAMEORIGIN
+    headers = headers_of(client, "/locked")
+    # The view's own option still wins over the app's.
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_bad_option_set_after_setup_is_refused_at_once(app: Erlen, client: ErlenClient) -> None:
+    security = SecurityHeaders(app)
+    add_routes(app)
+    with pytest.raises(ValueError, match="'SAMEORIGIN', 'DENY' or 'ALLOW-FROM'"):
+        security.frame_options = "EVERYWHERE"
+    with pytest.raises(TypeError, match="'force_https' must be True or False"):
+        security.force_https = "no"  # type: ignore[assignment]
+    csp = security.content_security_policy
+    assert isinstance(csp, dict)
+    with pytest.raises(ValueError, match="must not contain ';'"):
+        csp["script-src"] = "'self'; img-src *"
+    with pytest.raises(ValueError, match="control character"):
+        csp.update({"script-src": "'self'\r\nX-Evil: 1"})
+    # An origin unused until ALLOW-FROM is set: refused when that is.
+    security.frame_options_allow_from = "https://a.example\r\nX-Evil: 1"
+    with pytest.raises(ValueError, match="control character"):
+        security.frame_options = ALLOW_FROM
+    security.frame_options_allow_from = None
+    # Nothing changed.
+    assert security.frame_options == SAMEORIGIN
+    assert security.force_https is True
+    assert csp == DEFAULT_CSP_POLICY
+    headers = headers_of(client)
+    for name, value in DEFAULT_HEADERS.items():
+        assert headers.get(name) == value, name
+
+
+def test_incomplete_options_fail_the_request_until_completed(
+    app: Erlen, client: ErlenClient
+) -> None:
+    security = SecurityHeaders(app)
+    add_routes(app)
+    # A report-only policy without its URI yet: checked when next used.
+    security.content_security_policy_report_only = True
+    with pytest.raises(ValueError, match="needs content_security_policy_report_uri"):
+        client.get("/", base_url=HTTPS)
+    security.content_security_policy_report_uri = "/csp-report"
+    headers = headers_of(client)
+    assert "Content-Security-Policy" not in headers
+    assert headers["Content-Security-Policy-Report-Only"].endswith("; report-uri /csp-report")
+
+
+def test_option_attributes_read_what_applies(make_client: MakeClient) -> None:
+    security = SecurityHeaders(frame_options=DENY)
+    assert security.frame_options == DENY
+    assert security.force_https is True
+    assert security.content_security_policy == DEFAULT_CSP_POLICY
+    first, second = Erlen("first"), Erlen("second")
+    security.init_app(first)
+    security.init_app(second, frame_options=SAMEORIGIN, force_https=False)
+    for app in (first, second):
+        add_routes(app)
+    # The app set up last, as flask-talisman's init_app sets the attributes.
+    assert security.frame_options == SAMEORIGIN
+    assert security.force_https is False
+    assert Talisman(Erlen("third"), force_https=False).force_https is False
+    # Setting an option sets it for every app, init_app's options included.
+    security.frame_options = ALLOW_FROM
+    security.frame_options_allow_from = "https://a.example"
+    for app in (first, second):
+        headers = headers_of(make_client(app))
+        assert headers["X-Frame-Options"] == "ALLOW-FROM https://a.example"
+    assert make_client(first).get("/").status_code == 302
+    assert make_client(second).get("/").status_code == 200
+
+
+def test_session_cookie_options_set_after_setup(app: Erlen, client: ErlenClient) -> None:
+    security = SecurityHeaders(app, force_https=False)
+    session_routes(app)
+    security.session_cookie_samesite = "Strict"
+    security.session_cookie_http_only = False
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Strict"
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is False
+    cookie = client.get("/login").headers["Set-Cookie"]
+    assert "SameSite=Strict" in cookie
+    assert "HttpOnly" not in cookie
+    # SameSite=None needs Secure: used once both are set.
+    security.session_cookie_secure = False
+    security.session_cookie_samesite = "None"
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Strict"
+    security.session_cookie_secure = True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "None"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_request_csp_nonce(make_client: MakeClient) -> None:
+    from erlen import request
+
+    app = Erlen("request_nonce")
+    SecurityHeaders(
+        app,
+        content_security_policy={"default-src": "'self'", "script-src": "'self'"},
+        content_security_policy_nonce_in=["script-src"],
+    )
+
+    @app.route("/nonce")
+    async def nonce() -> str:
+        assert request.csp_nonce == csp_nonce()
+        return str(request.csp_nonce)
+
+    response = make_client(app).get("/nonce", base_url=HTTPS)
+    assert len(response.text) == NONCE_LENGTH
+    assert response.headers["Content-Security-Policy"] == (
+        f"default-src 'self'; script-src 'self' 'nonce-{response.text}'"
+    )
+
+
+def test_report_uri_in_the_policy_wins(app: Erlen, client: ErlenClient) -> None:
+    # COMPAT(talisman): the option only adds a report-uri the policy lacks.
+    SecurityHeaders(
+        app,
+        content_security_policy={"default-src": "'self'", "report-uri": "/own"},
+        content_security_policy_report_uri="/csp-report",
+    )
+    add_routes(app)
+    assert headers_of(client)["Content-Security-Policy"] == "default-src 'self'; report-uri /own"

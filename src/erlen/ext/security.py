@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, NoReturn, TypedDict, TypeVar, Unpack
+from typing import Any, Final, Literal, NoReturn, Self, TypedDict, TypeVar, Unpack
 
 from erlen import (
     Erlen,
@@ -232,10 +233,12 @@ def _policy_items(name: str, policy: Any) -> list[tuple[str, str]] | str | None:
             raise ValueError(f"SecurityHeaders {name}: {directive!r} is not a directive name")
         if isinstance(value, str):
             text = value
-        elif isinstance(value, Iterable) and all(isinstance(v, str) for v in value):
-            text = " ".join(value)
         else:
-            _fail_type(f"{name}[{directive!r}]", "a string or a list of strings", value)
+            # A tuple first: a generator would be used up by the check.
+            values = tuple(value) if isinstance(value, Iterable) else None
+            if values is None or not all(isinstance(v, str) for v in values):
+                _fail_type(f"{name}[{directive!r}]", "a string or a list of strings", value)
+            text = " ".join(values)
         _check_text(name, text)
         if ";" in text:
             # SECURITY: a ';' in a value would smuggle in another directive.
@@ -262,8 +265,9 @@ def _csp_pieces(
     directives = _csp_directives(policy)
     if directives is None:
         return None
-    if report_uri:
-        directives = [d for d in directives if d[0].lower() != "report-uri"]
+    # COMPAT(talisman): a report-uri written in the policy (a view's, say)
+    # is kept; the option adds one to a policy without.
+    if report_uri and all(name.lower() != "report-uri" for name, _ in directives):
         directives.append(("report-uri", report_uri))
     wanted = {name.lower() for name in nonce_in}
     parts = []
@@ -336,6 +340,13 @@ def resolve_policy(options: Mapping[str, Any]) -> ResolvedPolicy:
     """Check a mapping of options (missing ones take their default) and
     compute the headers. Raises :class:`TypeError` for an unknown option or
     a value of the wrong type and :class:`ValueError` for a bad value."""
+    return _resolve(options, complete=True)
+
+
+def _resolve(options: Mapping[str, Any], *, complete: bool) -> ResolvedPolicy:
+    # complete=False checks each value on its own, not the pairs that must
+    # go together (ALLOW-FROM and its origin...), which an option set as an
+    # attribute may still be waiting for.
     _check_options(options, allowed=DEFAULT_OPTIONS)
     opts = {**DEFAULT_OPTIONS, **options}
     headers: list[tuple[str, str]] = []
@@ -351,7 +362,12 @@ def resolve_policy(options: Mapping[str, Any]) -> ResolvedPolicy:
         _joined_policy("permissions_policy", opts["permissions_policy"], "=", ", "),
     )
     add("Document-Policy", _joined_policy("document_policy", opts["document_policy"], "=", ", "))
-    add("X-Frame-Options", _frame_options(opts["frame_options"], opts["frame_options_allow_from"]))
+    add(
+        "X-Frame-Options",
+        _frame_options(
+            opts["frame_options"], opts["frame_options_allow_from"], need_origin=complete
+        ),
+    )
     if opts["x_xss_protection"]:
         # Off by default: browsers dropped this filter, and old ones could be
         # tricked by it into blanking parts of a page.
@@ -374,7 +390,7 @@ def resolve_policy(options: Mapping[str, Any]) -> ResolvedPolicy:
         if ";" in report_uri or " " in report_uri.strip():
             raise ValueError("SecurityHeaders content_security_policy_report_uri must be one URI")
     report_only = opts["content_security_policy_report_only"]
-    if report_only and not report_uri:
+    if report_only and not report_uri and complete:
         raise ValueError(
             "content_security_policy_report_only=True needs content_security_policy_report_uri:"
             " a report-only policy that reports nowhere does nothing"
@@ -401,7 +417,7 @@ def resolve_policy(options: Mapping[str, Any]) -> ResolvedPolicy:
         raise ValueError(
             f"session_cookie_samesite must be 'Lax', 'Strict', 'None' or None, not {samesite!r}"
         )
-    if samesite == "None" and not opts["session_cookie_secure"]:
+    if samesite == "None" and not opts["session_cookie_secure"] and complete:
         raise ValueError("session_cookie_samesite='None' needs session_cookie_secure=True")
 
     return ResolvedPolicy(
@@ -426,30 +442,164 @@ class _ViewPolicy:
         self.options = dict(options)
 
 
+#: The options whose value may be a dict of directives.
+_POLICY_OPTIONS: Final = frozenset(
+    {"content_security_policy", "feature_policy", "permissions_policy", "document_policy"}
+)
+#: The options the extension writes to each app's config.
+_CONFIG_KEYS: Final = {
+    "session_cookie_secure": "SESSION_COOKIE_SECURE",
+    "session_cookie_http_only": "SESSION_COOKIE_HTTPONLY",
+    "session_cookie_samesite": "SESSION_COOKIE_SAMESITE",
+}
+
+T = TypeVar("T")
+
+
+def _stored_value(value: Any) -> Any:
+    # A directive's list of sources is kept as a tuple: appending to it in
+    # place would change nothing, so it fails instead of doing so silently.
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return value
+    return tuple(value)
+
+
+class _LivePolicy(dict[str, Any]):
+    """A policy option as read from the extension
+    (``security.content_security_policy``): changing it in place changes the
+    headers from the next request on, as in flask-talisman. Each change is
+    checked as it is made; a bad one raises and is undone."""
+
+    __slots__ = ("_extension", "_name")
+
+    def __init__(self, extension: SecurityHeaders, name: str, policy: Mapping[str, Any]) -> None:
+        super().__init__({key: _stored_value(value) for key, value in policy.items()})
+        self._extension = extension
+        self._name = name
+
+    def _change(self, change: Callable[[], T]) -> T:
+        before = dict(self)
+        result = change()
+        try:
+            self._extension._policy_changed(self._name, self)
+        except BaseException:
+            dict.clear(self)
+            dict.update(self, before)
+            raise
+        return result
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._change(lambda: dict.__setitem__(self, key, _stored_value(value)))
+
+    def __delitem__(self, key: str) -> None:
+        self._change(lambda: dict.__delitem__(self, key))
+
+    def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+    def __reduce__(self) -> Any:
+        # copy.copy(), deepcopy() and pickle give a plain dict.
+        return (dict, (dict(self),))
+
+    def clear(self) -> None:
+        self._change(lambda: dict.clear(self))
+
+    def pop(self, key: str, *default: Any) -> Any:
+        return self._change(lambda: dict.pop(self, key, *default))
+
+    def popitem(self) -> tuple[str, Any]:
+        return self._change(lambda: dict.popitem(self))
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        items = {key: _stored_value(value) for key, value in dict(*args, **kwargs).items()}
+        self._change(lambda: dict.update(self, items))
+
+
 class _AppState:
     """What one app keeps in ``app.extensions["security"]``."""
 
-    __slots__ = ("by_endpoint", "extension", "options", "policy", "warned_proxy")
+    __slots__ = (
+        "__weakref__",
+        "app",
+        "by_endpoint",
+        "extension",
+        "options",
+        "overrides",
+        "policy",
+        "warned_proxy",
+        "written",
+    )
 
-    def __init__(self, extension: SecurityHeaders, options: dict[str, Any]) -> None:
+    def __init__(self, extension: SecurityHeaders, app: Erlen, overrides: dict[str, Any]) -> None:
         self.extension = extension
-        self.options = options
-        self.policy = resolve_policy(options)
+        self.app = app
+        #: The options given to init_app; the extension's own apply otherwise.
+        self.overrides = overrides
+        #: The options in force: a copy, so requests never read a dict that
+        #: is being changed.
+        self.options: dict[str, Any] = {}
+        #: None while options set one at a time do not go together yet.
+        self.policy: ResolvedPolicy | None = None
         self.by_endpoint: dict[str | None, ResolvedPolicy] = {}
+        #: The SESSION_COOKIE_* values this extension wrote to the config.
+        self.written: dict[str, Any] = {}
         self.warned_proxy = False
 
+    def current_options(self) -> dict[str, Any]:
+        merged = {**self.extension._options, **self.overrides}
+        return {
+            name: dict(value) if isinstance(value, Mapping) else value
+            for name, value in merged.items()
+        }
+
+    def update(self) -> None:
+        """Take the options in force now: at setup, and whenever one is set."""
+        options = self.current_options()
+        try:
+            policy: ResolvedPolicy | None = resolve_policy(options)
+        except (TypeError, ValueError):
+            # Options that go in pairs, set one at a time (ALLOW-FROM, then
+            # its origin): a request raises if the pair is still incomplete.
+            policy = None
+        # In this order: policy_for reads by_endpoint first, so a policy it
+        # caches is never older than the cache.
+        self.options = options
+        self.policy = policy
+        self.by_endpoint = {}
+        if policy is None:
+            return
+        config = self.app.config
+        for name, key in _CONFIG_KEYS.items():
+            value = options.get(name, DEFAULT_OPTIONS[name])
+            # COMPAT(talisman): the extension owns these keys; it writes one
+            # again when its option changes, not when the app changed it.
+            if name not in self.written or self.written[name] != value:
+                config[key] = value
+                self.written[name] = value
+
     def policy_for(self, endpoint: str | None) -> ResolvedPolicy:
-        policy = self.by_endpoint.get(endpoint)
+        cache = self.by_endpoint
+        policy = cache.get(endpoint)
         if policy is not None:
             return policy
+        options = self.options
         policy = self.policy
         view = current_app.view_functions.get(endpoint) if endpoint is not None else None
         view_policy = getattr(view, _VIEW_ATTRIBUTE, None)
         if isinstance(view_policy, _ViewPolicy):
-            policy = resolve_policy({**self.options, **view_policy.options})
+            policy = resolve_policy({**options, **view_policy.options})
+        elif policy is None:
+            # Raises, saying which option is missing.
+            policy = resolve_policy(options)
         # PERF: an endpoint's view cannot change once requests are served,
         # so its policy is resolved once; a lost race only resolves it twice.
-        self.by_endpoint[endpoint] = policy
+        cache[endpoint] = policy
         return policy
 
 
@@ -464,15 +614,99 @@ class SecurityHeaders:
     :class:`SecurityOptions` and ``docs/ext/security.md``. Options given to
     the constructor apply to every app passed to :meth:`init_app`, whose own
     keyword arguments win.
+
+    As in flask-talisman, each option is also an attribute, to read or to
+    set after setup (``security.force_https = False``,
+    ``security.content_security_policy["img-src"] = "*"``): it applies to
+    every app from the next request on. Reading one gives the value of the
+    app set up last. A bad value raises at once; options that go together
+    (``frame_options=ALLOW_FROM`` and its origin, report-only and its URI)
+    may be set one after the other, and a request in between raises.
     """
 
+    force_https: bool
+    force_https_permanent: bool
+    force_file_save: bool
+    frame_options: str | Literal[False] | None
+    frame_options_allow_from: str | None
+    strict_transport_security: bool
+    strict_transport_security_preload: bool
+    strict_transport_security_max_age: int
+    strict_transport_security_include_subdomains: bool
+    content_security_policy: PolicyInput
+    content_security_policy_report_uri: str | None
+    content_security_policy_report_only: bool
+    content_security_policy_nonce_in: Iterable[str] | str | None
+    referrer_policy: str | Literal[False] | None
+    feature_policy: PolicyInput
+    permissions_policy: PolicyInput
+    document_policy: PolicyInput
+    session_cookie_secure: bool
+    session_cookie_http_only: bool
+    session_cookie_samesite: str | None
+    x_content_type_options: bool
+    x_xss_protection: bool
+
     def __init__(self, app: Erlen | None = None, **options: Unpack[SecurityOptions]) -> None:
-        resolve_policy(options)
-        self._options: dict[str, Any] = dict(options)
-        # The options of each app set up so far, to check decorated views.
-        self._app_options: list[dict[str, Any]] = []
+        self._states: list[weakref.ref[_AppState]] = []
+        self._options: dict[str, Any] = {
+            name: self._stored_option(name, value) for name, value in options.items()
+        }
+        resolve_policy(self._options)
         if app is not None:
             self.init_app(app)
+
+    def _stored_option(self, name: str, value: Any) -> Any:
+        if name in _POLICY_OPTIONS and isinstance(value, Mapping):
+            return _LivePolicy(self, name, value)
+        if name == "content_security_policy_nonce_in" and not isinstance(value, str | None):
+            return _stored_value(value)
+        return value
+
+    def _live_states(self) -> list[_AppState]:
+        states = [state for state in (ref() for ref in self._states) if state is not None]
+        if len(states) < len(self._states):
+            self._states = [weakref.ref(state) for state in states]
+        return states
+
+    def __getattr__(self, name: str) -> Any:
+        # Only the options get here: no class attribute holds them.
+        if name not in DEFAULT_OPTIONS:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        states = self._live_states()
+        if states and name in states[-1].overrides:
+            return states[-1].overrides[name]
+        if name in self._options:
+            return self._options[name]
+        default = DEFAULT_OPTIONS[name]
+        if isinstance(default, Mapping):
+            # A copy of the default, to change in place; the apps share it.
+            default = self._options[name] = self._stored_option(name, default)
+        return default
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in DEFAULT_OPTIONS:
+            object.__setattr__(self, name, value)
+            return
+        stored = self._stored_option(name, value)
+        self._check_change(name, stored)
+        self._options[name] = stored
+        for state in self._live_states():
+            state.overrides.pop(name, None)
+            state.update()
+
+    def _policy_changed(self, name: str, policy: _LivePolicy) -> None:
+        self._check_change(name, policy)
+        for state in self._live_states():
+            state.update()
+
+    def _check_change(self, name: str, value: Any) -> None:
+        # The value with the options it joins, so that it raises before it
+        # is used; only the pairs that must go together (ALLOW-FROM and its
+        # origin...) wait for the next request, as either may be set first.
+        _resolve({**self._options, name: value}, complete=False)
+        for state in self._live_states():
+            _resolve({**state.current_options(), name: value}, complete=False)
 
     def init_app(self, app: Erlen, **options: Unpack[SecurityOptions]) -> None:
         """Register the hooks on ``app`` and set its ``SESSION_COOKIE_SECURE``,
@@ -481,44 +715,48 @@ class SecurityHeaders:
             raise RuntimeError(
                 "SecurityHeaders is already set up on this app; pass every option to one instance"
             )
-        merged = {**self._options, **options}
-        state = _AppState(self, merged)
+        overrides = {name: self._stored_option(name, value) for name, value in options.items()}
+        state = _AppState(self, app, overrides)
+        merged = state.current_options()
+        resolve_policy(merged)
         for view in app.view_functions.values():
             view_policy = getattr(view, _VIEW_ATTRIBUTE, None)
             if isinstance(view_policy, _ViewPolicy):
                 resolve_policy({**merged, **view_policy.options})
-        self._app_options.append(merged)
-        opts = {**DEFAULT_OPTIONS, **merged}
-        # COMPAT(talisman): the extension owns these keys and overwrites them.
-        app.config["SESSION_COOKIE_SECURE"] = opts["session_cookie_secure"]
-        app.config["SESSION_COOKIE_HTTPONLY"] = opts["session_cookie_http_only"]
-        app.config["SESSION_COOKIE_SAMESITE"] = opts["session_cookie_samesite"]
+        # Also writes the SESSION_COOKIE_* keys.
+        state.update()
+        self._states.append(weakref.ref(state))
         app.extensions["security"] = state
         app.add_template_global(csp_nonce, "csp_nonce")
 
-        def security_force_https() -> Response | None:
+        def security_before_request() -> Response | None:
             policy = state.policy_for(request.endpoint)
-            if not policy.force_https or request.is_secure or current_app.debug:
-                # COMPAT(talisman): the debug server speaks plain HTTP only.
-                return None
-            if not state.warned_proxy and request.headers.get("X-Forwarded-Proto") == "https":
-                state.warned_proxy = True
-                current_app.logger.warning(
-                    "SecurityHeaders is redirecting a request that a proxy marked"
-                    " 'X-Forwarded-Proto: https' to HTTPS. If a proxy you trust ends TLS,"
-                    " set PROXY_FIX = {'x_proto': 1} (or more) so request.is_secure"
-                    " follows it; otherwise every request redirects forever."
-                )
-            # SECURITY: X-Forwarded-Proto counts only through PROXY_FIX
-            # (request.is_secure); flask-talisman trusts it from anyone.
-            return redirect("https" + request.url[len(request.scheme) :], policy.redirect_code)
+            # COMPAT(talisman): the debug server speaks plain HTTP only.
+            if policy.force_https and not request.is_secure and not current_app.debug:
+                if not state.warned_proxy and request.headers.get("X-Forwarded-Proto") == "https":
+                    state.warned_proxy = True
+                    current_app.logger.warning(
+                        "SecurityHeaders is redirecting a request that a proxy marked"
+                        " 'X-Forwarded-Proto: https' to HTTPS. If a proxy you trust ends TLS,"
+                        " set PROXY_FIX = {'x_proto': 1} (or more) so request.is_secure"
+                        " follows it; otherwise every request redirects forever."
+                    )
+                # SECURITY: X-Forwarded-Proto counts only through PROXY_FIX
+                # (request.is_secure); flask-talisman trusts it from anyone.
+                return redirect("https" + request.url[len(request.scheme) :], policy.redirect_code)
+            csp = policy.csp
+            if csp is not None and len(csp) > 1:
+                # COMPAT(talisman): the nonce the policy carries is also
+                # request.csp_nonce.
+                request.csp_nonce = csp_nonce()  # type: ignore[attr-defined]
+            return None
 
         def security_headers(response: Response) -> Response:
             apply_headers(state, response)
             return response
 
         # Header work only: under ASGI they run on the loop, not in a thread.
-        app.before_request(nonblocking(security_force_https))
+        app.before_request(nonblocking(security_before_request))
         app.after_request(nonblocking(security_headers))
         _cover_unhandled_errors(app, state)
 
@@ -542,8 +780,9 @@ class SecurityHeaders:
             options.get("frame_options"), options.get("frame_options_allow_from"), need_origin=False
         )
         resolve_policy({**options, "frame_options": None})
-        for app_options in self._app_options:
-            resolve_policy({**app_options, **options})
+        for state in self._live_states():
+            if state.policy is not None:
+                resolve_policy({**state.options, **options})
         view_policy = _ViewPolicy(options)
 
         def decorate(view: F) -> F:

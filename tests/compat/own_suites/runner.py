@@ -90,6 +90,7 @@ def run_suite(
     on_erlen: bool = True,
     pytest_args: Sequence[str] = (),
     subdir: str = "",
+    copy_out: bool = False,
 ) -> dict[str, str]:
     """Run the suite; return ``{"tests/test_x.py::test_y": outcome}`` with
     outcome ``passed``, ``failed`` (errors included) or ``skipped``.
@@ -99,7 +100,10 @@ def run_suite(
     ``on_erlen=False`` runs it on the original project (installed from the
     ``compare`` extra), to tell erlen's failures from the suite's own.
     ``subdir`` runs from a folder of the sdist (an example app with its own
-    tests), which is then importable.
+    tests), which is then importable. ``copy_out`` runs copies of the test
+    files, made at the sdist's root, for a suite kept inside the package it
+    tests (``flask_talisman/talisman_test.py``): on erlen that package's name
+    is erlen's module, not a package. The outcomes keep the files' paths.
 
     The suite runs with its own pytest configuration and the sdist as its
     root: one without a configuration gets an empty one, not erlen's
@@ -107,6 +111,17 @@ def run_suite(
     """
     paths = [tests] if isinstance(tests, str) else list(tests)
     source = fetch(project, version) / subdir
+    copies: dict[str, str] = {}
+    if copy_out:
+        for path in paths:
+            copy, text = Path(path).name, (source / path).read_bytes()
+            # Only an earlier run's copy may be there already.
+            taken = (source / copy).is_file() and (source / copy).read_bytes() != text
+            if copy in copies or taken or (source / copy).is_dir():
+                raise ValueError(f"cannot copy {path} to {project}'s root: {copy} is taken")
+            (source / copy).write_bytes(text)
+            copies[copy] = path
+        paths = list(copies)
     report = source / ("erlen-report.xml" if on_erlen else "original-report.xml")
     plugin = "flask_as_erlen" if on_erlen else "pytest_compat"
     python_path = [str(HERE), str(source) if subdir else "", os.environ.get("PYTHONPATH")]
@@ -144,7 +159,13 @@ def run_suite(
             f"{project}'s suite did not run (exit {done.returncode}):\n"
             f"{(done.stdout + done.stderr)[-2000:]}"
         )
-    return _outcomes(report)
+    outcomes = _outcomes(report)
+    for copy, path in copies.items():
+        outcomes = {
+            path + test[len(copy) :] if test.startswith(f"{copy}::") else test: outcome
+            for test, outcome in outcomes.items()
+        }
+    return outcomes
 
 
 def _has_pytest_config(folder: Path) -> bool:
@@ -167,8 +188,11 @@ def _outcomes(report: Path) -> dict[str, str]:
         module = case.get("classname", "")
         name = case.get("name", "")
         parts = module.split(".")
-        # "tests.test_cli.TestRoutes" -> tests/test_cli.py::TestRoutes::name
-        index = next((i for i, p in enumerate(parts) if p.startswith("test_")), len(parts) - 1)
+        # "tests.test_cli.TestRoutes" -> tests/test_cli.py::TestRoutes::name;
+        # a module named "x_test" is a test file when none is "test_x".
+        index = next((i for i, p in enumerate(parts) if p.startswith("test_")), None)
+        if index is None:
+            index = next((i for i, p in enumerate(parts) if p.endswith("_test")), len(parts) - 1)
         path = "/".join(parts[: index + 1]) + ".py"
         test_id = "::".join([path, *parts[index + 1 :], name])
         if case.find("failure") is not None or case.find("error") is not None:
