@@ -735,30 +735,20 @@ def session_to_refresh(app: Erlen, ctx: RequestContext) -> bool:
 
 
 async def open_session_to_refresh_async(app: Erlen, ctx: RequestContext) -> SessionMixin | None:
+    """:func:`open_session_to_refresh_sync`, in the worker thread pool when
+    the session interface blocks on I/O."""
+    if getattr(app.session_interface, "blocking_io", True):
+        return await run_sync_in_thread(open_session_to_refresh_sync, app, ctx)
+    return open_session_to_refresh_sync(app, ctx)
+
+
+def open_session_to_refresh_sync(app: Erlen, ctx: RequestContext) -> SessionMixin | None:
     """Open the untouched session of ``ctx`` so that it can be saved (see
-    :func:`session_to_refresh`), in the worker thread pool when the interface
-    blocks on I/O, and return it.
+    :func:`session_to_refresh`) and return it.
 
     A failure is logged and None returned: the response goes out as it is,
     since a refresh that cannot happen loses nothing the user stored.
     """
-    interface = app.session_interface
-    try:
-        if getattr(interface, "blocking_io", True):
-            session = await run_sync_in_thread(interface.open_session, app, ctx.request)
-        else:
-            session = interface.open_session(app, ctx.request)
-    except Exception:
-        app.logger.exception("Opening the session to refresh its cookie failed")
-        return None
-    if session is None:
-        session = interface.make_null_session(app)
-    ctx._session = session
-    return session
-
-
-def open_session_to_refresh_sync(app: Erlen, ctx: RequestContext) -> SessionMixin | None:
-    """:func:`open_session_to_refresh_async` for the WSGI path: no thread hop."""
     interface = app.session_interface
     try:
         session = interface.open_session(app, ctx.request)
