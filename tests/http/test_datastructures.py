@@ -949,6 +949,22 @@ class TestAuthorization:
         assert "nc" in digest
         assert digest.to_header() == 'Digest username=u, realm="r r", nc=00000001'
 
+    @pytest.mark.parametrize(
+        ("value", "token"),
+        [
+            ("MyToken this-is-the-token!", "this-is-the-token!"),
+            ("Bearer abc def", "abc def"),
+            ("Token a=b==", None),
+        ],
+    )
+    def test_token_beyond_token68(self, value: str, token: str | None) -> None:
+        # As Werkzeug's: parameters only when an "=" comes before the padding
+        # (Flask-HTTPAuth's HTTPTokenAuth reads request.authorization.token).
+        auth = Authorization.from_header(value)
+        assert auth is not None
+        assert auth.token == token
+        assert (auth.get("a") == "b==") is (token is None)
+
     def test_scheme_only(self) -> None:
         auth = Authorization.from_header("Negotiate")
         assert auth is not None and auth.type == "negotiate" and auth.token is None
@@ -994,6 +1010,8 @@ class TestWWWAuthenticate:
         token = WWWAuthenticate.from_header("Bearer")
         assert token is not None and token.type == "bearer" and token.to_header() == "Bearer"
         assert WWWAuthenticate.from_header(None) is None
+        custom = WWWAuthenticate.from_header("MyToken tok-en!")
+        assert custom is not None and custom.token == "tok-en!" and not custom.parameters
 
 
 # --------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -13,9 +12,18 @@ __all__ = [
 ]
 
 
-_TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 # Parameters whose value must be a quoted-string (RFC 7616, RFC 7617).
 _QUOTED_AUTH_PARAMS = frozenset(("realm", "domain", "nonce", "opaque", "qop", "charset"))
+
+
+def _is_token(rest: str) -> bool:
+    """Whether credentials or a challenge after the scheme are one token.
+
+    Werkzeug's rule, which extensions rely on: parameters have an ``=``
+    before any trailing padding; anything else is an opaque token, also one
+    wider than RFC 9110's token68 (Flask-HTTPAuth's ``MyToken tok-en!``).
+    """
+    return "=" not in rest.rstrip("=")
 
 
 def _split_auth(value: str) -> tuple[str, str] | None:
@@ -109,7 +117,7 @@ class Authorization:
             return cls("basic", {"username": username, "password": password})
         if not rest:
             return cls(scheme)
-        if _TOKEN68.fullmatch(rest):
+        if _is_token(rest):
             return cls(scheme, token=rest)
         from erlen.http.headers import parse_dict_header
 
@@ -260,7 +268,7 @@ class WWWAuthenticate:
         if split is None:
             return None
         scheme, rest = split
-        if rest and _TOKEN68.fullmatch(rest):
+        if rest and _is_token(rest):
             return cls(scheme, token=rest)
         from erlen.http.headers import parse_dict_header
 
