@@ -756,6 +756,23 @@ def test_import_erlen_leaves_async_and_crypto_unloaded() -> None:
     assert out == ["[]", "True _WebsocketProxy", "_WebsocketProxy"]
 
 
+def test_cli_and_templating_are_attributes_after_a_plain_import() -> None:
+    """``import flask`` loads them: extensions read ``flask.cli.AppGroup``
+    at import time (flask-smorest); erlen loads them on that first read."""
+    import subprocess
+
+    code = (
+        "import sys, erlen\n"
+        "print(sorted(m for m in ('erlen.cli', 'erlen.templating') if m in sys.modules))\n"
+        "print(erlen.cli.AppGroup.__name__, erlen.templating.render_template.__name__)\n"
+        "print(erlen.cli is sys.modules['erlen.cli'])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out == ["[]", "AppGroup render_template", "True"]
+
+
 def test_version_is_the_installed_distributions() -> None:
     """``flask.__version__`` is read by code that compares versions."""
     import importlib.metadata

@@ -119,6 +119,10 @@ _LAZY = {
     "send_from_directory": "erlen.files",
 }
 
+# COMPAT(flask): `import flask` loads these submodules, and extensions read
+# them as attributes (`flask.cli.AppGroup`); erlen loads them on first use.
+_LAZY_MODULES = frozenset({"cli", "templating"})
+
 
 class _ErlenModule(types.ModuleType):
     """The ``erlen`` package's module type: ``erlen.websocket`` is the
@@ -152,6 +156,9 @@ def __getattr__(name: str) -> Any:
             return version("erlen")
         except PackageNotFoundError:  # pragma: no cover - not installed
             return "0"
+    if name in _LAZY_MODULES:
+        # The import binds the submodule on the package: asked once.
+        return importlib.import_module(f"{__name__}.{name}")
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'erlen' has no attribute {name!r}")
