@@ -267,6 +267,15 @@ def test_any_item_that_prefixes_another() -> None:
     assert match(rule, "/abc") == {"x": "abc"}
 
 
+def test_any_regex_lists_the_items_in_the_order_given() -> None:
+    # Werkzeug's order: flask-smorest reads the regex back into an OpenAPI enum.
+    converter = AnyConverter(Map(), "foo", "bar", "foo+bar", "bar")
+    assert converter.regex == r"(?:foo|bar|foo\+bar)"
+    rule = '/<any(foo, bar, "foo+bar"):x>'
+    assert match(rule, "/foo+bar") == {"x": "foo+bar"}
+    no_match(rule, "/foo+")
+
+
 def test_any_regex_specials_are_literal() -> None:
     rule = '/<any("a.c", "(x)"):x>'
     assert match(rule, "/a.c") == {"x": "a.c"}
@@ -419,7 +428,7 @@ def test_converter_weights_and_repr() -> None:
     assert UnicodeConverter(url_map).weight == 100
     assert PathConverter(url_map).weight == 200
     assert url_map.converters["int"](url_map).weight == 50
-    assert repr(AnyConverter(url_map, "b", "a")) == "<AnyConverter '(?:a|b)'>"
+    assert repr(AnyConverter(url_map, "b", "a")) == "<AnyConverter '(?:b|a)'>"
 
 
 # -- the matcher's converter shortcuts ------------------------------------------------

@@ -145,9 +145,11 @@ class AnyConverter(BaseConverter):
         super().__init__(map)
         if not items:
             raise ValueError("any converter: give at least one item, as in any(a, b)")
-        self.items = {str(item) for item in items}
-        # Longest first so that an item that prefixes another never hides it.
-        ordered = sorted(self.items, key=lambda item: (-len(item), item))
+        # In the order given, as Werkzeug's: extensions read the items back
+        # from the regex (flask-smorest's OpenAPI enum). The matcher's
+        # fullmatch backtracks, so an item that prefixes another never hides it.
+        ordered = dict.fromkeys(str(item) for item in items)
+        self.items = set(ordered)
         self.regex = "(?:" + "|".join(re.escape(item) for item in ordered) + ")"
 
     def to_url(self, value: Any) -> str:
