@@ -371,3 +371,59 @@ def test_registration_before_first_request_is_seen(app: Erlen, make_client: Make
         return "hooked"
 
     assert make_client(app).get("/").data == b"hooked"
+
+
+def test_hook_added_to_the_registry_after_first_request_runs(
+    app: Erlen, make_client: MakeClient
+) -> None:
+    # COMPAT(flask): Flask reads the registries on every request; Flask-Caching
+    # appends an after_request function to after_request_funcs[None] from a view.
+    def tag(response: Response) -> Response:
+        response.headers["X-Tag"] = "1"
+        return response
+
+    @app.route("/")
+    def index() -> str:
+        if request.args.get("add"):
+            app.after_request_funcs[None].append(tag)
+        return "ok"
+
+    client = make_client(app)
+    assert "X-Tag" not in client.get("/").headers
+    # From the next request on (Flask: already for the request that added it).
+    assert "X-Tag" not in client.get("/?add=1").headers
+    assert client.get("/").headers["X-Tag"] == "1"
+
+    app.after_request_funcs[None].remove(tag)
+    assert "X-Tag" not in client.get("/").headers
+    app.before_request_funcs.setdefault(None, []).append(lambda: "early")
+    assert client.get("/").data == b"early"
+    del app.before_request_funcs[None]
+    app.teardown_request_funcs["nowhere"] = [lambda exc: None]
+    assert client.get("/").data == b"ok"
+
+
+def test_hook_registries_read_as_flask_defaultdicts(app: Erlen) -> None:
+    # A missing scope reads as an empty list, and the registry stays a dict.
+    assert app.after_request_funcs["bp"] == []
+    assert isinstance(app.after_request_funcs, dict)
+    app.after_request_funcs.update({None: [len]})
+    app.after_request_funcs |= {"bp": (len,)}
+    assert app.after_request_funcs == {None: [len], "bp": [len]}
+
+
+def test_a_view_replaced_after_the_first_request_is_the_one_called(
+    app: Erlen, make_client: MakeClient
+) -> None:
+    # COMPAT(flask): Flask looks the view up in view_functions per request.
+    @app.route("/")
+    def index() -> str:
+        return "first"
+
+    client = make_client(app)
+    assert client.get("/").text == "first"
+    app.view_functions["index"] = lambda: "second"
+    assert client.get("/").text == "second"
+    app.view_functions.update(index=lambda: "third")
+    assert client.get("/").text == "third"
+    assert isinstance(app.view_functions, dict)

@@ -64,6 +64,8 @@ from .logging import create_logger
 from .pipeline import (
     EndpointPipeline,
     ErrorLookup,
+    HookRegistry,
+    WatchedDict,
     WebsocketPipeline,
     as_sync,
     autocorrect_location,
@@ -270,6 +272,20 @@ class Erlen(Scaffold):
         self._before_first_request_lock = threading.Lock()
         self._pipelines: dict[str | None, EndpointPipeline] = {}
         self._ws_pipelines: dict[str, WebsocketPipeline] = {}
+        # Moved by every change to a registry the frozen chains are built
+        # from; a chain built while it moved is not kept.
+        self._hooks_version = [0]
+        pipelines, ws_pipelines, version = self._pipelines, self._ws_pipelines, self._hooks_version
+
+        def hooks_changed() -> None:
+            # Holds the caches, not the app: no reference cycle through it.
+            version[0] += 1
+            pipelines.clear()
+            ws_pipelines.clear()
+
+        for name in _FROZEN_HOOKS:
+            setattr(self, name, HookRegistry(hooks_changed, getattr(self, name)))
+        self.view_functions = WatchedDict(hooks_changed, self.view_functions)
         self._serving_started = False
         self._serving_lock = threading.Lock()
         self._blueprint_prefixes: list[tuple[str, str]] = []
@@ -561,19 +577,25 @@ class Erlen(Scaffold):
     def _pipeline_for_endpoint(self, endpoint: str | None) -> EndpointPipeline:
         ep = self._pipelines.get(endpoint)
         if ep is None:
+            version = self._hooks_version[0]
             ep = build_pipeline(self, endpoint)
             # Cached only once setup is closed, so later registrations made
             # before the first request are never missed.
             if self._got_first_request:
                 self._pipelines[endpoint] = ep
+                if self._hooks_version[0] != version:
+                    self._pipelines.pop(endpoint, None)
         return ep
 
     def _websocket_pipeline_for(self, endpoint: str) -> WebsocketPipeline:
         wp = self._ws_pipelines.get(endpoint)
         if wp is None:
+            version = self._hooks_version[0]
             wp = build_websocket_pipeline(self, endpoint)
             if self._got_first_request:
                 self._ws_pipelines[endpoint] = wp
+                if self._hooks_version[0] != version:
+                    self._ws_pipelines.pop(endpoint, None)
         return wp
 
     def _pipeline_for(self, request: Request) -> EndpointPipeline:
@@ -1370,6 +1392,17 @@ _ROUTING_PATH = (
     "handle_http_exception",
 )
 _PLAIN_ROUTING: dict[type[Erlen], bool] = {}
+
+#: The hook registries the frozen chains are built from (build_pipeline,
+#: build_websocket_pipeline): a change to one drops the chains.
+_FROZEN_HOOKS = (
+    "before_request_funcs",
+    "after_request_funcs",
+    "teardown_request_funcs",
+    "url_value_preprocessors",
+    "before_websocket_funcs",
+    "after_websocket_funcs",
+)
 
 #: Erlen's own asgi_app: __call__ skips it when neither wrapped nor overridden.
 _ASGI_APP = Erlen.asgi_app

@@ -22,7 +22,7 @@ import inspect
 import os
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import FunctionType, MethodType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -638,6 +638,121 @@ def _collect(
         if funcs:
             out.extend(reversed(funcs) if reverse else funcs)
     return tuple(out)
+
+
+class HookList(list[Any]):
+    """One scope's functions in an app's hook registry
+    (``app.after_request_funcs[None]``): calls ``changed()`` after each
+    change, so that a frozen chain built from it is dropped."""
+
+    __slots__ = ("_changed",)
+
+    def __init__(self, changed: Callable[[], None], items: Iterable[Any] = ()) -> None:
+        super().__init__(items)
+        self._changed = changed
+
+
+def _then_changed(name: str) -> Callable[..., Any]:
+    method = getattr(list, name)
+
+    @functools.wraps(method)
+    def changing(self: HookList, *args: Any, **kwargs: Any) -> Any:
+        result = method(self, *args, **kwargs)
+        self._changed()
+        return result
+
+    return changing
+
+
+for _name in (
+    "__delitem__",
+    "__iadd__",
+    "__imul__",
+    "__setitem__",
+    "append",
+    "clear",
+    "extend",
+    "insert",
+    "pop",
+    "remove",
+    "reverse",
+    "sort",
+):
+    setattr(HookList, _name, _then_changed(_name))
+del _name
+
+
+class WatchedDict(dict[Any, Any]):
+    """A dict of the app's that a frozen chain is built from
+    (``view_functions``): calls ``changed()`` after each change.
+
+    COMPAT(flask): Flask reads ``view_functions`` and the hook registries on
+    every request, so code may change them after the first one (a test
+    replacing a view, Flask-Caching appending an ``after_request`` function
+    from a view); erlen then drops the chains it froze instead of paying for
+    a check per request, so the change applies from the next request on.
+    """
+
+    def __init__(self, changed: Callable[[], None], items: Mapping[Any, Any]) -> None:
+        super().__init__()
+        self._changed = changed
+        for key, value in items.items():
+            dict.__setitem__(self, key, self._wrap(value))
+
+    def _wrap(self, value: Any) -> Any:
+        return value
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, self._wrap(value))
+        self._changed()
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(key)
+        self._changed()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def __ior__(self, other: Any) -> WatchedDict:  # type: ignore[misc]
+        self.update(other)
+        return self
+
+    def pop(self, *args: Any) -> Any:
+        result = super().pop(*args)
+        self._changed()
+        return result
+
+    def popitem(self) -> tuple[Any, Any]:
+        result = super().popitem()
+        self._changed()
+        return result
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+
+class HookRegistry(WatchedDict):
+    """An app's hook registry (``before_request_funcs``, ...): a
+    :class:`WatchedDict` whose missing scope reads as an empty list, as with
+    Flask's ``defaultdict(list)``, and whose values are :class:`HookList`
+    objects, so that changing a scope's list is noticed too."""
+
+    def _wrap(self, value: Any) -> HookList:
+        if isinstance(value, HookList) and value._changed is self._changed:
+            return value
+        return HookList(self._changed, () if value is None else value)
+
+    def __missing__(self, key: Any) -> HookList:
+        value = HookList(self._changed)
+        dict.__setitem__(self, key, value)
+        return value
 
 
 def build_pipeline(app: Erlen, endpoint: str | None) -> EndpointPipeline:
