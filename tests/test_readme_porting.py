@@ -15,6 +15,8 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def porting_rows() -> list[tuple[str, str]]:
     text = README.read_text(encoding="utf-8")
     section = text.split("## Porting from Flask", 1)[1].split("\n## ", 1)[0]
+    # The map itself, not the subsections after it (their tables list extensions).
+    section = section.split("\n### ", 1)[0]
     rows = []
     for line in section.splitlines():
         if line.startswith("| `") or line.startswith("| flask") or line.startswith("| werkzeug"):

@@ -15,9 +15,9 @@ from own_suites.checks import assert_only_listed_failures, run_or_skip
 FLASK_VERSION = "3.1.3"
 
 #: Flask's tests that fail on Flask 3.1.3 itself with the pinned Werkzeug
-#: 3.1.9 and without asgiref (they are not erlen's concern; two pass on erlen).
+#: 3.1.9 (not erlen's concern; it fails on erlen too). asgiref, Flask's
+#: "async" extra, is installed (the compare extra), so the async tests run.
 FAIL_ON_FLASK = {
-    "tests/test_helpers.py::TestStreaming::test_async_view": "Flask needs asgiref",
     "tests/test_reqctx.py::test_bad_environ_raises_bad_request": (
         "Werkzeug 3.1.8 returns an empty host for an invalid Host: 404 on Flask too"
     ),
@@ -82,13 +82,12 @@ def test_flask_suite_passes_on_erlen_but_for_the_listed_differences(protocol: st
         differs |= ERLEN_DIFFERS_ASGI
         pytest_args = ["-p", "asgi_client"]
     outcomes = run_or_skip("flask", FLASK_VERSION, pytest_args=pytest_args)
-    # 483 tests in all: the listed ones, Flask's own failures, 3 skips.
+    # 490 tests in all: the listed ones, Flask's own failure, 2 skips (greenlet).
     assert_only_listed_failures(
         outcomes,
         differs,
         fail_on_original=FAIL_ON_FLASK,
-        pass_on_erlen_only={"tests/test_helpers.py::TestStreaming::test_async_view"},
-        min_passed=461 - len(differs) + len(ERLEN_DIFFERS),
+        min_passed=469 - len(differs) + len(ERLEN_DIFFERS),
     )
 
 

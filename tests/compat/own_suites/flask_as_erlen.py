@@ -1,12 +1,13 @@
 """Pytest plugin: ``flask``, ``werkzeug`` and the extensions' modules are
 erlen's while another project's test suite runs (``-p flask_as_erlen``).
 
-The names follow README "Porting from Flask". A module that maps to one erlen
-module is that module itself (so a test's ``monkeypatch.setattr`` on it
-reaches erlen); one that maps to several is a new module with their names
-(``"module:name"`` takes that one name).
-Flask's class names (``Flask``, ``FlaskClient``...) are added as aliases of
-erlen's.
+``flask`` and ``werkzeug`` come from :mod:`erlen.flask_patch`, the shim a
+user imports to run unmodified Flask extensions on erlen (README "Porting
+from Flask" is its map). On top of it, this plugin maps the extensions'
+modules to erlen's batteries (the ``ext_*.py`` files beside it: one module
+is that module itself, several a new module with their names, and
+``"module:name"`` takes that one name), and gives the private Werkzeug
+names some tests import a stand-in that fails only the tests using it.
 """
 
 from __future__ import annotations
@@ -20,54 +21,6 @@ from typing import Any
 import pytest
 import pytest_compat  # noqa: F401  - the suites' old pytest names
 
-MODULES: dict[str, list[str]] = {
-    "flask": ["erlen"],
-    "flask.app": ["erlen.app"],
-    "flask.blueprints": ["erlen.blueprints"],
-    "flask.cli": ["erlen.cli"],
-    "flask.config": ["erlen.config"],
-    "flask.ctx": ["erlen.ctx"],
-    "flask.debughelpers": ["erlen.debughelpers"],
-    "flask.globals": ["erlen.globals"],
-    "flask.helpers": ["erlen.helpers"],
-    "flask.json": ["erlen.json"],
-    "flask.json.provider": ["erlen.json.provider"],
-    "flask.json.tag": ["erlen.json.tag"],
-    "flask.logging": ["erlen.logging"],
-    "flask.sessions": ["erlen.sessions"],
-    "flask.signals": ["erlen.signals"],
-    "flask.templating": ["erlen.templating"],
-    "flask.testing": ["erlen.testing"],
-    "flask.views": ["erlen.views"],
-    "flask.wrappers": ["erlen.wrappers"],
-    "werkzeug": ["erlen.http"],
-    # EnvironHeaders reads a WSGI environ: erlen keeps it with the WSGI adapter.
-    "werkzeug.datastructures": [
-        "erlen.http.datastructures",
-        "erlen.adapters.wsgi:EnvironHeaders",
-    ],
-    "werkzeug.datastructures.structures": ["erlen.http.datastructures"],
-    "werkzeug.exceptions": ["erlen.http.exceptions"],
-    "werkzeug.formparser": ["erlen.http.formparser"],
-    "werkzeug.http": ["erlen.http.headers", "erlen.http.cookies"],
-    "werkzeug.local": ["erlen.local"],
-    "werkzeug.middleware": ["erlen.middleware"],
-    "werkzeug.middleware.dispatcher": ["erlen.middleware"],
-    "werkzeug.middleware.profiler": ["erlen.middleware"],
-    "werkzeug.middleware.proxy_fix": ["erlen.middleware"],
-    "werkzeug.middleware.shared_data": ["erlen.middleware"],
-    "werkzeug.routing": ["erlen.routing"],
-    "werkzeug.sansio": [],
-    "werkzeug.sansio.request": ["erlen.http.request"],
-    "werkzeug.security": ["erlen.http.security"],
-    "werkzeug.serving": ["erlen.serving"],
-    "werkzeug.test": ["erlen.testing"],
-    "werkzeug.urls": ["erlen.http.urls"],
-    "werkzeug.utils": ["erlen.http.utils"],
-    "werkzeug.wrappers": ["erlen.http.request", "erlen.http.response"],
-    "werkzeug.wsgi": ["erlen.http.wsgi"],
-}
-
 #: Werkzeug's private names that its tests import at the top of a module
 #: erlen has no counterpart for: each becomes a stand-in that raises when
 #: used, so the module's other tests still run. Those modules are namespaces
@@ -77,24 +30,6 @@ PRIVATE: dict[str, list[str]] = {
     "werkzeug.datastructures.structures": ["_ImmutableOrderedMultiDict", "_OrderedMultiDict"],
     "werkzeug.wsgi": ["_RangeWrapper"],
 }
-
-ALIASES = {
-    "Flask": "Erlen",
-    "FlaskClient": "ErlenClient",
-    "FlaskCliRunner": "ErlenCliRunner",
-    "FlaskGroup": "ErlenGroup",
-}
-
-
-class _RequestContextVar:
-    """Flask's private ``flask.globals._cv_request``, which Flask's tests read:
-    erlen keeps the request context in ``_cv_app`` (README)."""
-
-    def get(self, default: Any = None) -> Any:
-        from erlen.globals import _request_ctx
-
-        ctx = _request_ctx()
-        return default if ctx is None else ctx
 
 
 class _NotInErlen:
@@ -125,13 +60,10 @@ def _install(name: str, sources: list[str]) -> None:
                     module.__dict__.setdefault(key, value)
     for private in PRIVATE.get(name, ()):
         module.__dict__.setdefault(private, _NotInErlen(f"{name}.{private}"))
-    for alias, target in ALIASES.items():
-        if hasattr(module, target) and not hasattr(module, alias):
-            setattr(module, alias, getattr(module, target))
     sys.modules[name] = module
     parent, _, child = name.rpartition(".")
     if parent:
-        setattr(sys.modules[parent], child, module)
+        setattr(importlib.import_module(parent), child, module)
 
 
 def _extension_modules() -> dict[str, list[str]]:
@@ -144,10 +76,20 @@ def _extension_modules() -> dict[str, list[str]]:
 
 
 def install() -> None:
-    modules = {**{name: [] for name in PRIVATE}, **MODULES, **_extension_modules()}
-    for name in sorted(modules):
-        _install(name, modules[name])
-    sys.modules["flask.globals"]._cv_request = _RequestContextVar()  # type: ignore[attr-defined]
+    # Flask's and Werkzeug's modules: erlen.flask_patch, the shim users import.
+    import erlen.flask_patch  # noqa: F401
+
+    for name in sorted(PRIVATE):
+        _install(name, list(flask_patch_sources(name)))
+    extensions = _extension_modules()
+    for name in sorted(extensions):
+        _install(name, extensions[name])
+
+
+def flask_patch_sources(name: str) -> tuple[str, ...]:
+    from erlen.flask_patch import MODULES
+
+    return MODULES.get(name, ())
 
 
 install()

@@ -91,6 +91,7 @@ def run_suite(
     pytest_args: Sequence[str] = (),
     subdir: str = "",
     copy_out: bool = False,
+    plugin: str | None = None,
 ) -> dict[str, str]:
     """Run the suite; return ``{"tests/test_x.py::test_y": outcome}`` with
     outcome ``passed``, ``failed`` (errors included) or ``skipped``.
@@ -104,6 +105,9 @@ def run_suite(
     files, made at the sdist's root, for a suite kept inside the package it
     tests (``flask_talisman/talisman_test.py``): on erlen that package's name
     is erlen's module, not a package. The outcomes keep the files' paths.
+    ``plugin`` replaces the one loaded on erlen (``flask_as_erlen``): a
+    third-party extension's suite runs with ``erlen_flask_patch``, which
+    maps only ``flask`` and ``werkzeug``.
 
     The suite runs with its own pytest configuration and the sdist as its
     root: one without a configuration gets an empty one, not erlen's
@@ -123,7 +127,10 @@ def run_suite(
             copies[copy] = path
         paths = list(copies)
     report = source / ("erlen-report.xml" if on_erlen else "original-report.xml")
-    plugin = "flask_as_erlen" if on_erlen else "pytest_compat"
+    if not on_erlen:
+        plugin = "pytest_compat"
+    elif plugin is None:
+        plugin = "flask_as_erlen"
     python_path = [str(HERE), str(source) if subdir else "", os.environ.get("PYTHONPATH")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, python_path))}
     if not _has_pytest_config(source):
