@@ -56,7 +56,8 @@ def test_limits_have_their_defaults_and_may_be_set_on_one_request() -> None:
         1_000,
         None,
     )
-    assert not hasattr(request, "__dict__")
+    # Slots hold them, not the instance dict.
+    assert vars(request) == {}
 
 
 def test_max_content_length_set_on_the_request_applies_to_its_body() -> None:

@@ -428,7 +428,11 @@ class Request:
     their defaults as class attributes or as properties.
     """
 
+    # "__dict__": as on Werkzeug's Request, code may set its own attributes
+    # (Flask-RESTful's reqparse stores what it parsed on the request). The
+    # dict is made only when an attribute is set.
     __slots__ = (
+        "__dict__",
         "__weakref__",
         "_args",
         "_cached_data",
@@ -662,7 +666,7 @@ class Request:
         # ``__init__(self, environ)``, could not take the adapter's values.
         built = factory(environ, Request)
         for name in Request.__slots__:
-            if name != "__weakref__":
+            if name not in ("__dict__", "__weakref__"):
                 object.__setattr__(self, name, getattr(built, name))
         if shallow:
             self._input = _SHALLOW_INPUT
