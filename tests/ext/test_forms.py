@@ -607,3 +607,28 @@ def test_flask_wtf_name_flaskform_works(app: Erlen, client: ErlenClient) -> None
     assert "The CSRF token is missing." in missing.text
     done = client.post("/ported", data={"name": "ann", "csrf_token": token})
     assert (done.status_code, done.text) == (200, "hello ann")
+
+
+def test_translations_object_as_flask_wtf_i18n(app: Erlen, client: ErlenClient) -> None:
+    from erlen.ext.forms.i18n import translations
+
+    one, many = (
+        "Field must be at least %(min)d character long.",
+        "Field must be at least %(min)d characters long.",
+    )
+    # Outside a request: the messages as given.
+    assert translations.gettext("This field is required.") == "This field is required."
+    assert translations.ngettext(one, many, 1) == one
+    assert translations.ngettext(one, many, 2) == many
+
+    @app.get("/t")
+    def view() -> Any:
+        return {"required": translations.gettext("This field is required.")}
+
+    assert client.get("/t", headers={"Accept-Language": "de"}).json == {
+        "required": "Dieses Feld wird benötigt."
+    }
+    app.config["WTF_I18N_ENABLED"] = False
+    assert client.get("/t", headers={"Accept-Language": "de"}).json == {
+        "required": "This field is required."
+    }

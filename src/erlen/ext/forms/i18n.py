@@ -14,9 +14,15 @@ from typing import Any
 
 from wtforms.i18n import get_translations, messages_path
 
-from erlen import has_request_context, request
+from erlen import current_app, has_request_context, request
 
-__all__ = ["preferred_locale", "request_translations", "shipped_locales"]
+__all__ = [
+    "Translations",
+    "preferred_locale",
+    "request_translations",
+    "shipped_locales",
+    "translations",
+]
 
 # English is WTForms' source language: its messages need no catalog, and a
 # client preferring it must not get its second choice instead.
@@ -82,3 +88,33 @@ def request_translations() -> Any:
     if locale is None or locale == SOURCE_LOCALE:
         return None
     return _translations_for(locale)
+
+
+def _enabled_translations() -> Any:
+    # As the forms' Meta decides: off with WTF_I18N_ENABLED = False.
+    if not has_request_context() or not current_app.config.get("WTF_I18N_ENABLED", True):
+        return None
+    return request_translations()
+
+
+class Translations:
+    """WTForms' messages in the request's language (Flask-WTF's
+    ``flask_wtf.i18n.Translations``): ``gettext`` and ``ngettext`` answer
+    from :func:`request_translations`, and as given (English) outside a
+    request or without a catalog for the client's language."""
+
+    def gettext(self, string: str) -> str:
+        """``string`` translated."""
+        catalog = _enabled_translations()
+        return string if catalog is None else str(catalog.gettext(string))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """``singular`` or ``plural`` as ``n`` asks, translated."""
+        catalog = _enabled_translations()
+        if catalog is None:
+            return singular if n == 1 else plural
+        return str(catalog.ngettext(singular, plural, n))
+
+
+#: The shared instance, as ``flask_wtf.i18n.translations``.
+translations = Translations()
