@@ -775,7 +775,14 @@ _URI_PIECES = st.sampled_from(
 def test_uri_to_iri_matches_werkzeug_on_generated_uris(prefix: str, pieces: list[str]) -> None:
     wz_urls = pytest.importorskip("werkzeug.urls")
     uri = prefix + "".join(pieces)
-    assert uri_to_iri(uri) == wz_urls.uri_to_iri(uri)
+    try:
+        expected = wz_urls.uri_to_iri(uri)
+    except ValueError:
+        # Werkzeug refuses a port that is not a number ("//:%C3") where erlen
+        # keeps it as written (the next test): nothing to compare.
+        assert isinstance(uri_to_iri(uri), str)
+        return
+    assert uri_to_iri(uri) == expected
 
 
 def test_uri_to_iri_is_lenient_where_werkzeug_raises() -> None:
