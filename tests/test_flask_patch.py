@@ -160,6 +160,27 @@ def test_flask_and_werkzeug_modules_are_erlens_own(tmp_path: Path) -> None:
     ]
 
 
+def test_flask_3s_sansio_modules_are_erlens_classes(tmp_path: Path) -> None:
+    # Flask-SQLAlchemy-Lite annotates with flask.sansio.app.App, Flask-RESTX
+    # reads _endpoint_from_view_func from flask.sansio.scaffold.
+    out = check(
+        """
+        import erlen.flask_patch
+        import erlen
+        from flask.app import App as FlaskApp
+        from flask.sansio.app import App
+        from flask.sansio.blueprints import Blueprint, BlueprintSetupState
+        from flask.sansio.scaffold import Scaffold, _endpoint_from_view_func
+
+        print(App is FlaskApp is erlen.Erlen, Blueprint is erlen.Blueprint)
+        print(issubclass(App, Scaffold), BlueprintSetupState.__module__)
+        print(_endpoint_from_view_func(print), hasattr(erlen, "App"))
+        """,
+        tmp_path,
+    )
+    assert out.splitlines() == ["True True", "True erlen.blueprints", "print False"]
+
+
 def test_a_name_erlen_lacks_fails_as_an_import_error(tmp_path: Path) -> None:
     out = check(
         """

@@ -52,6 +52,12 @@ MODULES: dict[str, tuple[str, ...]] = {
     "flask.json.provider": ("erlen.json.provider",),
     "flask.json.tag": ("erlen.json.tag",),
     "flask.logging": ("erlen.logging",),
+    # Flask 3's sans-io bases (App, Scaffold, Blueprint): erlen's classes are
+    # one layer, the same for WSGI and ASGI.
+    "flask.sansio": (),
+    "flask.sansio.app": ("erlen.app",),
+    "flask.sansio.blueprints": ("erlen.blueprints",),
+    "flask.sansio.scaffold": ("erlen.scaffold",),
     "flask.sessions": ("erlen.sessions",),
     "flask.signals": ("erlen.signals",),
     "flask.templating": ("erlen.templating",),
@@ -152,12 +158,15 @@ def _build(name: str, sources: Sequence[str]) -> types.ModuleType:
 
 
 def _add_flask_names(name: str, module: types.ModuleType) -> None:
-    """Flask's names for erlen's: the class aliases, ``_cv_request``."""
+    """Flask's names for erlen's: the class aliases, ``_cv_request``, ``App``."""
     for alias, target in ALIASES.items():
         if alias not in vars(module) and hasattr(module, target):
             setattr(module, alias, getattr(module, target))
     if name == "flask.globals" and "_cv_request" not in vars(module):
         module._cv_request = _RequestContextVar()  # type: ignore[attr-defined]
+    if name in ("flask.app", "flask.sansio.app") and "App" not in vars(module):
+        # Flask's base of Flask, which extensions name in annotations.
+        module.App = module.Erlen  # type: ignore[attr-defined]
 
 
 class _Loader(importlib.abc.Loader):
