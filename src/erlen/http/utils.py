@@ -16,7 +16,7 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
+from typing import Any, Generic, Self, TypeVar, overload
 from urllib.parse import quote
 
 from .response import Response, _content_type_for, redirect, redirect_page
@@ -164,9 +164,9 @@ class cached_property(Generic[_T]):
     """A property computed once per instance, on first access.
 
     The value is stored in the instance's ``__dict__`` under the property's
-    name, where later lookups find it without calling anything (this is a
-    non-data descriptor). Assigning sets the stored value; ``del`` drops it,
-    so the next access computes it again::
+    name. Assigning sets the stored value; ``del`` drops it, so the next
+    access computes it again. With nothing stored, ``del`` raises a
+    :exc:`KeyError` (as Werkzeug's does) that is also an :exc:`AttributeError`::
 
         class Page:
             @cached_property
@@ -204,17 +204,28 @@ class cached_property(Generic[_T]):
                 f"cached_property {self.__name__!r} stores its value in the instance's"
                 f" __dict__, and {type(obj).__name__!r} objects have none."
             )
-        # Found here only when stored under another name than the attribute's.
         value = store.get(self.__name__, _missing)
         if value is _missing:
             value = store[self.__name__] = self.fget(obj)
         return value  # type: ignore[no-any-return]
 
-    if TYPE_CHECKING:
-        # For type checkers only: at run time assignment and deletion go to
-        # the instance's __dict__ directly, which is what keeps lookups fast.
-        def __set__(self, obj: object, value: _T) -> None: ...
-        def __delete__(self, obj: object) -> None: ...
+    # A data descriptor (lookups call __get__, as with Werkzeug's), because
+    # extensions clear the value whether or not it was computed and catch
+    # Werkzeug's KeyError: Flask-Dance's `del blueprint.session` in teardown.
+    def __set__(self, obj: object, value: _T) -> None:
+        obj.__dict__[self.__name__] = value
+
+    def __delete__(self, obj: object) -> None:
+        try:
+            del obj.__dict__[self.__name__]
+        except KeyError:
+            raise _NotCached(self.__name__) from None
+
+
+class _NotCached(KeyError, AttributeError):
+    """``del`` of a :class:`cached_property` with no stored value: Werkzeug
+    raises :exc:`KeyError`, Python's ``del`` of a missing attribute
+    :exc:`AttributeError`; code written for either catches this."""
 
 
 class _MappingProperty(Generic[_T]):
