@@ -71,14 +71,21 @@ def fetch(project: str, version: str) -> Path:
             raise SuiteUnavailable(
                 f"pip download {project}=={version} failed: {done.stderr.strip()[-500:]}"
             )
-    partial = cache / f"{unpacked.name}.partial"
+    # One unpacking folder per process: two runs of the same suite at once
+    # (the erlen and the original side, say) must not share it.
+    partial = cache / f"{unpacked.name}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
     with tarfile.open(archive) as tar:
         tar.extractall(partial, filter="data")
     # The archive holds one folder; moved into place once complete.
     (top,) = partial.iterdir()
-    top.rename(unpacked)
-    partial.rmdir()
+    try:
+        top.rename(unpacked)
+    except OSError:
+        if not unpacked.is_dir():
+            raise
+        # Another run put the same folder in place first.
+    shutil.rmtree(partial, ignore_errors=True)
     return unpacked
 
 
