@@ -33,7 +33,7 @@ import types
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["ALIASES", "MODULES", "install"]
+__all__ = ["ALIASES", "MODULES", "install", "namespace"]
 
 #: Each Flask or Werkzeug module and the erlen modules that give its names.
 #: One source: that module itself. Several: a module with their names, the
@@ -140,19 +140,28 @@ class _Namespace(types.ModuleType):
             ) from None
 
 
+def namespace(name: str, sources: Sequence[str]) -> types.ModuleType:
+    """A module of its own named ``name`` holding the names of ``sources``
+    (the first source winning; ``"module:name"`` takes that one name), and
+    reading the first source's lazily loaded names too. A package, so that
+    submodules import below it."""
+    module = _Namespace(name)
+    if sources and ":" not in sources[0]:
+        module._source = importlib.import_module(sources[0])
+    module.__path__ = []
+    for source in sources:
+        source_name, _, only = source.partition(":")
+        for key, value in vars(importlib.import_module(source_name)).items():
+            if not key.startswith("__") and only in ("", key):
+                module.__dict__.setdefault(key, value)
+    return module
+
+
 def _build(name: str, sources: Sequence[str]) -> types.ModuleType:
     if len(sources) == 1 and ":" not in sources[0] and name not in _NAMESPACES:
         module = importlib.import_module(sources[0])
     else:
-        module = _Namespace(name)
-        if sources and ":" not in sources[0]:
-            module._source = importlib.import_module(sources[0])
-        module.__path__ = []  # a package, so that its submodules import
-        for source in sources:
-            source_name, _, only = source.partition(":")
-            for key, value in vars(importlib.import_module(source_name)).items():
-                if not key.startswith("__") and only in ("", key):
-                    module.__dict__.setdefault(key, value)
+        module = namespace(name, sources)
     _add_flask_names(name, module)
     return module
 

@@ -13,11 +13,12 @@ in test_jwt_own_suite.py.)
 
 from __future__ import annotations
 
-import importlib.util
-import os
-
 import pytest
-from own_suites.checks import assert_only_listed_failures, run_or_skip
+from own_suites.checks import (
+    assert_only_listed_failures,
+    require_test_dependency,
+    run_or_skip,
+)
 
 JWT_EXTENDED_VERSION = "4.7.4"
 
@@ -31,12 +32,8 @@ ERLEN_DIFFERS: dict[str, str] = {}
 
 @pytest.mark.timeout(600)
 def test_flask_jwt_extended_suite_passes_on_erlen(monkeypatch: pytest.MonkeyPatch) -> None:
-    if importlib.util.find_spec("dateutil") is None:
-        # Its tests import dateutil.relativedelta, a test dependency of the
-        # suite that the compare extra installs; CI must not skip.
-        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
-            pytest.fail("Flask-JWT-Extended's suite needs python-dateutil (the compare extra)")
-        pytest.skip("Flask-JWT-Extended's suite needs python-dateutil")
+    # Its tests import dateutil.relativedelta.
+    require_test_dependency("dateutil", "python-dateutil", "Flask-JWT-Extended")
     # The sdist has no pytest configuration of its own (the runner gives it
     # pytest's defaults). Warnings are errors, so that one erlen raises fails
     # a test, except PyJWT's about the suite's short HMAC keys (on Flask too).

@@ -12,11 +12,12 @@ so the list stays exact.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-
 import pytest
-from own_suites.checks import assert_only_listed_failures, run_or_skip
+from own_suites.checks import (
+    assert_only_listed_failures,
+    require_test_dependency,
+    run_or_skip,
+)
 
 FLASK_LOGIN_VERSION = "0.6.3"
 
@@ -36,10 +37,7 @@ _PYTEST_ARGS = ("-p", "no:flask")
 @pytest.mark.timeout(600)
 def test_flask_login_suite_passes_on_erlen() -> None:
     # Flask-Login's tests import semantic_version (its tests requirement).
-    if importlib.util.find_spec("semantic_version") is None:
-        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
-            raise AssertionError("Flask-Login's tests need the semantic-version package")
-        pytest.skip("Flask-Login's tests need the semantic-version package")
+    require_test_dependency("semantic_version", "semantic-version", "Flask-Login")
     outcomes = run_or_skip(
         "Flask-Login", FLASK_LOGIN_VERSION, plugin="erlen_flask_patch", pytest_args=_PYTEST_ARGS
     )

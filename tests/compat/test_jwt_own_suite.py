@@ -10,11 +10,12 @@ this test too, so the list stays exact.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-
 import pytest
-from own_suites.checks import assert_only_listed_failures, run_or_skip
+from own_suites.checks import (
+    assert_only_listed_failures,
+    require_test_dependency,
+    run_or_skip,
+)
 
 JWT_EXTENDED_VERSION = "4.7.4"
 
@@ -38,13 +39,8 @@ ERLEN_DIFFERS = {
 def test_jwt_extended_suite_passes_on_erlen_but_for_the_listed_differences(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if importlib.util.find_spec("dateutil") is None:
-        # Its tests import dateutil.relativedelta (a test dependency of the
-        # suite, not of erlen): `pip install python-dateutil`.
-        # The compare extra installs it; CI must not skip.
-        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
-            pytest.fail("Flask-JWT-Extended's suite needs python-dateutil (the compare extra)")
-        pytest.skip("Flask-JWT-Extended's suite needs python-dateutil")
+    # Its tests import dateutil.relativedelta.
+    require_test_dependency("dateutil", "python-dateutil", "Flask-JWT-Extended")
     # The sdist has no pytest configuration of its own: the runner gives it
     # pytest's defaults. Warnings are made errors here, so that one of
     # erlen's fails a test, except PyJWT's about the suite's short HMAC keys

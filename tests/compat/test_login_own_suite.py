@@ -9,11 +9,12 @@ fails this test too, so the list stays exact.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-
 import pytest
-from own_suites.checks import assert_only_listed_failures, run_or_skip
+from own_suites.checks import (
+    assert_only_listed_failures,
+    require_test_dependency,
+    run_or_skip,
+)
 
 FLASK_LOGIN_VERSION = "0.6.3"
 
@@ -54,10 +55,7 @@ ERLEN_DIFFERS = {
 @pytest.mark.timeout(600)
 def test_flask_login_suite_passes_on_erlen_but_for_the_listed_differences() -> None:
     # Flask-Login's tests import semantic_version (its tests requirement).
-    if importlib.util.find_spec("semantic_version") is None:
-        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
-            raise AssertionError("Flask-Login's tests need the semantic-version package")
-        pytest.skip("Flask-Login's tests need the semantic-version package")
+    require_test_dependency("semantic_version", "semantic-version", "Flask-Login")
     outcomes = run_or_skip("Flask-Login", FLASK_LOGIN_VERSION)
     # 114 tests in all: the 6 listed ones fail, the rest pass.
     assert_only_listed_failures(

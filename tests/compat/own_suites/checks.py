@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -20,6 +21,18 @@ def run_or_skip(project: str, version: str, *args: Any, **kwargs: Any) -> dict[s
         if os.environ.get("ERLEN_REQUIRE_SERVICES"):
             raise
         pytest.skip(str(e))
+
+
+def require_test_dependency(module: str, distribution: str, suite: str) -> None:
+    """Skip the test when a suite's own test dependency (``module``, from
+    ``distribution``) is not installed, or fail it in CI (the compare extra
+    installs it there; ``ERLEN_REQUIRE_SERVICES``)."""
+    if importlib.util.find_spec(module) is not None:
+        return
+    message = f"{suite}'s tests need {distribution} (the compare extra)"
+    if os.environ.get("ERLEN_REQUIRE_SERVICES"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def assert_only_listed_failures(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -48,16 +47,12 @@ class _NotInErlen:
 
 
 def _install(name: str, sources: list[str]) -> None:
+    from erlen.flask_patch import namespace
+
     if len(sources) == 1 and name not in PRIVATE:
         module = importlib.import_module(sources[0])
     else:
-        module = types.ModuleType(name)
-        module.__path__ = []  # a package, so that submodules import
-        for source in sources:
-            source, _, only = source.partition(":")  # "module:name": that name only
-            for key, value in vars(importlib.import_module(source)).items():
-                if not key.startswith("__") and only in ("", key):
-                    module.__dict__.setdefault(key, value)
+        module = namespace(name, sources)
     for private in PRIVATE.get(name, ()):
         module.__dict__.setdefault(private, _NotInErlen(f"{name}.{private}"))
     sys.modules[name] = module
