@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from erlen import Erlen, Response, g, render_template_string, request, url_for
+from erlen import Blueprint, Erlen, Response, g, render_template_string, request, url_for
 from erlen.testing import ErlenClient
 
 #: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
@@ -390,8 +390,8 @@ def test_hook_added_to_the_registry_after_first_request_runs(
 
     client = make_client(app)
     assert "X-Tag" not in client.get("/").headers
-    # From the next request on (Flask: already for the request that added it).
-    assert "X-Tag" not in client.get("/?add=1").headers
+    # Already for the request whose view added it, as in Flask.
+    assert client.get("/?add=1").headers["X-Tag"] == "1"
     assert client.get("/").headers["X-Tag"] == "1"
 
     app.after_request_funcs[None].remove(tag)
@@ -401,6 +401,72 @@ def test_hook_added_to_the_registry_after_first_request_runs(
     del app.before_request_funcs[None]
     app.teardown_request_funcs["nowhere"] = [lambda exc: None]
     assert client.get("/").data == b"ok"
+
+
+def test_hooks_a_view_registers_run_for_its_own_request(
+    app: Erlen, make_client: MakeClient
+) -> None:
+    # The view's endpoint has no after_request or teardown function of its own
+    # (the no-hook fast path), and the blueprint's scope is one it belongs to.
+    calls: list[str] = []
+
+    def after_app(response: Response) -> Response:
+        calls.append("after app")
+        response.headers["X-App"] = "1"
+        return response
+
+    def after_bp(response: Response) -> Response:
+        calls.append("after bp")
+        return response
+
+    def teardown(exc: BaseException | None) -> None:
+        calls.append(f"teardown {exc!r}")
+
+    def teardown_from_after(response: Response) -> Response:
+        calls.append("after adds teardown")
+        app.teardown_request_funcs[None].append(teardown)
+        return response
+
+    bp = Blueprint("bp", __name__)
+
+    @bp.route("/")
+    def index() -> str:
+        calls.append("view")
+        app.after_request_funcs[None].append(after_app)
+        app.after_request_funcs["bp"].append(after_bp)
+        return "ok"
+
+    @app.route("/other")
+    def other() -> str:
+        calls.append("other")
+        app.after_request_funcs[None].append(teardown_from_after)
+        return "other"
+
+    app.register_blueprint(bp, url_prefix="/bp")
+    client = make_client(app)
+    response = client.get("/bp/")
+    assert response.headers["X-App"] == "1"
+    # Blueprint first, the app last, as Flask orders them.
+    assert calls == ["view", "after bp", "after app"]
+
+    calls.clear()
+    assert client.get("/other").text == "other"
+    assert calls == ["other", "after adds teardown", "after app", "teardown None"]
+
+
+def test_hook_an_async_view_registers_runs_for_its_own_request(
+    app: Erlen, make_client: MakeClient
+) -> None:
+    def tag(response: Response) -> Response:
+        response.headers["X-Tag"] = "1"
+        return response
+
+    @app.route("/")
+    async def index() -> str:
+        app.after_request_funcs[None].append(tag)
+        return "ok"
+
+    assert make_client(app).get("/").headers["X-Tag"] == "1"
 
 
 def test_hook_registries_read_as_flask_defaultdicts(app: Erlen) -> None:

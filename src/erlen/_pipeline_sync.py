@@ -90,6 +90,10 @@ def handle_request_sync(
         if error is not None and app.should_ignore_error(error):
             error = None
         ep = ctx._pipeline
+        if ep is not None and ep.stale:
+            # A registry changed since the chain was taken (by an after_request
+            # function, say): the teardown runs what is registered now.
+            ep = ctx._pipeline = app._pipeline_for(ctx.request)
         if preserve is not None:
             # The test client's ``with client:`` pops it later.
             preserve(ctx)
@@ -188,6 +192,12 @@ def full_dispatch_request_sync(app: Erlen, ctx: RequestContext) -> Response:
             rv = invoke_sync(override, e)
         else:
             rv = handle_user_exception_sync(app, ctx, ep, e)
+    if ep.stale:
+        # COMPAT(flask): the view (or a hook) changed a registry, as
+        # Flask-Caching appends an after_request function from its view; Flask
+        # reads the registries when it runs them, so this request runs the
+        # rebuilt chain too.
+        ep = ctx._pipeline = app._pipeline_for(request)
     if (
         ep.after_sync
         or ctx._after_request_functions

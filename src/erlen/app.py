@@ -75,6 +75,7 @@ from .pipeline import (
     in_event_loop,
     invoke_sync,
     is_async_callable,
+    mark_stale,
 )
 from .routing import BuildError, Map, MapAdapter, RequestRedirect, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, setupmethod
@@ -280,6 +281,8 @@ class Erlen(Scaffold):
         def hooks_changed() -> None:
             # Holds the caches, not the app: no reference cycle through it.
             version[0] += 1
+            for ep in pipelines.values():
+                mark_stale(ep)
             pipelines.clear()
             ws_pipelines.clear()
 
@@ -585,6 +588,7 @@ class Erlen(Scaffold):
                 self._pipelines[endpoint] = ep
                 if self._hooks_version[0] != version:
                     self._pipelines.pop(endpoint, None)
+                    mark_stale(ep)
         return ep
 
     def _websocket_pipeline_for(self, endpoint: str) -> WebsocketPipeline:

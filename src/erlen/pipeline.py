@@ -541,6 +541,15 @@ class EndpointPipeline:
     offload_async: bool = False
     #: Always False: the sync driver already runs where it is.
     offload_sync: bool = False
+    #: Set (by :func:`mark_stale`, the one change made after construction)
+    #: when a registry this was built from changes: a request holding it
+    #: then runs the chain rebuilt from the registries as they are now.
+    stale: bool = False
+
+
+def mark_stale(ep: EndpointPipeline) -> None:
+    """Tell the requests holding ``ep`` that the registries changed."""
+    object.__setattr__(ep, "stale", True)
 
 
 def autocorrect_location(response: Response, request: Request) -> None:
@@ -689,8 +698,9 @@ class WatchedDict(dict[Any, Any]):
     COMPAT(flask): Flask reads ``view_functions`` and the hook registries on
     every request, so code may change them after the first one (a test
     replacing a view, Flask-Caching appending an ``after_request`` function
-    from a view); erlen then drops the chains it froze instead of paying for
-    a check per request, so the change applies from the next request on.
+    from a view); erlen then drops the chains it froze and marks them stale,
+    which a request checks after its view and at teardown, so a hook added
+    by a view already runs for that request, as in Flask.
     """
 
     def __init__(self, changed: Callable[[], None], items: Mapping[Any, Any]) -> None:
@@ -928,6 +938,7 @@ __all__ = [
     "invoke_async",
     "invoke_sync",
     "is_async_callable",
+    "mark_stale",
     "open_session_to_refresh_async",
     "open_session_to_refresh_sync",
     "resolve_awaitable_async",
