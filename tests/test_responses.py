@@ -173,6 +173,69 @@ def test_toolkit_response_is_retyped_in_place(app: Erlen) -> None:
     assert b"Not Found" in error_page.get_data()
 
 
+def test_a_response_adopted_by_sharing_its_dict_keeps_its_state() -> None:
+    # COMPAT(werkzeug): a response's state is in its instance __dict__, so a
+    # subclass may adopt one by sharing it (Flask-Caching's CachedResponse).
+    class Adopted(Response):
+        def __init__(self, response: Response, timeout: int) -> None:
+            self.__dict__ = response.__dict__
+            self.timeout = timeout
+
+    original = Response("body", 201, {"X-A": "1"})
+    adopted = Adopted(original, 30)
+    assert (adopted.status, adopted.headers["X-A"], adopted.get_data()) == (
+        "201 CREATED",
+        "1",
+        b"body",
+    )
+    assert adopted.timeout == 30
+    adopted.headers["X-B"] = "2"
+    assert original.headers["X-B"] == "2"
+
+
+def test_error_pages_are_built_in_a_custom_response_class(
+    app: Erlen, make_client: MakeClient
+) -> None:
+    seen: list[tuple[str, type, str | None]] = []
+
+    class Plain(Response):
+        pass
+
+    class OwnInit(Response):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            # An __init__ of its own is not called for an error page: the
+            # toolkit's page is retyped, as in Flask.
+            seen.append(("init", type(self), None))
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    class Teapot(NotFound):
+        def get_response(self, request: object = None) -> BaseResponse:
+            return BaseResponse("custom page", 418)
+
+    @app.route("/teapot")
+    def teapot() -> str:
+        raise Teapot()
+
+    @app.after_request
+    def check(response: Response) -> Response:
+        seen.append(("after", type(response), response.mimetype))
+        return response
+
+    client = make_client(app)
+    for response_class in (Plain, OwnInit):
+        seen.clear()
+        app.response_class = response_class
+        rv = client.get("/missing")
+        assert rv.status_code == 404
+        assert b"Not Found" in rv.data
+        assert seen == [("after", response_class, "text/html")]
+
+        seen.clear()
+        rv = client.get("/teapot")
+        assert (rv.status_code, rv.data) == (418, b"custom page")
+        assert seen == [("after", response_class, "text/plain")]
+
+
 @pytest.mark.parametrize(
     ("value", "status", "header"),
     [

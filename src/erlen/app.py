@@ -136,6 +136,10 @@ _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 _new_response = object.__new__
 _base_response_init = BaseResponse.__init__
 _PROVIDER_RESPONSE = DefaultJSONProvider.response
+# make_response builds a stock error page straight in the app's class when
+# neither the exception's get_response nor the class's __init__ is overridden.
+_STOCK_GET_RESPONSE = HTTPException.get_response
+_APP_RESPONSE_INIT = Response.__init__
 
 
 async def _asgi_signature(scope: Any, receive: Any, send: Any) -> None:
@@ -994,9 +998,18 @@ class Erlen(Scaffold):
                 status = headers = None
             elif isinstance(rv, HTTPException):
                 req_ctx = _request_ctx()
-                rv = self._coerce_response(
-                    rv.get_response(req_ctx.request if req_ctx is not None else None)
-                )
+                request = req_ctx.request if req_ctx is not None else None
+                if (
+                    rv.response is None
+                    and type(rv).get_response is _STOCK_GET_RESPONSE
+                    and response_class.__init__ is _APP_RESPONSE_INIT
+                ):
+                    # PERF: the page is built as the app's class; retyping
+                    # the toolkit's response would make CPython materialize
+                    # its instance dict (a 404: 2.4k instructions).
+                    rv = rv._page_response(response_class, request)
+                else:
+                    rv = self._coerce_response(rv.get_response(request))
             elif isinstance(rv, (dict, list)):
                 rv = self.json.response(rv)
             elif isinstance(rv, BaseResponse):

@@ -221,9 +221,9 @@ class Response(_BaseResponse):
     ASGI iterates it on the event loop, WSGI on the worker thread's loop.
     """
 
-    # No slots of its own: the toolkit's Response has "__dict__" already (see
-    # Request for why), and an equal layout lets app.make_response retype a
-    # toolkit response (an HTTP error's page) in place.
+    # No slots of its own: the toolkit's Response keeps its state in the
+    # instance dict (see there why), and an equal layout lets
+    # app.make_response retype a toolkit response in place.
     __slots__ = ()
 
     default_mimetype: ClassVar[str | None] = "text/html"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 from markupsafe import escape
 
@@ -72,6 +72,7 @@ __all__ = [
 # Per class: (description, code, page bytes) of its stock error page.
 #: erlen.http.response.Response, once get_response first needed it.
 _RESPONSE_CLASS: type[Response] | None = None
+_R = TypeVar("_R", bound="Response")
 
 
 def _response_class() -> type[Response]:
@@ -143,7 +144,13 @@ class HTTPException(Exception):
             return self.response
         # PERF: a function-level import costs ~1 µs per call; the class is
         # looked up once (response.py imports this module, hence not at the top).
-        Response = _RESPONSE_CLASS or _response_class()
+        return self._page_response(_RESPONSE_CLASS or _response_class(), request)
+
+    def _page_response(self, response_class: type[_R], request: Request | None) -> _R:
+        # get_response's page, built as ``response_class`` (a subclass of the
+        # toolkit's): the app builds its error pages in its own class, since
+        # retyping a response later makes CPython materialize its instance
+        # dict (a 404: 2.4k instructions).
         cls = type(self)
         code = self.code or 500
         if (
@@ -159,9 +166,9 @@ class HTTPException(Exception):
                 page = (cls.description, cls.code, self.get_body(request).encode())
                 _PAGES[cls] = page
             if cls._stock_headers:
-                return Response(page[2], code, mimetype="text/html")
-            return Response(page[2], code, self.get_headers(request))
-        return Response(self.get_body(request), code, self.get_headers(request))
+                return response_class(page[2], code, mimetype="text/html")
+            return response_class(page[2], code, self.get_headers(request))
+        return response_class(self.get_body(request), code, self.get_headers(request))
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]

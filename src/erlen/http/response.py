@@ -549,24 +549,15 @@ class Response:
     is used, with ``; charset=utf-8`` added for text types.
     """
 
-    # "__dict__": code may keep its own attributes on a response, as on
-    # Werkzeug's (the dict is only created when it does). It also gives the
-    # framework's subclass the same layout, so a toolkit response (an HTTP
-    # error's page) becomes the app's class by __class__ assignment instead
-    # of being copied into a new object.
-    __slots__ = (
-        "__dict__",
-        "__weakref__",
-        "_closed",
-        "_headers",
-        "_length_value",
-        "_on_close",
-        "_status",
-        "_status_code",
-        "_type_header",
-        "direct_passthrough",
-        "response",
-    )
+    # No __slots__: the state lives in the instance __dict__, as on Werkzeug's
+    # Response, because code adopts a response by sharing it
+    # (Flask-Caching's CachedResponse: ``self.__dict__ = response.__dict__``)
+    # and keeps its own attributes on one. CPython 3.11 keeps such attributes
+    # in a compact values array until the dict itself is asked for, so this
+    # costs the request path nothing measurable against slots (callgrind:
+    # see the commit). The framework's subclass has the same layout, so a
+    # toolkit response (an HTTP error's page) becomes the app's class by
+    # __class__ assignment instead of being copied into a new object.
 
     #: The status used when none is given.
     default_status: ClassVar[int] = 200
