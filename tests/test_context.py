@@ -24,6 +24,8 @@ from erlen import (
 )
 from erlen.ctx import AppContext, RequestContext
 from erlen.globals import _cv_app, _request_ctx, app_ctx, request_ctx
+from erlen.sessions import SecureCookieSession
+from erlen.signals import appcontext_pushed
 from erlen.testing import ErlenClient
 
 #: ``make_client(app, **kwargs)`` (tests/conftest.py): a client on the test's protocol.
@@ -572,6 +574,48 @@ def test_an_app_context_pushed_during_a_request_keeps_the_request(app: Erlen) ->
             request.path  # noqa: B018
         assert repr(request) == "<LocalProxy unbound>"
         assert not has_request_context()
+
+
+def test_the_app_context_of_a_request_answers_for_it(app: Erlen, make_client: MakeClient) -> None:
+    # COMPAT(flask): as in Flask 3.2, ``app_ctx`` inside a request has the
+    # request and its session (Flask-SocketIO asks ``hasattr(app_ctx,
+    # "session")`` and then assigns one).
+    seen: list[object] = []
+
+    @appcontext_pushed.connect_via(app)
+    def pushed(sender: Erlen, **extra: object) -> None:
+        # Sent before the request is pushed: its app context has none yet.
+        seen.append(("pushed", app_ctx.has_request))  # type: ignore[attr-defined]
+
+    @app.get("/")
+    def index() -> str:
+        ctx = app_ctx._get_current_object()  # type: ignore[attr-defined]
+        assert ctx.has_request
+        assert ctx.request is request._get_current_object()  # type: ignore[attr-defined]
+        assert ctx.session is session._get_current_object()  # type: ignore[attr-defined]
+        replacement = SecureCookieSession()
+        replacement["user"] = "ada"
+        ctx.session = replacement
+        seen.append(("view", session.get("user"), request_ctx.session is replacement))
+        return "ok"
+
+    try:
+        response = make_client(app).get("/")
+    finally:
+        appcontext_pushed.disconnect(pushed)
+    assert response.text == "ok"
+    assert seen == [("pushed", False), ("view", "ada", True)]
+    # The replaced session is the one saved.
+    assert "session=" in response.headers["Set-Cookie"]
+
+    with app.test_request_context("/"):
+        outer = app_ctx._get_current_object()  # type: ignore[attr-defined]
+        assert outer.has_request
+        assert outer.request.path == "/"
+    assert not outer.has_request
+    with app.app_context() as alone:
+        with pytest.raises(RuntimeError, match="outside of request context"):
+            alone.session = SecureCookieSession()
 
 
 def test_teardown_appcontext_sees_the_requests_g_but_no_request(

@@ -208,6 +208,45 @@ def test_a_name_erlen_lacks_fails_as_an_import_error(tmp_path: Path) -> None:
     ]
 
 
+def test_werkzeugs_debugger_and_reloader_are_erlens(tmp_path: Path) -> None:
+    # Flask-SocketIO imports both when it is imported, and wraps its app in
+    # DebuggedApplication(app, evalex=True) in debug mode.
+    out = check(
+        """
+        import warnings
+        import erlen.flask_patch
+        from werkzeug.debug import DebuggedApplication
+        from werkzeug._reloader import run_with_reloader
+        import erlen.serving.debug, erlen.serving.reloader
+        from erlen.testing import create_environ
+
+        print(DebuggedApplication is erlen.serving.debug.DebuggedApplication)
+        print(run_with_reloader is erlen.serving.reloader.run_with_reloader)
+
+        def broken(environ, start_response):
+            raise ValueError("boom")
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            debugged = DebuggedApplication(broken, evalex=True, pin_security=False)
+            DebuggedApplication(broken)
+        print([str(w.message).split(":")[0] for w in caught])
+
+        seen = []
+        environ = create_environ("/", environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        body = b"".join(debugged(environ, lambda status, headers, *a: seen.append(status)))
+        print(seen, b"ValueError: boom" in body)
+        """,
+        tmp_path,
+    )
+    assert out.splitlines() == [
+        "True",
+        "True",
+        '["erlen\'s debug page has no interactive console"]',
+        "['500 Internal Server Error'] True",
+    ]
+
+
 def test_importing_it_after_the_real_flask_is_refused(tmp_path: Path) -> None:
     done = run_python(
         """

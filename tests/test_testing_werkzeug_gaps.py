@@ -125,3 +125,30 @@ def test_each_followed_redirect_has_the_history_before_it() -> None:
     assert second_hop.request.path == "/second"
     assert second_hop.history == (first_hop,)
     assert second_hop.history[-1] is first_hop
+
+
+def test_the_private_helpers_flask_socketio_calls_on_the_client() -> None:
+    # COMPAT(flask): SocketIOTestClient(app, flask_test_client=client) builds
+    # its request with FlaskClient._request_from_builder_args and sends the
+    # client's cookies with Werkzeug's Client._add_cookies_to_wsgi.
+    app = Erlen(__name__)
+    app.secret_key = "k"
+
+    @app.post("/login")
+    def login() -> str:
+        from erlen import session
+
+        session["user"] = "ada"
+        return "in"
+
+    client = app.test_client()
+    assert client.post("/login").text == "in"
+    built = client._request_from_builder_args(
+        ("/socket.io/",), {"query_string": {"x": "1"}, "headers": {"X-A": "a"}}
+    )
+    assert (built.path, built.args["x"], built.headers["X-A"]) == ("/socket.io/", "1", "a")
+    # Not sent, and no cookies yet: those come with the client's own call.
+    assert "HTTP_COOKIE" not in built.environ
+    environ = dict(built.environ)
+    client._add_cookies_to_wsgi(environ)
+    assert environ["HTTP_COOKIE"].startswith("session=")

@@ -112,28 +112,52 @@ class AppContext:
         # was pushed stays usable inside it (``request``, ``session``).
         self._request_ctx: RequestContext | None = None
 
+    def _active_request_ctx(self) -> RequestContext | None:
+        """The request context this context answers for: the one active when
+        it was pushed, or, while a request is current, that request's when
+        this is its app context (what ``app_ctx`` gives inside a request)."""
+        req_ctx = self._request_ctx
+        if req_ctx is None:
+            current = _cv_app.get(None)
+            # COMPAT(flask): in Flask 3.2 the context of a request is one
+            # object with its app context, so ``app_ctx.session`` is the
+            # request's session (Flask-SocketIO asks for it).
+            if (
+                current is not None and current._is_request_context and current._app_ctx is self  # type: ignore[union-attr]
+            ):
+                req_ctx = current  # type: ignore[assignment]
+        return req_ctx
+
     @property
     def has_request(self) -> bool:
         """Whether a request is active in this context (it was pushed while
-        one was)."""
-        return self._request_ctx is not None
+        one was, or it is the app context of the current request)."""
+        return self._active_request_ctx() is not None
 
     @property
     def request(self) -> Request:
-        """The request active when this context was pushed; RuntimeError
-        without one."""
-        req_ctx = self._request_ctx
+        """The request active in this context; RuntimeError without one."""
+        req_ctx = self._active_request_ctx()
         if req_ctx is None:
             raise RuntimeError(_NO_REQUEST_MESSAGE)
         return req_ctx.request
 
     @property
     def session(self) -> SessionMixin:
-        """The session of :attr:`request`; RuntimeError without a request."""
-        req_ctx = self._request_ctx
+        """The session of :attr:`request`; RuntimeError without a request.
+        Assigning it replaces the request's session (as on
+        :class:`RequestContext`)."""
+        req_ctx = self._active_request_ctx()
         if req_ctx is None:
             raise RuntimeError(_NO_REQUEST_MESSAGE)
         return req_ctx.session
+
+    @session.setter
+    def session(self, value: SessionMixin) -> None:
+        req_ctx = self._active_request_ctx()
+        if req_ctx is None:
+            raise RuntimeError(_NO_REQUEST_MESSAGE)
+        req_ctx.session = value
 
     def _get_app_ctx(self) -> AppContext:
         return self

@@ -69,6 +69,9 @@ MODULES: dict[str, tuple[str, ...]] = {
     # EnvironHeaders reads a WSGI environ: erlen keeps it with the WSGI adapter.
     "werkzeug.datastructures": ("erlen.http.datastructures", "erlen.adapters.wsgi:EnvironHeaders"),
     "werkzeug.datastructures.structures": ("erlen.http.datastructures",),
+    # Werkzeug's debugger: erlen's traceback page, without a console
+    # (Flask-SocketIO imports DebuggedApplication at import time).
+    "werkzeug.debug": ("erlen.serving.debug",),
     "werkzeug.exceptions": ("erlen.http.exceptions",),
     "werkzeug.formparser": ("erlen.http.formparser",),
     "werkzeug.http": ("erlen.http.headers", "erlen.http.cookies"),
@@ -91,6 +94,9 @@ MODULES: dict[str, tuple[str, ...]] = {
     "werkzeug.wrappers.request": ("erlen.http.request",),
     "werkzeug.wrappers.response": ("erlen.http.response",),
     "werkzeug.wsgi": ("erlen.http.wsgi",),
+    # Private, but Flask-SocketIO imports run_with_reloader from it at import
+    # time: erlen's reloader has Werkzeug's signature.
+    "werkzeug._reloader": ("erlen.serving.reloader",),
 }
 
 #: Flask's class names, set beside erlen's in the modules that have them.

@@ -112,7 +112,6 @@ ERLEN_DIFFERS = {
     "tests/middleware/test_shared_data.py::test_shared_data_middleware": (
         "shares files of the package werkzeug.debug, which erlen has not"
     ),
-    "tests/test_utils.py::test_import_string": "imports werkzeug.debug",
     "tests/test_utils.py::test_find_modules": "lists werkzeug.debug",
     # Documented (README "Differences from Flask").
     "tests/test_formparser.py::TestMultiPart::test_ie7_unc_path": "bare-LF multipart body: 400",
@@ -216,5 +215,5 @@ def test_werkzeug_suite_passes_on_erlen_but_for_the_listed_differences() -> None
     # 836 tests in all (834 on Werkzeug, whose parametrisation differs by two):
     # the listed ones fail, the rest pass.
     assert_only_listed_failures(
-        outcomes, ERLEN_DIFFERS, fail_on_original=FAIL_ON_WERKZEUG, min_passed=760
+        outcomes, ERLEN_DIFFERS, fail_on_original=FAIL_ON_WERKZEUG, min_passed=761
     )

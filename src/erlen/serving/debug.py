@@ -17,11 +17,12 @@ import os
 import sys
 import sysconfig
 import traceback
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from html import escape
 from typing import Any
 
-__all__ = ["DebugMiddleware", "is_local_request", "render_traceback"]
+__all__ = ["DebugMiddleware", "DebuggedApplication", "is_local_request", "render_traceback"]
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -208,3 +209,38 @@ class DebugMiddleware:
             close = getattr(app_iter, "close", None)
             if close is not None:
                 close()
+
+
+class DebuggedApplication(DebugMiddleware):
+    """Werkzeug's name and signature for :class:`DebugMiddleware`
+    (``werkzeug.debug.DebuggedApplication`` under :mod:`erlen.flask_patch`:
+    Flask-SocketIO wraps its app in one in debug mode).
+
+    erlen's page has no interactive console, so ``evalex=True`` warns that
+    none is served, and the console's own options (``request_key``,
+    ``console_path``, ``console_init_func``, ``pin_security``,
+    ``pin_logging``) have nothing to set, as in Werkzeug with
+    ``evalex=False``. Every frame is shown, as with ``show_hidden_frames``.
+    """
+
+    def __init__(
+        self,
+        app: WSGIApp,
+        evalex: bool = False,
+        request_key: str = "werkzeug.request",
+        console_path: str = "/console",
+        console_init_func: Callable[[], dict[str, Any]] | None = None,
+        show_hidden_frames: bool = False,
+        pin_security: bool = True,
+        pin_logging: bool = True,
+    ) -> None:
+        del request_key, console_path, console_init_func, show_hidden_frames
+        del pin_security, pin_logging
+        if evalex:
+            warnings.warn(
+                "erlen's debug page has no interactive console: evalex=True shows the"
+                " traceback page only.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        super().__init__(app)

@@ -232,6 +232,10 @@ class ErlenClient:
         if self._jar_ is not None:
             self._jar_.inject(environ)
 
+    # COMPAT(flask): Werkzeug's private name, which Flask-SocketIO's test
+    # client calls to send this client's cookies with its own environ.
+    _add_cookies_to_wsgi = _add_cookies
+
     # -- requests ---------------------------------------------------------------
 
     def _environ_from_args(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> WSGIEnvironment:
@@ -250,6 +254,12 @@ class ErlenClient:
             return builder.get_environ()
         finally:
             builder.close()
+
+    def _request_from_builder_args(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Request:
+        """COMPAT(flask): FlaskClient's private helper, which Flask-SocketIO's
+        test client calls: the request :meth:`open` would send for these
+        arguments (no cookies yet), not sent."""
+        return _request_for(self._environ_from_args(args, dict(kwargs)))
 
     def open(
         self,
