@@ -1,0 +1,96 @@
+"""The real Flask-SocketIO on erlen (through erlen.flask_patch), served by
+gunicorn with threads and reached by python-socketio's client, over each of
+Engine.IO's transports: long-polling (plain WSGI requests) and WebSocket
+(simple-websocket on the socket gunicorn hands the app)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import APPS_DIR, ServerProcess, find_executable, free_port
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def server(require_modules: None) -> Iterator[ServerProcess]:
+    port = free_port()
+    argv = [
+        find_executable("gunicorn") or "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--threads",
+        "4",
+        "socketio_app:app",
+    ]
+    running = ServerProcess("gunicorn", argv, port, Path(APPS_DIR))
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def require_modules(require: Callable[..., None]) -> None:
+    require("gunicorn", "gunicorn")
+    require("flask_socketio")
+    require("socketio")
+    # python-socketio's client: requests for long-polling, websocket-client
+    # for the WebSocket transport.
+    require("requests")
+    require("websocket")
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("transport", ["polling", "websocket"])
+def test_events_session_and_acks_over_each_transport(server: ServerProcess, transport: str) -> None:
+    import requests
+    import socketio
+
+    http = requests.Session()
+    assert http.get(server.base_url + "/", timeout=10).text == "visits 1"
+    assert http.get(server.base_url + "/", timeout=10).text == "visits 2"
+    cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+
+    client = socketio.Client()
+    events: list[tuple[str, Any]] = []
+    done = threading.Event()
+
+    @client.on("welcome")
+    def welcome(data: Any) -> None:
+        events.append(("welcome", data))
+
+    @client.on("pong")
+    def pong(data: Any) -> None:
+        events.append(("pong", data))
+        if data["pings"] == 2:
+            done.set()
+
+    client.connect(
+        server.base_url,
+        transports=[transport],
+        headers={"Cookie": cookie, "X-Agent": "test"},
+        wait_timeout=10,
+    )
+    try:
+        assert client.transport() == transport
+        assert client.call("ping", "one", timeout=10) == {"ack": "ONE"}
+        assert client.call("ping", "two", timeout=10) == {"ack": "TWO"}
+        assert done.wait(10), server.tail()
+    finally:
+        client.disconnect()
+    # The connect handler saw the HTTP session and the request's headers; the
+    # event handlers share one session for the connection.
+    assert events == [
+        ("welcome", {"visits": 2, "agent": "test"}),
+        ("pong", {"got": "one", "pings": 1}),
+        ("pong", {"got": "two", "pings": 2}),
+    ], server.tail()
+    # The managed session is the connection's own: the HTTP session is unchanged.
+    assert http.get(server.base_url + "/", timeout=10).text == "visits 3"
