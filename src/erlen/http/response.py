@@ -556,8 +556,10 @@ class Response:
     # in a compact values array until the dict itself is asked for, so this
     # costs the request path nothing measurable against slots (callgrind:
     # see the commit). The framework's subclass has the same layout, so a
-    # toolkit response (an HTTP error's page) becomes the app's class by
-    # __class__ assignment instead of being copied into a new object.
+    # toolkit response a view returns becomes the app's class by __class__
+    # assignment instead of being copied into a new object; since that
+    # assignment makes CPython build the dict, the app builds its stock error
+    # pages in its own class from the start (HTTPException._page_response).
 
     #: The status used when none is given.
     default_status: ClassVar[int] = 200
