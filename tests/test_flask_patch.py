@@ -247,6 +247,26 @@ def test_werkzeugs_debugger_and_reloader_are_erlens(tmp_path: Path) -> None:
     ]
 
 
+def test_werkzeugs_private_log_warns_on_the_servers_logger(tmp_path: Path) -> None:
+    # socketio.run(app, allow_unsafe_werkzeug=True) outside a terminal (a
+    # container) warns through werkzeug._internal._log before it serves.
+    done = run_python(
+        """
+        import erlen.flask_patch
+        from werkzeug._internal import _log
+
+        _log("warning", "Werkzeug appears to be used in a %s deployment.\\n", "production")
+        _log("info", "started")
+        """,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "Werkzeug appears to be used in a production deployment.",
+        "started",
+    ]
+
+
 def test_importing_it_after_the_real_flask_is_refused(tmp_path: Path) -> None:
     done = run_python(
         """

@@ -97,6 +97,9 @@ MODULES: dict[str, tuple[str, ...]] = {
     # Private, but Flask-SocketIO imports run_with_reloader from it at import
     # time: erlen's reloader has Werkzeug's signature.
     "werkzeug._reloader": ("erlen.serving.reloader",),
+    # Private too: only its _log (see _werkzeug_log), which socketio.run()
+    # calls to warn before it starts the development server.
+    "werkzeug._internal": (),
 }
 
 #: Flask's class names, set beside erlen's in the modules that have them.
@@ -126,6 +129,16 @@ class _RequestContextVar:
 
         ctx = _request_ctx()
         return default if ctx is None else ctx
+
+
+def _werkzeug_log(kind: str, message: str, *args: Any, **kwargs: Any) -> None:
+    """Werkzeug's private ``_log(type, message, *args)``: a record of level
+    ``kind`` ("info", "warning", ...) on the development server's logger,
+    ``erlen.serving``, which shows on stderr unless logging says otherwise."""
+    from .serving.server import _ensure_log_handler, _logger
+
+    _ensure_log_handler()
+    getattr(_logger, kind)(message.rstrip(), *args, **kwargs)
 
 
 class _Namespace(types.ModuleType):
@@ -173,12 +186,15 @@ def _build(name: str, sources: Sequence[str]) -> types.ModuleType:
 
 
 def _add_flask_names(name: str, module: types.ModuleType) -> None:
-    """Flask's names for erlen's: the class aliases, ``_cv_request``, ``App``."""
+    """Flask's names for erlen's: the class aliases, ``_cv_request``, ``App``,
+    Werkzeug's ``_log``."""
     for alias, target in ALIASES.items():
         if alias not in vars(module) and hasattr(module, target):
             setattr(module, alias, getattr(module, target))
     if name == "flask.globals" and "_cv_request" not in vars(module):
         module._cv_request = _RequestContextVar()  # type: ignore[attr-defined]
+    if name == "werkzeug._internal" and "_log" not in vars(module):
+        module._log = _werkzeug_log  # type: ignore[attr-defined]
     if name in ("flask.app", "flask.sansio.app") and "App" not in vars(module):
         # Flask's base of Flask, which extensions name in annotations.
         module.App = module.Erlen  # type: ignore[attr-defined]
