@@ -118,14 +118,12 @@ class AppContext:
         this is its app context (what ``app_ctx`` gives inside a request)."""
         req_ctx = self._request_ctx
         if req_ctx is None:
-            current = _cv_app.get(None)
             # COMPAT(flask): in Flask 3.2 the context of a request is one
             # object with its app context, so ``app_ctx.session`` is the
             # request's session (Flask-SocketIO asks for it).
-            if (
-                current is not None and current._is_request_context and current._app_ctx is self  # type: ignore[union-attr]
-            ):
-                req_ctx = current  # type: ignore[assignment]
+            current = _request_ctx()
+            if current is not None and current._app_ctx is self:
+                req_ctx = current
         return req_ctx
 
     @property
