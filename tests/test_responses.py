@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -191,6 +193,57 @@ def test_a_response_adopted_by_sharing_its_dict_keeps_its_state() -> None:
     assert adopted.timeout == 30
     adopted.headers["X-B"] = "2"
     assert original.headers["X-B"] == "2"
+
+
+def test_a_response_class_that_sends_itself_is_called_as_wsgi(app: Erlen) -> None:
+    # COMPAT(flask): the WSGI side sends a response by calling it, so a
+    # subclass's __call__ or get_wsgi_* methods decide what goes out
+    # (Flask-Sock's response sends nothing once the app took the socket).
+    calls: list[str] = []
+
+    class Called(Response):
+        def __call__(self, environ: Any, start_response: Any) -> Any:
+            calls.append(environ["PATH_INFO"])
+            start_response("299 Called", [("X-Called", "yes")])
+            return [b"from __call__"]
+
+    class Headed(Response):
+        def get_wsgi_headers(self, environ: Any) -> Headers:
+            headers = super().get_wsgi_headers(environ)
+            headers["X-Wsgi-Headers"] = environ["REQUEST_METHOD"]
+            return headers
+
+    @app.route("/called")
+    def called() -> Response:
+        return Called("unused")
+
+    @app.route("/headed")
+    def headed() -> Response:
+        return Headed("body")
+
+    statuses: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        statuses.append((status, headers))
+
+    def environ(path: str) -> dict[str, Any]:
+        return {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "SERVER_NAME": "localhost",
+            "SERVER_PORT": "80",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(),
+        }
+
+    assert b"".join(app(environ("/called"), start_response)) == b"from __call__"
+    assert statuses.pop() == ("299 Called", [("X-Called", "yes")])
+    assert calls == ["/called"]
+    assert b"".join(app(environ("/headed"), start_response)) == b"body"
+    status, headers = statuses.pop()
+    assert status == "200 OK"
+    assert ("X-Wsgi-Headers", "GET") in headers
+    assert (Called._custom_wsgi, Headed._custom_wsgi, Response._custom_wsgi) == (True, True, False)
 
 
 def test_error_pages_are_built_in_a_custom_response_class(

@@ -251,6 +251,34 @@ def test_http_request_to_a_websocket_route_is_426_on_both_protocols(app: Erlen) 
     assert b"WebSocket" in b"".join(body)
 
 
+def test_a_plain_view_on_a_websocket_rule_answers_the_handshake_on_the_http_side(
+    app: Erlen,
+) -> None:
+    # COMPAT(flask): Werkzeug dispatches a websocket=True rule to its view when
+    # an Upgrade handshake reaches WSGI; the view takes the connection itself
+    # (Flask-Sock's routes, on environ["werkzeug.socket"] or gunicorn's).
+    seen: list[tuple[str, str | None]] = []
+
+    @app.route("/sock/<room>", websocket=True)
+    def sock(room: str) -> str:
+        seen.append((room, request.headers.get("Upgrade")))
+        return "taken"
+
+    @app.websocket("/native")
+    async def native() -> None:
+        await websocket.accept()
+
+    client = app.test_client()
+    upgrade = {"Upgrade": "websocket", "Connection": "Upgrade"}
+    response = client.get("/sock/lobby", headers=upgrade)
+    assert (response.status_code, response.text) == (200, "taken")
+    assert seen == [("lobby", "websocket")]
+    # A plain GET is still no handshake; an erlen handler still needs the ASGI side.
+    assert client.get("/sock/lobby").status_code == 426
+    assert client.get("/native", headers=upgrade).status_code == 426
+    assert seen == [("lobby", "websocket")]
+
+
 def test_http_and_websocket_routes_share_a_url(app: Erlen) -> None:
     @app.get("/chat")
     def page() -> str:

@@ -1314,6 +1314,26 @@ class Erlen(Scaffold):
         cli.show_server_banner(self.debug, self.name)
         run_simple(host, port, self, **options)
 
+    def _asgi_serves_websocket(self, environ: WSGIEnvironment) -> bool:
+        """Whether the ASGI side answers the WebSocket handshake in ``environ``:
+        the development server asks, and sends the others to the WSGI side.
+
+        The ASGI side serves the ``async def`` handlers of :meth:`websocket`.
+        A rule added with ``websocket=True`` and a plain function is a WSGI
+        view that takes the connection itself (Flask-Sock's routes), and a URL
+        with no WebSocket rule may be a WSGI middleware's (Flask-SocketIO's)."""
+        try:
+            adapter = self.create_url_adapter(self.request_class(environ))
+            if adapter is None:
+                return True  # an overridden create_url_adapter: as before
+            rule, _ = adapter.match(return_rule=True, websocket=True)
+        except RequestRedirect:
+            return True  # the ASGI side answers with the redirect, as before
+        except HTTPException:
+            return False
+        view = self.view_functions.get(rule.endpoint)
+        return view is None or is_async_callable(view)
+
 
 # COMPAT(asgi): servers tell ASGI 3 from ASGI 2 (or from WSGI) by asking
 # whether the app, or its __call__, is a coroutine function; Erlen.__call__

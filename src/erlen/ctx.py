@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .globals import _NO_REQUEST_MESSAGE, _current_request_ctx, _cv_app, _request_ctx
 from .http.exceptions import HTTPException
+from .pipeline import is_async_callable
 from .routing import WebsocketMismatch
 from .signals import appcontext_popped, appcontext_pushed
 
@@ -416,9 +417,14 @@ class RequestContext:
         rule: Any = request.url_rule
         if rule.websocket and not self.is_websocket:
             # An Upgrade handshake reached the HTTP side (a WSGI server, or an
-            # ASGI server without WebSocket support).
-            request.url_rule = request.view_args = None
-            request.routing_exception = _upgrade_required()
+            # ASGI server without WebSocket support). COMPAT(flask): a plain
+            # function on a websocket=True rule is a WSGI view that takes the
+            # connection itself (Flask-Sock's routes), served as in Flask; an
+            # erlen WebSocket handler (async def) needs the ASGI side.
+            view = self.app.view_functions.get(rule.endpoint)
+            if view is None or is_async_callable(view):
+                request.url_rule = request.view_args = None
+                request.routing_exception = _upgrade_required()
 
     def _enter(self) -> bool:
         """Set the context variable; return whether this push stands in for

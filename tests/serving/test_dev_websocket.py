@@ -1,4 +1,6 @@
-"""WebSockets on the development server: the app's ASGI side serves upgrade requests.
+"""WebSockets on the development server: the app's ASGI side serves upgrade
+requests for its WebSocket handlers; the others reach the WSGI app with the
+connection in ``werkzeug.socket``.
 
 The happy paths use the ``websockets`` client; protocol errors use a raw socket
 that writes frames byte by byte, so the server is checked against RFC 6455 and
@@ -995,6 +997,235 @@ def test_wsgi_only_server_passes_the_upgrade_to_wsgi(serve: Any, raw: Any) -> No
     assert conn.read_body(headers) == b"wsgi saw upgrade=websocket"
 
 
+# -- upgrades the WSGI app answers on werkzeug.socket -------------------------------------
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise ConnectionError("the client left")
+        data += chunk
+    return data
+
+
+class HandoverApp:
+    """A WSGI app that does a WebSocket's server side by hand on the socket in
+    ``environ["werkzeug.socket"]`` (as simple-websocket does): the handshake,
+    one echoed text message and a close frame; then it ends as told."""
+
+    def __init__(
+        self,
+        *,
+        copy_environ: bool = False,
+        close_socket: bool = True,
+        ending: str = "response",
+    ) -> None:
+        self.copy_environ = copy_environ
+        self.close_socket = close_socket
+        self.ending = ending
+        self.echoed: list[bytes] = []
+        self.plain_environs: list[bool] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        if environ.get("HTTP_UPGRADE") != "websocket":
+            self.plain_environs.append("werkzeug.socket" in environ)
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"plain"]
+        if self.copy_environ:
+            environ = environ.copy()  # as WSGI middleware does (Flask-SocketIO's)
+        sock = environ.get("werkzeug.socket")
+        key = environ["HTTP_SEC_WEBSOCKET_KEY"].encode()
+        accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
+        sock.sendall(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+        )
+        first, second = _recv_exact(sock, 2)
+        assert first == 0x81, "one unfragmented text frame"
+        mask = _recv_exact(sock, 4)
+        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(_recv_exact(sock, second & 0x7F)))
+        self.echoed.append(payload)
+        sock.sendall(bytes([0x81, len(payload)]) + payload)
+        sock.sendall(bytes([0x88, 2]) + struct.pack("!H", 1000))
+        if self.close_socket:
+            sock.close()
+        if self.ending == "connection_error":
+            raise ConnectionError()  # engineio's way to tell Werkzeug's server it is done
+        if self.ending == "error":
+            raise RuntimeError("failed after the handover")
+        if self.ending == "no_response":
+            return []
+        start_response("200 OK", [("Content-Length", "7")])
+        return [b"ignored"]
+
+
+def serving_log(caplog: Any) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "erlen.serving"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"close_socket": False},
+        {"ending": "no_response"},
+        {"ending": "connection_error"},
+        {"copy_environ": True},
+        {"copy_environ": True, "close_socket": False, "ending": "connection_error"},
+    ],
+)
+def test_upgrade_taken_from_werkzeug_socket_gets_nothing_more_from_the_server(
+    serve: Any, raw: Any, caplog: Any, options: dict[str, Any]
+) -> None:
+    app = HandoverApp(**options)
+    server = serve(app)
+    with caplog.at_level(logging.INFO, logger="erlen.serving"):
+        conn = raw(server.port, "/chat?room=1")
+        headers = conn.open()
+        assert headers["sec-websocket-accept"] == base64.b64encode(
+            hashlib.sha1(conn.key.encode() + GUID).digest()
+        ).decode("ascii")
+        conn.send_frame(0x1, b"hello")
+        assert conn.read_frame() == (True, 0x1, b"hello")
+        assert conn.read_close() == (1000, "")
+        # No HTTP response after the app's WebSocket: the connection just ends.
+        assert conn.at_eof()
+        deadline = time.monotonic() + WAIT
+        while not any(" 101 " in line for line in serving_log(caplog)):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    assert app.echoed == [b"hello"]
+    lines = serving_log(caplog)
+    assert len(lines) == 1, lines
+    assert lines[0].endswith('"GET /chat?room=1 HTTP/1.1" 101 -')
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_an_error_after_the_handover_is_logged_and_nothing_written(
+    serve: Any, raw: Any, caplog: Any
+) -> None:
+    server = serve(HandoverApp(ending="error", close_socket=False))
+    with caplog.at_level(logging.INFO, logger="erlen.serving"):
+        conn = raw(server.port, "/chat")
+        conn.open()
+        conn.send_frame(0x1, b"x")
+        assert conn.read_frame() == (True, 0x1, b"x")
+        assert conn.read_close() == (1000, "")
+        assert conn.at_eof()  # no 500 page written into the WebSocket
+        deadline = time.monotonic() + WAIT
+        while not any(" 101 " in line for line in serving_log(caplog)):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in errors] == ["Error after a WebSocket handover:"]
+    assert errors[0].exc_info is not None
+    assert str(errors[0].exc_info[1]) == "failed after the handover"
+
+
+def test_the_handover_lifts_the_request_timeout(serve: Any, raw: Any) -> None:
+    # The app's WebSocket waits on the client longer than a request may.
+    app = HandoverApp()
+    server = serve(app, request_timeout=0.2)
+    conn = raw(server.port, "/chat")
+    conn.open()
+    time.sleep(0.6)
+    conn.send_frame(0x1, b"late")
+    assert conn.read_frame() == (True, 0x1, b"late")
+    assert app.echoed == [b"late"]
+
+
+def test_werkzeug_socket_is_only_in_an_upgrade_requests_environ(serve: Any, connect: Any) -> None:
+    app = HandoverApp()
+    server = serve(app)
+    conn = connect(server.port)
+    conn.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    response = conn.read_response()
+    assert (response.status, response.body) == (200, b"plain")
+    assert app.plain_environs == [False]
+
+
+def test_an_upgrade_the_wsgi_app_does_not_take_is_answered_and_closed(serve: Any, raw: Any) -> None:
+    server = serve(wsgi_fallback)
+    conn = raw(server.port, "/")
+    status, headers = conn.read_head()
+    assert (status, headers["connection"]) == (200, "close")
+    assert conn.read_body(headers) == b"wsgi saw upgrade=websocket"
+    assert conn.at_eof()
+
+
+def make_split_app() -> tuple[Erlen, list[str]]:
+    """An erlen app with an erlen WebSocket handler and a WSGI view that takes
+    the socket itself on a websocket=True rule (as Flask-Sock registers)."""
+    app, _ = make_app()
+    taken: list[str] = []
+    by_hand = HandoverApp()
+
+    @app.route("/by-hand/<room>", websocket=True)
+    def by_hand_view(room: str) -> Any:
+        from erlen import request
+
+        taken.append(room)
+        by_hand(request.environ, lambda *args: None)
+        return ""
+
+    @app.websocket("/rooms/")
+    async def rooms() -> None:
+        await websocket.accept()
+
+    return app, taken
+
+
+def test_the_app_picks_which_upgrades_its_asgi_side_serves(
+    serve: Any, raw: Any, caplog: Any
+) -> None:
+    app, taken = make_split_app()
+    server = serve(app, asgi_app=app.asgi_app, asgi_serves_websocket=app._asgi_serves_websocket)
+    # The erlen handler: the ASGI side.
+    with ws_connect(url(server, "/echo"), open_timeout=WAIT) as ws:
+        ws.send("one")
+        assert ws.recv(timeout=WAIT) == "one"
+    # A plain function on a websocket=True rule: the WSGI view, on the socket.
+    conn = raw(server.port, "/by-hand/lobby")
+    conn.open()
+    conn.send_frame(0x1, b"two")
+    assert conn.read_frame() == (True, 0x1, b"two")
+    assert conn.read_close() == (1000, "")
+    assert conn.at_eof()
+    assert taken == ["lobby"]
+    # No WebSocket rule: the WSGI app answers (a 404 page, over HTTP).
+    with pytest.raises(InvalidStatus) as info:
+        ws_connect(url(server, "/nowhere"), open_timeout=WAIT)
+    assert info.value.response.status_code == 404
+    assert b"Not Found" in info.value.response.body
+
+
+@pytest.mark.parametrize(
+    ("path", "serves"),
+    [
+        ("/echo", True),
+        ("/rooms", True),  # the redirect to /rooms/ is the ASGI side's, as before
+        ("/by-hand/lobby", False),
+        ("/nowhere", False),
+        ("/", False),
+    ],
+)
+def test_asgi_serves_websocket(path: str, serves: bool) -> None:
+    app, _ = make_split_app()
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_UPGRADE": "websocket",
+        "HTTP_CONNECTION": "Upgrade",
+        "wsgi.url_scheme": "http",
+    }
+    assert app._asgi_serves_websocket(environ) is serves
+
+
 def test_run_simple_finds_the_asgi_side(monkeypatch: pytest.MonkeyPatch) -> None:
     import erlen.serving.run as run_module
 
@@ -1018,8 +1249,12 @@ def test_run_simple_finds_the_asgi_side(monkeypatch: pytest.MonkeyPatch) -> None
     other = Recorder(lambda receive, send: None)
     run_simple("127.0.0.1", 0, app, asgi_app=other)
     assert calls[0]["asgi_app"] == app.asgi_app
+    assert calls[0]["asgi_serves_websocket"] == app._asgi_serves_websocket
     assert calls[1]["asgi_app"] is None
+    assert "asgi_serves_websocket" not in calls[1]
+    # An ASGI callable given explicitly serves every upgrade, as before.
     assert calls[2]["asgi_app"] is other
+    assert "asgi_serves_websocket" not in calls[2]
 
 
 def test_startup_banner_mentions_websockets(serve: Any, caplog: Any) -> None:

@@ -1,10 +1,12 @@
 """The real Flask-SocketIO on erlen (through erlen.flask_patch), served by
-gunicorn with threads and reached by python-socketio's client, over each of
-Engine.IO's transports: long-polling (plain WSGI requests) and WebSocket
-(simple-websocket on the socket gunicorn hands the app)."""
+gunicorn with threads and by ``socketio.run`` (erlen's development server),
+reached by python-socketio's client over each of Engine.IO's transports:
+long-polling (plain WSGI requests) and WebSocket (simple-websocket on the
+socket the server hands the app: ``gunicorn.socket``, ``werkzeug.socket``)."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,18 +19,15 @@ from conftest import APPS_DIR, ServerProcess, find_executable, free_port
 pytestmark = pytest.mark.server
 
 
-@pytest.fixture(scope="module")
-def server(require_modules: None) -> Iterator[ServerProcess]:
+@pytest.fixture(scope="module", params=["gunicorn", "development server"])
+def server(request: pytest.FixtureRequest, require_modules: None) -> Iterator[ServerProcess]:
     port = free_port()
-    argv = [
-        find_executable("gunicorn") or "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--threads",
-        "4",
-        "socketio_app:app",
-    ]
-    running = ServerProcess("gunicorn", argv, port, Path(APPS_DIR))
+    if request.param == "gunicorn":
+        gunicorn = find_executable("gunicorn") or "gunicorn"
+        argv = [gunicorn, "--bind", f"127.0.0.1:{port}", "--threads", "4", "socketio_app:app"]
+    else:
+        argv = [sys.executable, "socketio_app.py", str(port)]
+    running = ServerProcess(request.param, argv, port, Path(APPS_DIR))
     try:
         running.wait_ready()
         yield running
@@ -94,3 +93,8 @@ def test_events_session_and_acks_over_each_transport(server: ServerProcess, tran
     ], server.tail()
     # The managed session is the connection's own: the HTTP session is unchanged.
     assert http.get(server.base_url + "/", timeout=10).text == "visits 3"
+    assert "Traceback" not in server.output(), server.tail()
+    if server.name == "development server" and transport == "websocket":
+        # The handshake the app answered on werkzeug.socket, logged once.
+        assert server.output().count("transport=websocket") == 1, server.tail()
+        assert '" 101 -' in server.output(), server.tail()

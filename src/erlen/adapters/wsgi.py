@@ -447,6 +447,10 @@ def start_response_and_body(
         no_body = environ.get("REQUEST_METHOD") == "HEAD"
         start_response(response._status, headers)
     else:
+        if response._custom_wsgi:
+            # COMPAT(flask): the response sends itself, through its own
+            # __call__ and get_wsgi_* methods.
+            return response(environ, start_response)
         headers, no_body = _wire_headers(response)
         if not no_body:
             no_body = environ.get("REQUEST_METHOD") == "HEAD"

@@ -4,7 +4,8 @@
 the one :func:`~erlen.serving.server.make_server` call; the socket handling,
 startup message, reloader and debug page around it do not depend on WSGI.
 An app with an ASGI side (an ``asgi_app`` attribute, as erlen apps have) also
-gets its WebSocket connections served.
+gets its WebSocket connections served; WSGI WebSocket libraries (Flask-Sock,
+Flask-SocketIO) get theirs through ``werkzeug.socket``.
 """
 
 from __future__ import annotations
@@ -60,8 +61,11 @@ def run_simple(
     ``processes > 1`` in forked processes. ``ssl_context`` is an
     :class:`ssl.SSLContext` or a ``(cert_file, key_file)`` pair.
     ``asgi_app`` is an ASGI callable that serves WebSocket upgrade requests;
-    by default the app's own ``asgi_app`` attribute, when it has one. Other
-    keyword arguments go to :func:`~erlen.serving.server.make_server`.
+    by default the app's own ``asgi_app`` attribute, when it has one, for the
+    requests the app's WebSocket handlers answer (an erlen app's
+    ``_asgi_serves_websocket``); the others go to the WSGI side, with the
+    connection in ``werkzeug.socket``. Other keyword arguments go to
+    :func:`~erlen.serving.server.make_server`.
     ``use_evalex`` is accepted for compatibility: the debug page never runs
     code.
     """
@@ -69,6 +73,10 @@ def run_simple(
         raise TypeError("The port must be an integer.")
     if asgi_app is None:
         asgi_app = _asgi_side(application)
+        if asgi_app is not None:
+            server_options.setdefault(
+                "asgi_serves_websocket", getattr(application, "_asgi_serves_websocket", None)
+            )
     if use_debugger:
         application = DebugMiddleware(application)
 

@@ -11,8 +11,12 @@ It serves any WSGI callable with keep-alive, chunked request and response
 bodies, ``Expect: 100-continue`` and TLS, and logs one access-log line per
 request to the ``erlen.serving`` logger. Given an ASGI callable as well
 (``asgi_app``), it serves WebSocket upgrade requests through it (see
-:mod:`erlen.serving.asgi_websocket`); without one, they go to the WSGI app
-like any request. Malformed requests get a 4xx from
+:mod:`erlen.serving.asgi_websocket`), or those ``asgi_serves_websocket``
+picks. The other upgrade requests go to the WSGI app like any request, with
+the connection in ``environ["werkzeug.socket"]`` as Werkzeug's server gives
+it: a WSGI WebSocket library (simple-websocket, so Flask-Sock and
+Flask-SocketIO) that reads it does the handshake on it, and the server
+writes nothing more on that connection. Malformed requests get a 4xx from
 :mod:`erlen.http.exceptions` and the connection is closed.
 
 It is made for development, not for the open internet: in production use
@@ -149,6 +153,7 @@ class _Exchange:
         "chunked",
         "close",
         "code",
+        "handed_over",
         "headers",
         "headers_sent",
         "keep_alive_10",
@@ -172,6 +177,35 @@ class _Exchange:
         self.length: int | None = None
         self.length_hint: int | None = None
         self.sent = 0
+        #: The app took the connection (``werkzeug.socket``): the server
+        #: writes nothing more on it.
+        self.handed_over = False
+
+
+class _HandoverEnviron(dict[str, Any]):
+    """The environ of an upgrade request the WSGI app answers: reading
+    ``werkzeug.socket`` from it hands the connection to the app."""
+
+    __slots__ = ("on_take",)
+
+    def __init__(self, environ: dict[str, Any], on_take: Callable[[], None]) -> None:
+        super().__init__(environ)
+        self.on_take = on_take
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "werkzeug.socket":
+            self.on_take()
+        return dict.__getitem__(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key == "werkzeug.socket":
+            self.on_take()
+        return dict.get(self, key, default)
+
+    def copy(self) -> _HandoverEnviron:
+        # WSGI middleware copies the environ (Flask-SocketIO's does) before
+        # the library that takes the socket reads it.
+        return _HandoverEnviron(self, self.on_take)
 
 
 class WSGIRequestHandler(socketserver.StreamRequestHandler):
@@ -244,11 +278,27 @@ class WSGIRequestHandler(socketserver.StreamRequestHandler):
             self.close_connection = True
             return
         head = RequestHead(method, target, version, headers)
-        if self.server.asgi_app is not None and is_websocket_upgrade(head):
+        if is_websocket_upgrade(head):
             self.close_connection = True
-            self.run_websocket(head, self.server.asgi_app)
+            asgi_app = self.server.asgi_app
+            if asgi_app is not None and self._asgi_serves(head):
+                self.run_websocket(head, asgi_app)
+            else:
+                self.run_wsgi(head, upgrade=True)
             return
         self.run_wsgi(head)
+
+    def _asgi_serves(self, head: RequestHead) -> bool:
+        """Whether the ASGI side answers the WebSocket handshake ``head``."""
+        serves = self.server.asgi_serves_websocket
+        if serves is None:
+            return True
+        try:
+            environ = self.make_environ(head, _no_continue)
+        except HTTPException:
+            # A malformed request: the WSGI path answers it with its 4xx.
+            return False
+        return serves(environ)
 
     # -- the WebSocket connection -----------------------------------------------------
 
@@ -387,8 +437,9 @@ class WSGIRequestHandler(socketserver.StreamRequestHandler):
             return LimitedReader(self.rfile, int(value), on_first_read)
         return LimitedReader(self.rfile, 0)
 
-    def run_wsgi(self, head: RequestHead) -> None:
-        """Call the app for ``head`` and write its response."""
+    def run_wsgi(self, head: RequestHead, upgrade: bool = False) -> None:
+        """Call the app for ``head`` and write its response. An ``upgrade``
+        request's environ has the connection in ``werkzeug.socket``."""
         tokens = head.connection_tokens()
         if head.version >= (1, 1):
             ex = _Exchange(head.method, "close" in tokens, False)
@@ -407,6 +458,19 @@ class WSGIRequestHandler(socketserver.StreamRequestHandler):
             self.send_error(e, head.method)
             return
         body: BodyReader = environ["wsgi.input"]
+        if upgrade:
+            # Answered over HTTP or not, a handshake ends its connection.
+            ex.close = True
+            connection = self.connection
+
+            def hand_over() -> None:
+                ex.handed_over = True
+                # The app's WebSocket lasts as long as it likes: no request
+                # timeout on its reads.
+                connection.settimeout(None)
+
+            environ["werkzeug.socket"] = connection
+            environ = _HandoverEnviron(environ, hand_over)
 
         def write(data: bytes) -> None:
             if ex.status is None:
@@ -435,6 +499,16 @@ class WSGIRequestHandler(socketserver.StreamRequestHandler):
             return
         except Exception as e:
             self.close_connection = True
+            if upgrade and self.connection.fileno() == -1:
+                ex.handed_over = True  # the app closed the socket it took
+            if ex.handed_over:
+                # The connection is the app's: after its WebSocket ends, a
+                # library may raise ConnectionError to stop the server from
+                # answering (engineio does, for Werkzeug's server).
+                if not isinstance(e, OSError):
+                    _log(logging.ERROR, "Error after a WebSocket handover:", exc_info=True)
+                self.log_request(101, 0)
+                return
             if body.error is not None and isinstance(e, HTTPException):
                 # The body could not be read: the client gets the reader's 4xx.
                 if not ex.headers_sent:
@@ -455,6 +529,10 @@ class WSGIRequestHandler(socketserver.StreamRequestHandler):
                 self.log_request(ex.code, ex.sent)
             return
 
+        if ex.handed_over:
+            self.close_connection = True
+            self.log_request(101, 0)
+            return
         if ex.close or body.error is not None:
             self.close_connection = True
         elif body.expects_continue and not body.started and not body.exhausted:
@@ -479,7 +557,7 @@ class WSGIRequestHandler(socketserver.StreamRequestHandler):
                     )
                 if data:
                     self._write(ex, bytes(data))
-            if ex.status is None:
+            if ex.status is None and not ex.handed_over:
                 raise AssertionError("The WSGI application did not call start_response().")
             self._finish(ex)
         finally:
@@ -538,6 +616,8 @@ class WSGIRequestHandler(socketserver.StreamRequestHandler):
         return "".join(lines).encode("latin-1")
 
     def _write(self, ex: _Exchange, data: bytes) -> None:
+        if ex.handed_over:
+            return
         head = b"" if ex.headers_sent else self._head(ex)
         if not ex.body_allowed:
             data = b""
@@ -555,6 +635,8 @@ class WSGIRequestHandler(socketserver.StreamRequestHandler):
             self._send(head + data)
 
     def _finish(self, ex: _Exchange) -> None:
+        if ex.handed_over:
+            return
         if not ex.headers_sent:
             if ex.length_hint is None and all(n.lower() != "content-length" for n, _ in ex.headers):
                 ex.length_hint = 0
@@ -596,6 +678,10 @@ class WSGIRequestHandler(socketserver.StreamRequestHandler):
             code,
             size or "-",
         )
+
+
+def _no_continue() -> None:
+    """An environ's ``100 Continue`` callback where there is no body to wait for."""
 
 
 def _check_response(
@@ -744,6 +830,7 @@ class BaseWSGIServer(socketserver.TCPServer):
         keep_alive_timeout: float = 15.0,
         limits: Limits | None = None,
         asgi_app: ASGIApplication | None = None,
+        asgi_serves_websocket: Callable[[dict[str, Any]], bool] | None = None,
         websocket_close_timeout: float = 5.0,
     ) -> None:
         _ensure_log_handler()
@@ -773,6 +860,9 @@ class BaseWSGIServer(socketserver.TCPServer):
         #: The ASGI callable that serves WebSocket connections (None: they go
         #: to the WSGI app, as any request).
         self.asgi_app = asgi_app
+        #: Given a handshake's WSGI environ, whether ``asgi_app`` serves it;
+        #: the others go to the WSGI app (None: ``asgi_app`` serves them all).
+        self.asgi_serves_websocket = asgi_serves_websocket
         #: Seconds to wait for the client's answer to a close frame.
         self.websocket_close_timeout = websocket_close_timeout
         self._loop_thread = EventLoopThread()
@@ -881,7 +971,10 @@ def make_server(
     ``(cert_file, key_file)`` pair. ``options`` go to the server:
     ``request_timeout``, ``keep_alive_timeout``, ``limits`` (an
     :class:`erlen.serving.http11.Limits`), ``asgi_app`` (an ASGI callable that
-    serves WebSocket upgrade requests) and ``websocket_close_timeout``.
+    serves WebSocket upgrade requests), ``asgi_serves_websocket`` (given a
+    handshake's WSGI environ, whether ``asgi_app`` serves it; the others go
+    to the WSGI app with the connection in ``werkzeug.socket``) and
+    ``websocket_close_timeout``.
     """
     if threaded and processes > 1:
         raise ValueError("Cannot have a multi-thread and multi-process server.")

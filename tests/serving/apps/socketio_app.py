@@ -1,9 +1,13 @@
 """An erlen app with the real Flask-SocketIO, through erlen.flask_patch, for
-tests/serving/test_flask_socketio_served.py (gunicorn with threads)."""
+tests/serving/test_flask_socketio_served.py: served by gunicorn with threads,
+and by ``socketio.run`` on erlen's development server (``python
+socketio_app.py PORT``)."""
 
 import erlen.flask_patch  # noqa: F401  (first: Flask-SocketIO imports flask)
 
 # isort: split
+import sys
+
 from flask_socketio import SocketIO, emit
 
 from erlen import Erlen, request, session
@@ -30,3 +34,9 @@ def ping(data: str) -> dict[str, object]:
     session["pings"] = session.get("pings", 0) + 1
     emit("pong", {"got": data, "pings": session["pings"]})
     return {"ack": data.upper()}
+
+
+if __name__ == "__main__":
+    # Outside a terminal Flask-SocketIO asks for this to use the
+    # development server.
+    socketio.run(app, port=int(sys.argv[1]), allow_unsafe_werkzeug=True)

@@ -1,0 +1,115 @@
+"""The real Flask-Sock on erlen (through erlen.flask_patch), served by gunicorn
+with threads and by erlen's development server, reached by the ``websockets``
+client. Flask-Sock's routes are WSGI views on ``websocket=True`` rules that
+take the connection from the environ (``gunicorn.socket``, or
+``werkzeug.socket`` on the development server); on the development server an
+erlen WebSocket handler of the same app is served by its ASGI side."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from websockets.exceptions import ConnectionClosedOK, InvalidStatus
+from websockets.sync.client import connect as ws_connect
+
+from conftest import APPS_DIR, ServerProcess, find_executable, free_port
+
+pytestmark = pytest.mark.server
+
+WAIT = 10.0
+
+
+@pytest.fixture(scope="module")
+def require_modules(require: Callable[..., None]) -> None:
+    require("gunicorn", "gunicorn")
+    require("flask_sock")
+    require("simple_websocket")
+
+
+@pytest.fixture(scope="module", params=["gunicorn", "development server"])
+def server(request: pytest.FixtureRequest, require_modules: None) -> Iterator[ServerProcess]:
+    port = free_port()
+    if request.param == "gunicorn":
+        gunicorn = find_executable("gunicorn") or "gunicorn"
+        argv = [gunicorn, "--bind", f"127.0.0.1:{port}", "--threads", "4", "sock_app:app"]
+    else:
+        argv = [sys.executable, "sock_app.py", str(port)]
+    running = ServerProcess(request.param, argv, port, Path(APPS_DIR))
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop()
+
+
+def login(server: ServerProcess, name: str) -> str:
+    with urllib.request.urlopen(f"{server.base_url}/login/{name}", timeout=WAIT) as response:
+        assert response.read() == f"hello {name}".encode()
+        return str(response.headers["Set-Cookie"]).split(";")[0]
+
+
+@pytest.mark.timeout(60)
+def test_a_flask_sock_route_with_the_session_and_url_variables(server: ServerProcess) -> None:
+    cookie = login(server, "ada")
+    with ws_connect(
+        f"{server.ws_url}/echo/lobby", additional_headers={"Cookie": cookie}, open_timeout=WAIT
+    ) as ws:
+        assert ws.recv(timeout=WAIT) == "lobby:ada"
+        ws.send("abc")
+        assert ws.recv(timeout=WAIT) == "cba"
+        ws.send(b"\x01\x02\x03")
+        assert ws.recv(timeout=WAIT) == b"\x03\x02\x01"
+        ws.send("bye")
+        with pytest.raises(ConnectionClosedOK):
+            ws.recv(timeout=WAIT)
+    assert ws.close_code == 1000
+    assert ws.close_reason == "see you"
+    # The server goes on serving HTTP, and wrote no error about the handover.
+    assert login(server, "bob")
+    output = server.output()
+    assert "Traceback" not in output, server.tail()
+    assert "Error" not in output, server.tail()
+
+
+@pytest.mark.timeout(60)
+def test_connections_run_side_by_side(server: ServerProcess) -> None:
+    cookie = login(server, "ada")
+    headers = {"Cookie": cookie}
+    with (
+        ws_connect(f"{server.ws_url}/echo/a", additional_headers=headers, open_timeout=WAIT) as one,
+        ws_connect(f"{server.ws_url}/echo/b", additional_headers=headers, open_timeout=WAIT) as two,
+    ):
+        assert (one.recv(timeout=WAIT), two.recv(timeout=WAIT)) == ("a:ada", "b:ada")
+        results: list[str] = []
+
+        def talk(ws: object, text: str) -> None:
+            ws.send(text)  # type: ignore[attr-defined]
+            results.append(ws.recv(timeout=WAIT))  # type: ignore[attr-defined]
+
+        threads = [
+            threading.Thread(target=talk, args=(ws, t)) for ws, t in ((one, "xy"), (two, "pq"))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(WAIT)
+        assert sorted(results) == ["qp", "yx"]
+
+
+@pytest.mark.timeout(60)
+def test_an_erlen_handler_of_the_same_app(server: ServerProcess) -> None:
+    if server.name == "gunicorn":
+        # A WSGI server has no ASGI side: the handshake gets 426, as on
+        # erlen's WSGI side everywhere.
+        with pytest.raises(InvalidStatus) as info:
+            ws_connect(f"{server.ws_url}/native", open_timeout=WAIT)
+        assert info.value.response.status_code == 426
+        return
+    with ws_connect(f"{server.ws_url}/native", open_timeout=WAIT) as ws:
+        ws.send("hi")
+        assert ws.recv(timeout=WAIT) == "native:hi"
