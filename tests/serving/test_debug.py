@@ -153,6 +153,18 @@ def test_middleware_renders_for_local_clients_and_logs() -> None:
     assert "KeyError: 'missing <key>'" in environ["wsgi.errors"].getvalue()
 
 
+def test_middleware_lets_a_connection_error_through_quietly() -> None:
+    # A client that left, or engineio telling the server it is done with the
+    # WebSocket it took from werkzeug.socket: no page, no traceback.
+    def dropped(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        raise BrokenPipeError()
+
+    environ = _environ("127.0.0.1")
+    with pytest.raises(BrokenPipeError):
+        _call(DebugMiddleware(dropped), environ)
+    assert environ["wsgi.errors"].getvalue() == ""
+
+
 def test_middleware_sends_no_body_for_head() -> None:
     calls, body = _call(DebugMiddleware(_raising), _environ("127.0.0.1", REQUEST_METHOD="HEAD"))
     assert calls[0][0].startswith("500")

@@ -19,7 +19,9 @@ from conftest import APPS_DIR, ServerProcess, find_executable, free_port
 pytestmark = pytest.mark.server
 
 
-@pytest.fixture(scope="module", params=["gunicorn", "development server"])
+@pytest.fixture(
+    scope="module", params=["gunicorn", "development server", "development server, debug"]
+)
 def server(request: pytest.FixtureRequest, require_modules: None) -> Iterator[ServerProcess]:
     port = free_port()
     if request.param == "gunicorn":
@@ -27,6 +29,8 @@ def server(request: pytest.FixtureRequest, require_modules: None) -> Iterator[Se
         argv = [gunicorn, "--bind", f"127.0.0.1:{port}", "--threads", "4", "socketio_app:app"]
     else:
         argv = [sys.executable, "socketio_app.py", str(port)]
+        if request.param.endswith("debug"):
+            argv.append("--debug")
     running = ServerProcess(request.param, argv, port, Path(APPS_DIR))
     try:
         running.wait_ready()
@@ -94,7 +98,7 @@ def test_events_session_and_acks_over_each_transport(server: ServerProcess, tran
     # The managed session is the connection's own: the HTTP session is unchanged.
     assert http.get(server.base_url + "/", timeout=10).text == "visits 3"
     assert "Traceback" not in server.output(), server.tail()
-    if server.name == "development server" and transport == "websocket":
+    if server.name.startswith("development server") and transport == "websocket":
         # The handshake the app answered on werkzeug.socket, logged once.
         assert server.output().count("transport=websocket") == 1, server.tail()
         assert '" 101 -' in server.output(), server.tail()

@@ -156,7 +156,7 @@ class DebugMiddleware:
     ``is_trusted(environ)`` decides who may see it (:func:`is_local_request`
     by default); the exception is re-raised for everyone else, and the
     server answers with its plain 500. The traceback is also printed to
-    ``wsgi.errors``.
+    ``wsgi.errors``. A :class:`ConnectionError` passes through untouched.
     """
 
     def __init__(
@@ -178,6 +178,11 @@ class DebugMiddleware:
         try:
             app_iter = self.app(environ, start_response)
             yield from app_iter
+        except ConnectionError:
+            # The client is gone, or an app that took the connection
+            # (werkzeug.socket) says it is done with it: no one to show a
+            # page to, and nothing to debug.
+            raise
         except Exception as e:
             if not self.is_trusted(environ):
                 raise

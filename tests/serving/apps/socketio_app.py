@@ -1,7 +1,7 @@
 """An erlen app with the real Flask-SocketIO, through erlen.flask_patch, for
 tests/serving/test_flask_socketio_served.py: served by gunicorn with threads,
 and by ``socketio.run`` on erlen's development server (``python
-socketio_app.py PORT``)."""
+socketio_app.py PORT [--debug]``)."""
 
 import erlen.flask_patch  # noqa: F401  (first: Flask-SocketIO imports flask)
 
@@ -39,4 +39,7 @@ def ping(data: str) -> dict[str, object]:
 if __name__ == "__main__":
     # Outside a terminal Flask-SocketIO asks for this to use the
     # development server.
-    socketio.run(app, port=int(sys.argv[1]), allow_unsafe_werkzeug=True)
+    debug = "--debug" in sys.argv  # the debug page around the app, no reloader
+    socketio.run(
+        app, port=int(sys.argv[1]), allow_unsafe_werkzeug=True, debug=debug, use_reloader=False
+    )
