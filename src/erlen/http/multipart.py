@@ -67,7 +67,13 @@ _PART_END = PartEnd()
 # RFC 2046 section 5.1.1: 1 to 70 of these, not ending in a space.
 # COMPAT(werkzeug): up to 200 are accepted, since Werkzeug's own test client
 # sometimes sends 71-75 (its boundary embeds two floats); still bounded.
-_BOUNDARY_RE = re.compile(rb"[0-9A-Za-z'()+_,\-./:=? ]{0,199}[0-9A-Za-z'()+_,\-./:=?]")
+# COMPAT(werkzeug): the other RFC 9110 token characters (!#$%&*^`|~) too, as
+# an unquoted parameter may hold them and clients send them (WebTest's
+# boundary ends in "$"); Werkzeug accepts any ASCII. Never ";", quotes,
+# backslashes or controls.
+_BOUNDARY_RE = re.compile(
+    rb"[0-9A-Za-z'()+_,\-./:=?!#$%&*^`|~ ]{0,199}[0-9A-Za-z'()+_,\-./:=?!#$%&*^`|~]"
+)
 # COMPAT(flask): browsers escape these three in quoted names (HTML/Fetch spec);
 # Werkzeug leaves them escaped, erlen decodes them as the Fetch spec's parser does.
 _NAME_ESCAPES = {"%22": '"', "%0D": "\r", "%0A": "\n"}
@@ -88,7 +94,9 @@ def parse_boundary(boundary: str | bytes | None) -> bytes:
 
     Raises :class:`BadRequest` when it is missing, empty, or not a valid
     RFC 2046 boundary (letters, digits or ``'()+_,-./:=?``, spaces allowed
-    except at the end; up to 200 characters, where the RFC says 70).
+    except at the end; up to 200 characters, where the RFC says 70). The
+    other token characters ``!#$%&*^`|~`` are accepted as well, as
+    Werkzeug does (it takes any ASCII).
     """
     if not boundary:
         raise BadRequest("The multipart/form-data body has a missing boundary.")
