@@ -5,15 +5,26 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from jinja2 import BaseLoader, DictLoader
 
-from erlen import Erlen, render_template, render_template_string, request, url_for
+from erlen import (
+    Erlen,
+    Response,
+    render_template,
+    render_template_string,
+    request,
+    session,
+    url_for,
+)
 from erlen.debughelpers import DebugFilesKeyError, FormDataRoutingRedirect
+from erlen.http.exceptions import HTTPException
 from erlen.routing import RequestRedirect
 from erlen.templating import DispatchingJinjaLoader, Environment
 from erlen.testing import ErlenClient
+from erlen.typing import ResponseReturnValue
 from erlen.views import MethodView
 
 MakeClient = Callable[..., ErlenClient]
@@ -171,6 +182,188 @@ def test_replacing_view_class_of_a_decorated_view(make_client: MakeClient) -> No
     app.add_url_rule("/", view_func=view)
     assert make_client(app).get("/").text == "GET by Fixed"
     assert calls == ["decorator"]
+
+
+# --- dispatch_request replaced --------------------------------------------------------------
+
+
+def test_dispatch_request_set_on_the_instance_answers_every_url(make_client: MakeClient) -> None:
+    # Frozen-Flask's make_static_app() serves its output this way: the
+    # replacement ignores the URL map, so a URL without a rule is not a 404.
+    app = Erlen(__name__)
+    calls: list[str] = []
+
+    @app.route("/routed")
+    def routed() -> str:
+        return "the view"
+
+    @app.before_request
+    def before() -> None:
+        calls.append("before")
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        calls.append("after")
+        return response
+
+    def dispatch_request() -> str:
+        return f"served {request.path}"
+
+    app.dispatch_request = dispatch_request  # type: ignore[method-assign]
+    client = make_client(app)
+    rv = client.get("/no/rule/here.html")
+    assert (rv.status_code, rv.text) == (200, "served /no/rule/here.html")
+    assert client.get("/routed").text == "served /routed"
+    assert calls == ["before", "after", "before", "after"]
+
+
+def test_dispatch_request_overridden_in_a_subclass_wraps_the_view(
+    make_client: MakeClient,
+) -> None:
+    class Wrapping(Erlen):
+        def dispatch_request(self) -> ResponseReturnValue:
+            rv = super().dispatch_request()
+            return f"[{rv}]" if isinstance(rv, str) else rv
+
+    app = Wrapping(__name__)
+
+    @app.route("/")
+    def index() -> str:
+        return "index"
+
+    @app.errorhandler(404)
+    def missing(e: Exception) -> tuple[str, int]:
+        return "no such page", 404
+
+    client = make_client(app)
+    assert client.get("/").text == "[index]"
+    # super() raises the routing error, which reaches the error handlers.
+    rv = client.get("/missing")
+    assert (rv.status_code, rv.text) == (404, "no such page")
+
+
+def test_each_step_replaced_on_a_subclass_runs_in_flasks_order(make_client: MakeClient) -> None:
+    # COMPAT(flask): full_dispatch_request, preprocess_request,
+    # dispatch_request, finalize_request and process_response are called
+    # through the app, so a subclass's versions run, each around Erlen's.
+    from erlen.signals import request_finished, request_started
+
+    events: list[str] = []
+
+    class Stepped(Erlen):
+        def full_dispatch_request(self) -> Response:
+            events.append("full_dispatch_request")
+            return super().full_dispatch_request()
+
+        def preprocess_request(self) -> ResponseReturnValue | None:
+            events.append("preprocess_request")
+            return super().preprocess_request()
+
+        def dispatch_request(self) -> ResponseReturnValue:
+            events.append("dispatch_request")
+            return super().dispatch_request()
+
+        def finalize_request(
+            self, rv: ResponseReturnValue | HTTPException, from_error_handler: bool = False
+        ) -> Response:
+            events.append(f"finalize_request {from_error_handler}")
+            return super().finalize_request(rv, from_error_handler)
+
+        def process_response(self, response: Response) -> Response:
+            events.append("process_response")
+            response = super().process_response(response)
+            response.headers["X-Processed"] = "yes"
+            return response
+
+    app = Stepped(__name__)
+    app.secret_key = "steps"
+
+    @app.before_request
+    def before() -> None:
+        events.append("before_request")
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        events.append("after_request")
+        return response
+
+    @app.route("/")
+    def index() -> str:
+        events.append("view")
+        session["seen"] = True
+        return "index"
+
+    def started(sender: Erlen, **extra: Any) -> None:
+        events.append("request_started")
+
+    def finished(sender: Erlen, response: Response, **extra: Any) -> None:
+        events.append("request_finished")
+
+    client = make_client(app)
+    with request_started.connected_to(started, app), request_finished.connected_to(finished, app):
+        rv = client.get("/")
+    assert (rv.status_code, rv.text, rv.headers["X-Processed"]) == (200, "index", "yes")
+    assert "session=" in rv.headers["Set-Cookie"]  # Erlen's process_response saved it
+    assert events == [
+        "full_dispatch_request",
+        "request_started",
+        "preprocess_request",
+        "before_request",
+        "dispatch_request",
+        "view",
+        "finalize_request False",
+        "process_response",
+        "after_request",
+        "request_finished",
+    ]
+
+
+def test_a_step_that_does_not_call_erlens_replaces_it(make_client: MakeClient) -> None:
+    app = Erlen(__name__)
+    app.testing = False
+
+    @app.route("/")
+    def index() -> str:
+        return "index"
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise RuntimeError("boom")
+
+    def process_response(response: Response) -> Response:
+        response.headers["X-Seen"] = str(response.status_code)
+        return response
+
+    def preprocess_request() -> str | None:
+        return "short-circuited" if request.args.get("stop") else None
+
+    app.process_response = process_response  # type: ignore[method-assign]
+    app.preprocess_request = preprocess_request  # type: ignore[method-assign]
+    client = make_client(app)
+    assert client.get("/?stop=1").text == "short-circuited"
+    assert client.get("/").headers["X-Seen"] == "200"
+    # An unhandled error's 500 is finalized through the app's steps too.
+    rv = client.get("/boom")
+    assert (rv.status_code, rv.headers["X-Seen"]) == (500, "500")
+
+    # Removed from the instance: Erlen's own steps again.
+    del app.process_response
+    del app.preprocess_request
+    assert not app._steps_replaced
+    with pytest.raises(AttributeError):
+        del app.process_response  # Erlen's own is on the class
+    assert client.get("/?stop=1").text == "index"
+    assert "X-Seen" not in client.get("/").headers
+
+
+def test_steps_are_erlens_own_by_default() -> None:
+    class Plain(Erlen):
+        def make_config(self, instance_relative: bool = False) -> Any:
+            return super().make_config(instance_relative)
+
+    assert not Erlen(__name__)._steps_replaced
+    assert not Plain(__name__)._steps_replaced
+    assert Erlen.dispatch_request.__name__ == "dispatch_request"
 
 
 # --- debug-mode explanations -----------------------------------------------------------------

@@ -73,6 +73,8 @@ async def handle_request_async(
         if owns_app_ctx and appcontext_pushed.receivers:
             await send_appcontext_pushed_async(app, ctx)
         try:
+            if app._steps_replaced:
+                return await full_dispatch_through_app_async(app, ctx)
             return await full_dispatch_request_async(app, ctx)
         except Exception as e:
             error = e
@@ -218,6 +220,96 @@ async def full_dispatch_request_async(app: Erlen, ctx: RequestContext) -> Respon
     return app.make_response(rv)
 
 
+async def full_dispatch_through_app_async(app: Erlen, ctx: RequestContext) -> Response:
+    """Dispatch the request for an app that replaced one of Flask's steps
+    (``full_dispatch_request``, ``preprocess_request``, ``dispatch_request``,
+    ``finalize_request``, ``process_response``) on a subclass or on the
+    instance: COMPAT(flask) the replacement is called, as Flask calls each
+    step through the app (Frozen-Flask's static app replaces
+    ``dispatch_request``)."""
+    override = app._override("full_dispatch_request")
+    if override is not None:
+        return app.make_response(await invoke_async(override))
+    return await dispatch_by_steps_async(app, ctx)
+
+
+async def dispatch_by_steps_async(app: Erlen, ctx: RequestContext) -> Response:
+    """Flask's ``full_dispatch_request``: each step through the app when it
+    is replaced, Erlen's own otherwise (``Erlen.full_dispatch_request`` when
+    a step is replaced)."""
+    if not app._got_first_request:
+        await run_first_request_async(app)
+    request = ctx.request
+    ep = ctx._pipeline = app._pipeline_for(request)
+    try:
+        if getattr(app.session_interface, "preload_session", False):
+            await preload_session_async(app, ctx)
+        if request_started.receivers:
+            await send_async(request_started, app)
+        override = app._override("preprocess_request")
+        if override is not None:
+            rv = await invoke_async(override)
+        else:
+            rv = await preprocess_request_async(app, ctx, ep)
+        if rv is None:
+            override = app._override("dispatch_request")
+            if override is not None:
+                rv = await invoke_async(override)
+            else:
+                rv = await dispatch_request_async(app, ctx, ep)
+    except Exception as e:
+        override = app._override("handle_user_exception")
+        if override is not None:
+            rv = await invoke_async(override, e)
+        else:
+            rv = await handle_user_exception_async(app, ctx, ep, e)
+    if ep.stale:
+        ep = ctx._pipeline = app._pipeline_for(request)
+    return await finalize_through_app_async(app, ctx, ep, rv)
+
+
+async def finalize_through_app_async(
+    app: Erlen,
+    ctx: RequestContext,
+    ep: EndpointPipeline,
+    rv: Any,
+    from_error_handler: bool = False,
+) -> Response:
+    """:func:`finalize_request_async` for an app that replaced a step: its
+    ``finalize_request`` when replaced, else :func:`finalize_by_steps_async`."""
+    override = app._override("finalize_request")
+    if override is None:
+        return await finalize_by_steps_async(app, ctx, ep, rv, from_error_handler)
+    if from_error_handler:
+        return app.make_response(await invoke_async(override, rv, from_error_handler=True))
+    return app.make_response(await invoke_async(override, rv))
+
+
+async def finalize_by_steps_async(
+    app: Erlen,
+    ctx: RequestContext,
+    ep: EndpointPipeline,
+    rv: Any,
+    from_error_handler: bool = False,
+) -> Response:
+    """:func:`finalize_request_async`, with the app's ``process_response``
+    when it is replaced (``Erlen.finalize_request`` when a step is)."""
+    response = app.make_response(rv)
+    try:
+        override = app._override("process_response")
+        if override is not None:
+            response = await invoke_async(override, response)
+        else:
+            response = await process_response_async(app, ctx, ep, response, not from_error_handler)
+        if request_finished.receivers:
+            await send_async(request_finished, app, response=response)
+    except Exception:
+        if not from_error_handler:
+            raise
+        app.logger.exception("Finalizing the response failed while handling an error")
+    return response
+
+
 async def run_first_request_async(app: Erlen) -> None:
     """Run the ``before_first_request`` functions, once per app, also when
     the first requests arrive concurrently."""
@@ -310,13 +402,14 @@ async def handle_exception_async(app: Erlen, ctx: RequestContext, e: Exception) 
     ep = app._pipeline_for(ctx.request)
     server_error = InternalServerError(original_exception=e)
     handler = find_error_handler(app, ctx, ep, server_error)
+    finalize = finalize_through_app_async if app._steps_replaced else finalize_request_async
     if handler is not None:
         try:
             rv = await resolve_awaitable_async(await handler.call_async(server_error))
-            return await finalize_request_async(app, ctx, ep, rv, from_error_handler=True)
+            return await finalize(app, ctx, ep, rv, from_error_handler=True)
         except Exception:
             app.logger.exception("The error handler for an unhandled exception failed")
-    return await finalize_request_async(app, ctx, ep, server_error, from_error_handler=True)
+    return await finalize(app, ctx, ep, server_error, from_error_handler=True)
 
 
 async def finalize_request_async(

@@ -75,6 +75,8 @@ def handle_request_sync(
         if owns_app_ctx and appcontext_pushed.receivers:
             send_appcontext_pushed_sync(app, ctx)
         try:
+            if app._steps_replaced:
+                return full_dispatch_through_app_sync(app, ctx)
             return full_dispatch_request_sync(app, ctx)
         except Exception as e:
             error = e
@@ -220,6 +222,96 @@ def full_dispatch_request_sync(app: Erlen, ctx: RequestContext) -> Response:
     return app.make_response(rv)
 
 
+def full_dispatch_through_app_sync(app: Erlen, ctx: RequestContext) -> Response:
+    """Dispatch the request for an app that replaced one of Flask's steps
+    (``full_dispatch_request``, ``preprocess_request``, ``dispatch_request``,
+    ``finalize_request``, ``process_response``) on a subclass or on the
+    instance: COMPAT(flask) the replacement is called, as Flask calls each
+    step through the app (Frozen-Flask's static app replaces
+    ``dispatch_request``)."""
+    override = app._override("full_dispatch_request")
+    if override is not None:
+        return app.make_response(invoke_sync(override))
+    return dispatch_by_steps_sync(app, ctx)
+
+
+def dispatch_by_steps_sync(app: Erlen, ctx: RequestContext) -> Response:
+    """Flask's ``full_dispatch_request``: each step through the app when it
+    is replaced, Erlen's own otherwise (``Erlen.full_dispatch_request`` when
+    a step is replaced)."""
+    if not app._got_first_request:
+        run_first_request_sync(app)
+    request = ctx.request
+    ep = ctx._pipeline = app._pipeline_for(request)
+    try:
+        if getattr(app.session_interface, "preload_session", False):
+            preload_session_sync(app, ctx)
+        if request_started.receivers:
+            send_sync(request_started, app)
+        override = app._override("preprocess_request")
+        if override is not None:
+            rv = invoke_sync(override)
+        else:
+            rv = preprocess_request_sync(app, ctx, ep)
+        if rv is None:
+            override = app._override("dispatch_request")
+            if override is not None:
+                rv = invoke_sync(override)
+            else:
+                rv = dispatch_request_sync(app, ctx, ep)
+    except Exception as e:
+        override = app._override("handle_user_exception")
+        if override is not None:
+            rv = invoke_sync(override, e)
+        else:
+            rv = handle_user_exception_sync(app, ctx, ep, e)
+    if ep.stale:
+        ep = ctx._pipeline = app._pipeline_for(request)
+    return finalize_through_app_sync(app, ctx, ep, rv)
+
+
+def finalize_through_app_sync(
+    app: Erlen,
+    ctx: RequestContext,
+    ep: EndpointPipeline,
+    rv: Any,
+    from_error_handler: bool = False,
+) -> Response:
+    """:func:`finalize_request_sync` for an app that replaced a step: its
+    ``finalize_request`` when replaced, else :func:`finalize_by_steps_sync`."""
+    override = app._override("finalize_request")
+    if override is None:
+        return finalize_by_steps_sync(app, ctx, ep, rv, from_error_handler)
+    if from_error_handler:
+        return app.make_response(invoke_sync(override, rv, from_error_handler=True))
+    return app.make_response(invoke_sync(override, rv))
+
+
+def finalize_by_steps_sync(
+    app: Erlen,
+    ctx: RequestContext,
+    ep: EndpointPipeline,
+    rv: Any,
+    from_error_handler: bool = False,
+) -> Response:
+    """:func:`finalize_request_sync`, with the app's ``process_response``
+    when it is replaced (``Erlen.finalize_request`` when a step is)."""
+    response = app.make_response(rv)
+    try:
+        override = app._override("process_response")
+        if override is not None:
+            response = invoke_sync(override, response)
+        else:
+            response = process_response_sync(app, ctx, ep, response, not from_error_handler)
+        if request_finished.receivers:
+            send_sync(request_finished, app, response=response)
+    except Exception:
+        if not from_error_handler:
+            raise
+        app.logger.exception("Finalizing the response failed while handling an error")
+    return response
+
+
 def run_first_request_sync(app: Erlen) -> None:
     """Run the ``before_first_request`` functions, once per app, also when
     the first requests arrive concurrently."""
@@ -312,13 +404,14 @@ def handle_exception_sync(app: Erlen, ctx: RequestContext, e: Exception) -> Resp
     ep = app._pipeline_for(ctx.request)
     server_error = InternalServerError(original_exception=e)
     handler = find_error_handler(app, ctx, ep, server_error)
+    finalize = finalize_through_app_sync if app._steps_replaced else finalize_request_sync
     if handler is not None:
         try:
             rv = resolve_awaitable_sync(handler.call_sync(server_error))
-            return finalize_request_sync(app, ctx, ep, rv, from_error_handler=True)
+            return finalize(app, ctx, ep, rv, from_error_handler=True)
         except Exception:
             app.logger.exception("The error handler for an unhandled exception failed")
-    return finalize_request_sync(app, ctx, ep, server_error, from_error_handler=True)
+    return finalize(app, ctx, ep, server_error, from_error_handler=True)
 
 
 def finalize_request_sync(

@@ -26,12 +26,14 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import timedelta
 from functools import cached_property
-from types import TracebackType
+from types import MethodType, TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 from urllib.parse import quote as _url_quote
 
 from ._pipeline_sync import (
+    dispatch_by_steps_sync,
     dispatch_request_sync,
+    finalize_by_steps_sync,
     finalize_request_sync,
     full_dispatch_request_sync,
     handle_exception_sync,
@@ -201,6 +203,10 @@ class Erlen(Scaffold):
     # Erlen's own create_url_adapter (set below the class), compared per
     # request with the app class's: see RequestContext.__init__.
     _erlen_create_url_adapter: ClassVar[Callable[..., Any]]
+    # Whether the class replaces one of Flask's request steps (_STEPS); an
+    # app's _steps_replaced starts from it and turns on when one is assigned
+    # on the instance (_ReplaceableStep).
+    _class_replaces_steps: ClassVar[bool] = False
     #: ``TESTING``: exceptions propagate to the test client.
     testing = ConfigAttribute[bool]("TESTING")
     #: ``SECRET_KEY``: the key of the session cookie and other signed data.
@@ -221,6 +227,12 @@ class Erlen(Scaffold):
 
         @json.setter
         def json(self, value: JSONProvider) -> None: ...
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._class_replaces_steps = any(
+            getattr(cls, name) is not _OVERRIDABLE[name] for name in _STEPS
+        )
 
     def __init__(
         self,
@@ -273,6 +285,9 @@ class Erlen(Scaffold):
 
         import threading
 
+        #: One of Flask's request steps (_STEPS) is replaced: the pipeline
+        #: then calls each step through the app (see _pipeline_async).
+        self._steps_replaced = type(self)._class_replaces_steps
         self._got_first_request = False
         self._before_first_request_lock = threading.Lock()
         self._pipelines: dict[str | None, EndpointPipeline] = {}
@@ -804,6 +819,8 @@ class Erlen(Scaffold):
 
     def full_dispatch_request(self) -> Response:
         """Dispatch the current request with its hooks and error handling."""
+        if self._steps_replaced:
+            return dispatch_by_steps_sync(self, self._current())
         return full_dispatch_request_sync(self, self._current())
 
     def preprocess_request(self) -> ResponseReturnValue | None:
@@ -824,6 +841,8 @@ class Erlen(Scaffold):
         session and send ``request_finished``."""
         ctx = self._current()
         ep = self._pipeline_for(ctx.request)
+        if self._steps_replaced:
+            return finalize_by_steps_sync(self, ctx, ep, rv, from_error_handler)
         return finalize_request_sync(self, ctx, ep, rv, from_error_handler)
 
     def process_response(self, response: Response) -> Response:
@@ -1450,9 +1469,59 @@ _CREATE_URL_ADAPTER = Erlen.create_url_adapter
 # makes a request context match through the adapter it returns.
 Erlen._erlen_create_url_adapter = _CREATE_URL_ADAPTER
 
+#: COMPAT(flask): the steps of Flask's full_dispatch_request an app may
+#: replace on a subclass or on the instance (Frozen-Flask sets
+#: app.dispatch_request; a subclass may override process_response). The
+#: pipeline runs Erlen's own steps inline; with one replaced, it calls each
+#: step through the app, as Flask does.
+_STEPS = (
+    "full_dispatch_request",
+    "preprocess_request",
+    "dispatch_request",
+    "finalize_request",
+    "process_response",
+)
+
 _OVERRIDABLE: dict[str, Any] = {
     name: getattr(Erlen, name)
-    for name in ("handle_exception", "handle_user_exception", "handle_http_exception")
+    for name in ("handle_exception", "handle_user_exception", "handle_http_exception", *_STEPS)
 }
+
+
+class _ReplaceableStep:
+    """One of Erlen's _STEPS methods as a data descriptor: assigning it on an
+    app (``app.dispatch_request = f``) keeps ``f`` on the instance and turns
+    on the app's ``_steps_replaced``, so the pipeline calls ``f``."""
+
+    __slots__ = ("func", "name")
+
+    def __init__(self, name: str, func: Callable[..., Any]) -> None:
+        self.name = name
+        self.func = func
+
+    def __get__(self, instance: Erlen | None, owner: type | None = None) -> Any:
+        if instance is None:
+            return self.func
+        replacement = instance.__dict__.get(self.name)
+        if replacement is not None:
+            return replacement
+        return MethodType(self.func, instance)
+
+    def __set__(self, instance: Erlen, value: Any) -> None:
+        instance.__dict__[self.name] = value
+        instance._steps_replaced = True
+
+    def __delete__(self, instance: Erlen) -> None:
+        try:
+            del instance.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+        instance._steps_replaced = type(instance)._class_replaces_steps or any(
+            name in instance.__dict__ for name in _STEPS
+        )
+
+
+for _name in _STEPS:
+    setattr(Erlen, _name, _ReplaceableStep(_name, _OVERRIDABLE[_name]))
 
 __all__ = ["Erlen"]
