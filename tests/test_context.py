@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -727,3 +728,15 @@ def test_a_copied_request_context_in_a_task_shares_g(app: Erlen) -> None:
             return await asyncio.create_task(task())
 
     assert asyncio.run(scenario()) == ("/", "shared")
+
+
+def test_contexts_can_be_referenced_weakly(app: Erlen) -> None:
+    # COMPAT(flask): as Flask's; OpenTelemetry's Flask instrumentation keeps
+    # a weak reference to the request's context.
+    with app.test_request_context("/") as ctx:
+        ref = weakref.ref(request_ctx._get_current_object())  # type: ignore[attr-defined]
+        assert ref() is ctx
+    del ctx
+    assert ref() is None
+    context = app.app_context()
+    assert weakref.ref(context)() is context

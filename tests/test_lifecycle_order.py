@@ -7,6 +7,7 @@ running the same app.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -244,6 +245,43 @@ def test_unhandled_differs_from_flask_only_by_after_request(protocol: str) -> No
     without_after = [e for e in flask_events if e not in {"after_request", "after_this_request"}]
     assert erlen_events == without_after
     assert "save_session" in erlen_events
+
+
+def run_with_wsgi_middleware(framework: str, url: str) -> list[str]:
+    """Request ``url`` over WSGI through middleware wrapping ``app.wsgi_app``,
+    whose ``start_response`` records the status and the request's path."""
+    app, events, disconnect = build(framework)
+    fw = importlib.import_module(framework)
+    inner = app.wsgi_app
+
+    def wsgi_app(environ: dict[str, Any], start_response: Any) -> Any:
+        def recording(status: str, headers: Any, exc_info: Any = None) -> Any:
+            events.append(f"start_response:{status.split()[0]}:{fw.request.path}")
+            return start_response(status, headers, exc_info)
+
+        return inner(environ, recording)
+
+    app.wsgi_app = wsgi_app
+    try:
+        app.test_client().get(url)
+    finally:
+        disconnect()
+    return events
+
+
+@pytest.mark.parametrize("url", ["/view", "/view?fail=handled"])
+def test_wsgi_middleware_starts_the_response_inside_the_request(url: str) -> None:
+    # COMPAT(flask): wsgi_app starts the response with the request's contexts
+    # still pushed, before the teardown: middleware wrapping it reads
+    # ``request`` in its start_response (OpenTelemetry's Flask
+    # instrumentation does).
+    events = run_with_wsgi_middleware("erlen", url)
+    status = "200" if url == "/view" else "400"
+    at = events.index(f"start_response:{status}:/view")
+    assert events[at - 1] == "signal:request_finished"
+    assert events[at + 1] == "teardown_request:None"
+    flask_events = run_with_wsgi_middleware("flask", url)
+    assert without_session_save(events) == without_session_save(flask_events)
 
 
 def test_unmatched_url_runs_app_hooks(protocol: str) -> None:

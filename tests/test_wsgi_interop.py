@@ -312,11 +312,37 @@ def test_create_environ_client_and_run_wsgi_app() -> None:
     assert environ["wsgi.url_scheme"] == "https"
     assert environ["REQUEST_METHOD"] == "POST"
     assert environ["wsgi.input"].read() == b"x"
-    assert Client is ErlenClient
+    assert issubclass(ErlenClient, Client)
     app_iter, status, headers = run_wsgi_app(echo_app, create_environ("/e?k=v"))
     assert status == "207 Multi-Status"
     assert b"".join(app_iter) == b"GET /e?k=v "
     assert headers["X-Wsgi"] == "yes"
+
+
+def test_werkzeugs_client_sends_no_address_or_user_agent_of_its_own() -> None:
+    # COMPAT(werkzeug): Werkzeug's Client leaves REMOTE_ADDR and User-Agent
+    # out (OpenTelemetry's Flask tests expect no such span attributes);
+    # app.test_client() sends both, as Flask's FlaskClient does.
+    wz_test = pytest.importorskip("werkzeug.test")
+    from erlen.testing import Client
+
+    def sent(client_class: Any, app: Any) -> list[tuple[str | None, str | None]]:
+        seen: list[tuple[str | None, str | None]] = []
+
+        def recording(environ: dict[str, Any], start_response: Any) -> Any:
+            seen.append((environ.get("REMOTE_ADDR"), environ.get("HTTP_USER_AGENT")))
+            return app(environ, start_response)
+
+        client_class(recording).get("/e")
+        return seen
+
+    assert sent(Client, echo_app) == sent(wz_test.Client, echo_app) == [(None, None)]
+    erlen_app = Erlen(__name__)
+    erlen_app.route("/e")(lambda: "")
+    client = erlen_app.test_client()
+    assert isinstance(client, Client)
+    assert client.get("/e").request.remote_addr == "127.0.0.1"
+    assert client.get("/e").request.user_agent.string == f"erlen/{erlen.__version__}"
 
 
 def test_create_environ_matches_werkzeug() -> None:

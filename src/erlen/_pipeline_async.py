@@ -20,14 +20,16 @@ then ``teardown_request`` functions, ``request_tearing_down``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, overload
 
+from .adapters.wsgi import StartResponse, WSGIEnvironment, start_response_and_body
 from .ctx import AppContext
 from .globals import _cv_app
 from .http.exceptions import BadRequestKeyError, HTTPException, InternalServerError
 from .pipeline import (
     EndpointPipeline,
+    autocorrect_location,
     dispatch_in_thread_async,
     find_error_handler,
     first_request_lock_async,
@@ -57,15 +59,39 @@ if TYPE_CHECKING:
     from .wrappers import Response
 
 
+@overload
 async def handle_request_async(
     app: Erlen,
     ctx: RequestContext,
     preserve: Callable[[Any], Any] | None = None,
-) -> Response:
+    environ: None = None,
+    start_response: None = None,
+) -> Response: ...
+@overload
+async def handle_request_async(
+    app: Erlen,
+    ctx: RequestContext,
+    preserve: Callable[[Any], Any] | None,
+    environ: WSGIEnvironment,
+    start_response: StartResponse,
+) -> Iterable[bytes]: ...
+async def handle_request_async(
+    app: Erlen,
+    ctx: RequestContext,
+    preserve: Callable[[Any], Any] | None = None,
+    environ: WSGIEnvironment | None = None,
+    start_response: StartResponse | None = None,
+) -> Response | Iterable[bytes]:
     """Run one request from context push to context pop; return the response.
 
     With ``preserve`` (the test client's ``with client:``), the contexts are
-    handed to it instead of being popped.
+    handed to it instead of being popped. With ``start_response`` (the WSGI
+    side), the response is started and its body returned, COMPAT(flask)
+    with the contexts still pushed, before the teardown, as Flask's
+    ``wsgi_app`` calls ``response(environ, start_response)``: middleware
+    around ``wsgi_app`` reads ``request`` in its ``start_response``
+    (OpenTelemetry's Flask instrumentation does); an error there is not the
+    teardown's, as in Flask.
     """
     owns_app_ctx = ctx._enter()
     error: BaseException | None = None
@@ -74,18 +100,27 @@ async def handle_request_async(
             await send_appcontext_pushed_async(app, ctx)
         try:
             if app._steps_replaced:
-                return await full_dispatch_through_app_async(app, ctx)
-            return await full_dispatch_request_async(app, ctx)
+                response = await full_dispatch_through_app_async(app, ctx)
+            else:
+                response = await full_dispatch_request_async(app, ctx)
         except Exception as e:
             error = e
             override = app._override("handle_exception")
             if override is not None:
-                return app.make_response(await invoke_async(override, e))
-            return await handle_exception_async(app, ctx, e)
+                response = app.make_response(await invoke_async(override, e))
+            else:
+                response = await handle_exception_async(app, ctx, e)
     except BaseException as e:
         if error is None:
             error = e
         raise
+    else:
+        if start_response is None:
+            return response
+        # The slot first: a response whose headers nobody read has no Location.
+        if response._headers is not None and response.autocorrect_location_header:
+            autocorrect_location(response, ctx.request)
+        return start_response_and_body(response, environ, start_response)  # type: ignore[arg-type]
     finally:
         if error is not None and app.should_ignore_error(error):
             error = None

@@ -70,7 +70,6 @@ from .pipeline import (
     WatchedDict,
     WebsocketPipeline,
     as_sync,
-    autocorrect_location,
     blueprint_chain,
     build_pipeline,
     build_websocket_pipeline,
@@ -1223,11 +1222,10 @@ class Erlen(Scaffold):
             # UTF-8) gets its 4xx without entering the pipeline.
             return start_response_and_body(e.get_response(), environ, start_response)
         ctx = RequestContext(self, request)
-        response = handle_request_sync(self, ctx, environ.get("erlen.preserve_context"))
-        # The slot first: a response whose headers nobody read has no Location.
-        if response._headers is not None and response.autocorrect_location_header:
-            autocorrect_location(response, request)
-        return start_response_and_body(response, environ, start_response)
+        # The response is started before the teardown, as in Flask.
+        return handle_request_sync(
+            self, ctx, environ.get("erlen.preserve_context"), environ, start_response
+        )
 
     def __call__(self, first: Any = _MISSING, second: Any = _MISSING, *rest: Any) -> Any:
         """``app(environ, start_response)`` runs the app as WSGI;

@@ -92,8 +92,19 @@ class AppContext:
     """
 
     # "__dict__": extensions may keep their own state on a context, as on
-    # Flask's; the dict is only created when one does.
-    __slots__ = ("__dict__", "_g", "_nested", "_request_ctx", "_token", "_url_adapter", "app")
+    # Flask's; the dict is only created when one does. "__weakref__": they
+    # may hold one weakly, as on Flask's (OpenTelemetry's Flask
+    # instrumentation keeps a weak reference to the request context).
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_g",
+        "_nested",
+        "_request_ctx",
+        "_token",
+        "_url_adapter",
+        "app",
+    )
 
     #: The context variable holds either class; this tells them apart cheaply.
     _is_request_context = False
@@ -264,9 +275,10 @@ class RequestContext:
     its own, built on first use).
     """
 
-    # "__dict__": see AppContext.
+    # "__dict__", "__weakref__": see AppContext.
     __slots__ = (
         "__dict__",
+        "__weakref__",
         "_after_request_functions",
         "_app_ctx",
         "_matched",

@@ -21,8 +21,9 @@ Most tests use the client the app gives you::
 ``app.test_request_context()``, and the source of the ASGI scope),
 :class:`ErlenClient` sends requests through the app and keeps cookies, and
 :class:`ErlenCliRunner` invokes the app's CLI. Werkzeug's names are here too:
-``Client`` (the same class as ``ErlenClient``, which takes any WSGI or ASGI
-application), :func:`create_environ` and ``run_wsgi_app``.
+:class:`Client` (``ErlenClient``'s base, which takes any WSGI or ASGI
+application; it sends no ``REMOTE_ADDR`` or ``User-Agent`` of its own),
+:func:`create_environ` and ``run_wsgi_app``.
 """
 
 from __future__ import annotations
@@ -39,13 +40,10 @@ from erlen.http.wsgi import run_wsgi_app
 
 from .builder import EnvironBuilder
 from .cli import ErlenCliRunner
-from .client import ClientRedirectError, ErlenClient, TestResponse
+from .client import Client, ClientRedirectError, ErlenClient, TestResponse
 from .cookies import Cookie
 from .transports import PRESERVE_CONTEXT_KEY, asgi_scope
 from .websocket import WebSocketClosed, WebSocketDenied, WebSocketTestSession
-
-#: Werkzeug's name of the test client.
-Client = ErlenClient
 
 
 def create_environ(*args: Any, **kwargs: Any) -> dict[str, Any]:

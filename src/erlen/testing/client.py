@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urljoin, urlsplit
 
 from erlen.adapters.wsgi import WSGIEnvironment, request_from_environ
@@ -42,7 +42,7 @@ from .websocket import WebSocketTestSession, websocket_handshake_headers
 if TYPE_CHECKING:
     from erlen.sessions import SessionMixin
 
-__all__ = ["ClientRedirectError", "ErlenClient", "TestResponse"]
+__all__ = ["Client", "ClientRedirectError", "ErlenClient", "TestResponse"]
 
 _REDIRECT_CODES = frozenset((301, 302, 303, 307, 308))
 _BODY_HEADERS = ("Content-Type", "Content-Length", "Transfer-Encoding")
@@ -134,10 +134,11 @@ class ClientRedirectError(Exception):
     """Following redirects looped or went on for too long."""
 
 
-class ErlenClient:
+class Client:
     """Send requests to an app (or any WSGI or ASGI callable) without a server.
 
-    ``app.test_client()`` makes one. Methods take :class:`EnvironBuilder`'s
+    Werkzeug's ``werkzeug.test.Client``; ``app.test_client()`` makes an
+    :class:`ErlenClient`, which is one. Methods take :class:`EnvironBuilder`'s
     arguments (``client.post("/x", json={...}, headers={...})``) and return
     a :class:`TestResponse`. Cookies the app sets are kept and sent back
     (``use_cookies=False`` turns that off). ``with client:`` keeps the
@@ -164,10 +165,9 @@ class ErlenClient:
         self.response_wrapper = _test_response_class(response_wrapper)
         self._jar_: CookieJar | None = CookieJar() if use_cookies else None
         self.allow_subdomain_redirects = allow_subdomain_redirects
-        self.environ_base: dict[str, Any] = {
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_USER_AGENT": f"erlen/{_version()}",
-        }
+        #: What every request's environ starts from (none here, as
+        #: Werkzeug's client; :class:`ErlenClient` adds a client's address).
+        self.environ_base: dict[str, Any] = {}
         self.preserve_context = False
         self._preserved: PreservedContexts | None = None
         self._transport: WSGITransport | ASGITransport = (
@@ -389,7 +389,7 @@ class ErlenClient:
         if preserved is not None:
             preserved.pop()
 
-    def __enter__(self) -> ErlenClient:
+    def __enter__(self) -> Self:
         if self.preserve_context:
             raise RuntimeError("Cannot nest client invocations")
         self.preserve_context = True
@@ -549,3 +549,24 @@ def _rewound(stream: Any) -> IO[bytes] | None:
     except (AttributeError, OSError, ValueError):
         return None
     return stream  # type: ignore[no-any-return]
+
+
+class ErlenClient(Client):
+    """The app's test client (``app.test_client()``): a :class:`Client`
+    whose requests come from ``127.0.0.1`` with the ``User-Agent``
+    ``erlen/<version>``, as Flask's ``FlaskClient`` sends ``REMOTE_ADDR``
+    and a ``User-Agent`` that Werkzeug's own client leaves out."""
+
+    def __init__(
+        self,
+        application: Any,
+        response_wrapper: type[Response] | None = None,
+        use_cookies: bool = True,
+        allow_subdomain_redirects: bool = False,
+        *,
+        asgi: bool = False,
+    ) -> None:
+        super().__init__(
+            application, response_wrapper, use_cookies, allow_subdomain_redirects, asgi=asgi
+        )
+        self.environ_base = {"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": f"erlen/{_version()}"}
