@@ -28,10 +28,6 @@ once, into the own-suites cache, and put first on the suite's path.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from own_suites.checks import (
@@ -39,10 +35,10 @@ from own_suites.checks import (
     require_test_dependency,
     run_or_skip,
 )
-from own_suites.runner import SuiteUnavailable, cache_dir, fetch
+from own_suites.marshmallow_3 import marshmallow_3_path
+from own_suites.runner import SuiteUnavailable, fetch
 
 FLASGGER_VERSION = "0.9.7.1"
-MARSHMALLOW_VERSION = "3.26.1"
 
 _COMMANDS = "tests/test_commands.py::"
 
@@ -65,50 +61,11 @@ FAIL_ON_FLASGGER: dict[str, str] = {
 ERLEN_DIFFERS: dict[str, str] = {}
 
 
-def _marshmallow_3() -> Path:
-    """A folder holding marshmallow ``MARSHMALLOW_VERSION`` alone, installed
-    on first use (``pip install --target``) into the own-suites cache."""
-    target = cache_dir() / f"marshmallow-{MARSHMALLOW_VERSION}-target"
-    if (target / "marshmallow").is_dir():
-        return target
-    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--target",
-            str(partial),
-            f"marshmallow=={MARSHMALLOW_VERSION}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if done.returncode != 0:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise SuiteUnavailable(
-            f"pip install marshmallow=={MARSHMALLOW_VERSION} failed: {done.stderr.strip()[-500:]}"
-        )
-    try:
-        partial.rename(target)
-    except OSError:
-        if not (target / "marshmallow").is_dir():
-            raise
-        # Another run put the same folder in place first.
-    shutil.rmtree(partial, ignore_errors=True)
-    return target
-
-
 def _test_path() -> list[str]:
     """The folders the suite's imports need, fetched or installed if need be."""
     try:
         return [
-            str(_marshmallow_3()),
+            str(marshmallow_3_path()),
             str(fetch("flasgger", FLASGGER_VERSION) / "etc" / "flasgger_package"),
         ]
     except SuiteUnavailable as e:
