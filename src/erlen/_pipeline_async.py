@@ -222,11 +222,7 @@ async def full_dispatch_request_async(app: Erlen, ctx: RequestContext) -> Respon
             else:
                 rv = await dispatch_request_async(app, ctx, ep)
     except Exception as e:
-        override = app._override("handle_user_exception")
-        if override is not None:
-            rv = await invoke_async(override, e)
-        else:
-            rv = await handle_user_exception_async(app, ctx, ep, e)
+        rv = await user_exception_async(app, ctx, ep, e)
     if ep.stale:
         # COMPAT(flask): the view (or a hook) changed a registry, as
         # Flask-Caching appends an after_request function from its view; Flask
@@ -293,11 +289,7 @@ async def dispatch_by_steps_async(app: Erlen, ctx: RequestContext) -> Response:
             else:
                 rv = await dispatch_request_async(app, ctx, ep)
     except Exception as e:
-        override = app._override("handle_user_exception")
-        if override is not None:
-            rv = await invoke_async(override, e)
-        else:
-            rv = await handle_user_exception_async(app, ctx, ep, e)
+        rv = await user_exception_async(app, ctx, ep, e)
     if ep.stale:
         ep = ctx._pipeline = app._pipeline_for(request)
     return await finalize_through_app_async(app, ctx, ep, rv)
@@ -389,6 +381,17 @@ async def dispatch_request_async(app: Erlen, ctx: RequestContext, ep: EndpointPi
         # view's coroutine.
         rv = await resolve_awaitable_async(rv)
     return rv
+
+
+async def user_exception_async(
+    app: Erlen, ctx: RequestContext, ep: EndpointPipeline, e: Exception
+) -> Any:
+    """What an exception from a hook or the view becomes: through the app's
+    ``handle_user_exception`` when it is replaced, else Erlen's own."""
+    override = app._override("handle_user_exception")
+    if override is not None:
+        return await invoke_async(override, e)
+    return await handle_user_exception_async(app, ctx, ep, e)
 
 
 async def handle_user_exception_async(

@@ -224,11 +224,7 @@ def full_dispatch_request_sync(app: Erlen, ctx: RequestContext) -> Response:
             else:
                 rv = dispatch_request_sync(app, ctx, ep)
     except Exception as e:
-        override = app._override("handle_user_exception")
-        if override is not None:
-            rv = invoke_sync(override, e)
-        else:
-            rv = handle_user_exception_sync(app, ctx, ep, e)
+        rv = user_exception_sync(app, ctx, ep, e)
     if ep.stale:
         # COMPAT(flask): the view (or a hook) changed a registry, as
         # Flask-Caching appends an after_request function from its view; Flask
@@ -295,11 +291,7 @@ def dispatch_by_steps_sync(app: Erlen, ctx: RequestContext) -> Response:
             else:
                 rv = dispatch_request_sync(app, ctx, ep)
     except Exception as e:
-        override = app._override("handle_user_exception")
-        if override is not None:
-            rv = invoke_sync(override, e)
-        else:
-            rv = handle_user_exception_sync(app, ctx, ep, e)
+        rv = user_exception_sync(app, ctx, ep, e)
     if ep.stale:
         ep = ctx._pipeline = app._pipeline_for(request)
     return finalize_through_app_sync(app, ctx, ep, rv)
@@ -391,6 +383,15 @@ def dispatch_request_sync(app: Erlen, ctx: RequestContext, ep: EndpointPipeline)
         # view's coroutine.
         rv = resolve_awaitable_sync(rv)
     return rv
+
+
+def user_exception_sync(app: Erlen, ctx: RequestContext, ep: EndpointPipeline, e: Exception) -> Any:
+    """What an exception from a hook or the view becomes: through the app's
+    ``handle_user_exception`` when it is replaced, else Erlen's own."""
+    override = app._override("handle_user_exception")
+    if override is not None:
+        return invoke_sync(override, e)
+    return handle_user_exception_sync(app, ctx, ep, e)
 
 
 def handle_user_exception_sync(

@@ -152,6 +152,11 @@ class Client:
 
     max_redirects: ClassVar[int] = 30
 
+    @classmethod
+    def default_environ_base(cls) -> dict[str, Any]:
+        """A new client's :attr:`environ_base`."""
+        return {}
+
     def __init__(
         self,
         application: Any,
@@ -165,9 +170,10 @@ class Client:
         self.response_wrapper = _test_response_class(response_wrapper)
         self._jar_: CookieJar | None = CookieJar() if use_cookies else None
         self.allow_subdomain_redirects = allow_subdomain_redirects
-        #: What every request's environ starts from (none here, as
-        #: Werkzeug's client; :class:`ErlenClient` adds a client's address).
-        self.environ_base: dict[str, Any] = {}
+        #: What every request's environ starts from: a copy of the class's
+        #: :meth:`default_environ_base` (none here, as Werkzeug's client;
+        #: :class:`ErlenClient` adds a client's address and user agent).
+        self.environ_base: dict[str, Any] = self.default_environ_base()
         self.preserve_context = False
         self._preserved: PreservedContexts | None = None
         self._transport: WSGITransport | ASGITransport = (
@@ -557,16 +563,6 @@ class ErlenClient(Client):
     ``erlen/<version>``, as Flask's ``FlaskClient`` sends ``REMOTE_ADDR``
     and a ``User-Agent`` that Werkzeug's own client leaves out."""
 
-    def __init__(
-        self,
-        application: Any,
-        response_wrapper: type[Response] | None = None,
-        use_cookies: bool = True,
-        allow_subdomain_redirects: bool = False,
-        *,
-        asgi: bool = False,
-    ) -> None:
-        super().__init__(
-            application, response_wrapper, use_cookies, allow_subdomain_redirects, asgi=asgi
-        )
-        self.environ_base = {"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": f"erlen/{_version()}"}
+    @classmethod
+    def default_environ_base(cls) -> dict[str, Any]:
+        return {"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": f"erlen/{_version()}"}
