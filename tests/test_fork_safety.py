@@ -6,8 +6,8 @@ import os
 import sys
 
 import pytest
-from tests.asgi_harness import call, run
 
+from asgi_harness import call, run
 from erlen import Erlen
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")

@@ -503,7 +503,7 @@ def test_broadcast_between_connections(serve: Any) -> None:
 
 
 def test_wss_over_tls(serve: Any, tmp_path: Path) -> None:
-    from tests.serving.test_server import _self_signed
+    from test_server import _self_signed
     from websockets.asyncio.client import connect as async_ws_connect
 
     app, _ = make_app()
