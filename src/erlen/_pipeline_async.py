@@ -321,20 +321,8 @@ async def finalize_by_steps_async(
 ) -> Response:
     """:func:`finalize_request_async`, with the app's ``process_response``
     when it is replaced (``Erlen.finalize_request`` when a step is)."""
-    response = app.make_response(rv)
-    try:
-        override = app._override("process_response")
-        if override is not None:
-            response = await invoke_async(override, response)
-        else:
-            response = await process_response_async(app, ctx, ep, response, not from_error_handler)
-        if request_finished.receivers:
-            await send_async(request_finished, app, response=response)
-    except Exception:
-        if not from_error_handler:
-            raise
-        app.logger.exception("Finalizing the response failed while handling an error")
-    return response
+    process = app._override("process_response")
+    return await finalize_request_async(app, ctx, ep, rv, from_error_handler, process)
 
 
 async def run_first_request_async(app: Erlen) -> None:
@@ -456,13 +444,18 @@ async def finalize_request_async(
     ep: EndpointPipeline,
     rv: Any,
     from_error_handler: bool = False,
+    process: Callable[[Response], Any] | None = None,
 ) -> Response:
     """Convert ``rv`` to a response, run the after hooks, save the session and
     send ``request_finished``. Failures while handling an unhandled error are
-    logged, not raised."""
+    logged, not raised. ``process`` replaces the after hooks and the session
+    save (an app's own ``process_response``)."""
     response = app.make_response(rv)
     try:
-        response = await process_response_async(app, ctx, ep, response, not from_error_handler)
+        if process is None:
+            response = await process_response_async(app, ctx, ep, response, not from_error_handler)
+        else:
+            response = await invoke_async(process, response)
         if request_finished.receivers:
             await send_async(request_finished, app, response=response)
     except Exception:

@@ -323,20 +323,8 @@ def finalize_by_steps_sync(
 ) -> Response:
     """:func:`finalize_request_sync`, with the app's ``process_response``
     when it is replaced (``Erlen.finalize_request`` when a step is)."""
-    response = app.make_response(rv)
-    try:
-        override = app._override("process_response")
-        if override is not None:
-            response = invoke_sync(override, response)
-        else:
-            response = process_response_sync(app, ctx, ep, response, not from_error_handler)
-        if request_finished.receivers:
-            send_sync(request_finished, app, response=response)
-    except Exception:
-        if not from_error_handler:
-            raise
-        app.logger.exception("Finalizing the response failed while handling an error")
-    return response
+    process = app._override("process_response")
+    return finalize_request_sync(app, ctx, ep, rv, from_error_handler, process)
 
 
 def run_first_request_sync(app: Erlen) -> None:
@@ -456,13 +444,18 @@ def finalize_request_sync(
     ep: EndpointPipeline,
     rv: Any,
     from_error_handler: bool = False,
+    process: Callable[[Response], Any] | None = None,
 ) -> Response:
     """Convert ``rv`` to a response, run the after hooks, save the session and
     send ``request_finished``. Failures while handling an unhandled error are
-    logged, not raised."""
+    logged, not raised. ``process`` replaces the after hooks and the session
+    save (an app's own ``process_response``)."""
     response = app.make_response(rv)
     try:
-        response = process_response_sync(app, ctx, ep, response, not from_error_handler)
+        if process is None:
+            response = process_response_sync(app, ctx, ep, response, not from_error_handler)
+        else:
+            response = invoke_sync(process, response)
         if request_finished.receivers:
             send_sync(request_finished, app, response=response)
     except Exception:
