@@ -27,16 +27,15 @@ once, into the own-suites cache, and put first on the suite's path.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from own_suites.checks import (
     assert_only_listed_failures,
+    prepend_to_suite_path,
     require_test_dependency,
     run_or_skip,
 )
 from own_suites.marshmallow_3 import marshmallow_3_path
-from own_suites.runner import SuiteUnavailable, fetch
+from own_suites.runner import fetch
 
 FLASGGER_VERSION = "0.9.7.1"
 
@@ -61,19 +60,6 @@ FAIL_ON_FLASGGER: dict[str, str] = {
 ERLEN_DIFFERS: dict[str, str] = {}
 
 
-def _test_path() -> list[str]:
-    """The folders the suite's imports need, fetched or installed if need be."""
-    try:
-        return [
-            str(marshmallow_3_path()),
-            str(fetch("flasgger", FLASGGER_VERSION) / "etc" / "flasgger_package"),
-        ]
-    except SuiteUnavailable as e:
-        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
-            raise
-        pytest.skip(str(e))
-
-
 @pytest.mark.timeout(300)
 def test_flasgger_suite_passes_on_erlen(monkeypatch: pytest.MonkeyPatch) -> None:
     # The spec validator the examples' tests use; their apispec examples'
@@ -82,9 +68,11 @@ def test_flasgger_suite_passes_on_erlen(monkeypatch: pytest.MonkeyPatch) -> None
     require_test_dependency("flex", "flex", "flasgger")
     require_test_dependency("apispec_webframeworks", "apispec-webframeworks", "flasgger")
     require_test_dependency("decorator", "decorator", "flasgger")
-    path = [*_test_path(), os.environ.get("PYTHONPATH", "")]
-    # The runner's subprocess inherits the environment.
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, path)))
+    prepend_to_suite_path(
+        monkeypatch,
+        marshmallow_3_path,
+        lambda: fetch("flasgger", FLASGGER_VERSION) / "etc" / "flasgger_package",
+    )
     outcomes = run_or_skip("flasgger", FLASGGER_VERSION, plugin="erlen_flask_patch")
     # 148 tests: 144 pass, on erlen as on Flask 3.1.3 (138 of them the
     # examples'); 4 listed.

@@ -27,16 +27,14 @@ does (``own_suites/marshmallow_3.py``).
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from own_suites.checks import (
     assert_only_listed_failures,
+    prepend_to_suite_path,
     require_test_dependency,
     run_or_skip,
 )
 from own_suites.marshmallow_3 import marshmallow_3_path
-from own_suites.runner import SuiteUnavailable
 
 FLASK_ACCEPTS_VERSION = "1.0.1"
 
@@ -54,15 +52,7 @@ def test_flask_accepts_suite_passes_on_erlen(monkeypatch: pytest.MonkeyPatch) ->
         "flask_accepts", f"flask-accepts=={FLASK_ACCEPTS_VERSION}", "flask-accepts"
     )
     require_test_dependency("flask_restx", "flask-restx", "flask-accepts")
-    try:
-        marshmallow_3 = marshmallow_3_path()
-    except SuiteUnavailable as e:
-        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
-            raise
-        pytest.skip(str(e))
-    path = [str(marshmallow_3), os.environ.get("PYTHONPATH", "")]
-    # The runner's subprocess inherits the environment.
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, path)))
+    prepend_to_suite_path(monkeypatch, marshmallow_3_path)
     outcomes = run_or_skip(
         "flask-accepts",
         FLASK_ACCEPTS_VERSION,

@@ -46,17 +46,16 @@ Test-time setup, on erlen and on the original alike:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from own_suites.checks import (
     assert_only_listed_failures,
+    prepend_to_suite_path,
     require_test_dependency,
     run_or_skip,
 )
 from own_suites.marshmallow_3 import marshmallow_3_path
-from own_suites.runner import SuiteUnavailable
 
 FLASK_APPBUILDER_VERSION = "5.3.0"
 
@@ -146,15 +145,7 @@ def test_flask_appbuilder_suite_passes_on_erlen(
     require_test_dependency("colorama", "colorama", "Flask-AppBuilder")
     require_test_dependency("parameterized", "parameterized", "Flask-AppBuilder")
     require_test_dependency("hiro", "hiro", "Flask-AppBuilder")
-    try:
-        marshmallow_3 = marshmallow_3_path()
-    except SuiteUnavailable as e:
-        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
-            raise
-        pytest.skip(str(e))
-    # The runner's subprocess inherits the environment.
-    path = [str(marshmallow_3), os.environ.get("PYTHONPATH", "")]
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, path)))
+    prepend_to_suite_path(monkeypatch, marshmallow_3_path)
     outcomes: dict[str, str] = {}
     for number, (tests, pytest_args) in enumerate(_RUNS):
         database = tmp_path / f"fab-{number}.db"

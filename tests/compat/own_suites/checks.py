@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,21 @@ def run_or_skip(project: str, version: str, *args: Any, **kwargs: Any) -> dict[s
         if os.environ.get("ERLEN_REQUIRE_SERVICES"):
             raise
         pytest.skip(str(e))
+
+
+def prepend_to_suite_path(monkeypatch: pytest.MonkeyPatch, *folders: Callable[[], Path]) -> None:
+    """Put the folders the ``folders`` callables give (fetched or installed
+    on first use) first on the ``PYTHONPATH`` the suite's subprocess
+    inherits; skip the test when one cannot be had, or fail it in CI, as
+    :func:`run_or_skip`."""
+    try:
+        paths = [str(folder()) for folder in folders]
+    except SuiteUnavailable as e:
+        if os.environ.get("ERLEN_REQUIRE_SERVICES"):
+            raise
+        pytest.skip(str(e))
+    paths.append(os.environ.get("PYTHONPATH", ""))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, paths)))
 
 
 def require_test_dependency(module: str, distribution: str, suite: str) -> None:
