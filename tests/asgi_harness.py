@@ -248,7 +248,8 @@ async def websocket_session(
     ``await script(peer)`` plays the client; returns the peer once the app
     finished (its ``sent`` holds every message the app sent)."""
     peer = WebSocketPeer()
-    scope = http_scope("GET", path, kind="websocket", scheme="ws", **scope_options)
+    scope_options.setdefault("scheme", "ws")
+    scope = http_scope("GET", path, kind="websocket", **scope_options)
     task = asyncio.ensure_future(app(scope, peer.receive, peer.send))
     try:
         if script is not None:

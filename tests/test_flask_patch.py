@@ -352,3 +352,46 @@ def test_an_extensions_cli_commands_run_under_the_erlen_command(tmp_path: Path) 
     with sqlite3.connect(tmp_path / "instance" / "app.db") as db:
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
     assert {"user", "alembic_version"} <= tables
+
+
+@pytest.mark.parametrize("asgi", [False, True], ids=["wsgi", "asgi"])
+def test_opentelemetry_records_the_request_on_both_protocols(asgi: bool, tmp_path: Path) -> None:
+    # FlaskInstrumentor wraps app.wsgi_app: under ASGI the request goes
+    # through it too (erlen.asgi.serve_http_through_wsgi_app).
+    pytest.importorskip("opentelemetry.instrumentation.flask", reason="the compare extra")
+    done = run_python(
+        f"""
+        import erlen.flask_patch
+        from flask import Flask
+        from opentelemetry.instrumentation.flask import FlaskInstrumentor
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+            InMemorySpanExporter,
+        )
+
+        exporter = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        app = Flask(__name__)
+
+        @app.route("/hello/<name>")
+        def hello(name):
+            return f"hi {{name}}"
+
+        FlaskInstrumentor().instrument_app(app, tracer_provider=provider)
+        response = app.test_client(asgi={asgi}).get("/hello/ada")
+        print(response.status_code, response.get_data(as_text=True))
+        for span in exporter.get_finished_spans():
+            attributes = span.attributes
+            status = attributes.get("http.status_code", attributes.get("http.response.status_code"))
+            print(span.name, attributes.get("http.route"), status)
+        """,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    # The status comes from the WSGI middleware's start_response; its hooks
+    # alone (before_request, teardown) would leave it out and fail to detach
+    # their context.
+    assert done.stdout.splitlines() == ["200 hi ada", "GET /hello/<name> /hello/<name> 200"]
+    assert "Failed to detach" not in done.stderr

@@ -358,26 +358,103 @@ def test_dispatcher_environ_matches_werkzeug(path: str) -> None:
     assert run(DispatcherMiddleware) == run(dispatcher.DispatcherMiddleware)
 
 
-# -- middleware that ASGI would skip ---------------------------------------------------
+# -- WSGI middleware on app.wsgi_app, served over ASGI -------------------------------------
 
 
-def test_a_replaced_wsgi_app_is_reported_when_served_over_asgi(
-    caplog: pytest.LogCaptureFixture,
+@pytest.mark.parametrize("asgi", [False, True])
+def test_middleware_on_wsgi_app_applies_on_both_protocols(
+    asgi: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # Flask's documented pattern. Under ASGI the request goes through
+    # app.wsgi_app in a worker thread, as an ASGI server's WSGI adapter
+    # would run a Flask app: the middleware is applied, not skipped.
     app = info_app()
-    app.wsgi_app = ProxyFix(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app, x_for=2, x_proto=1, x_host=1, x_port=1, x_prefix=1
+    )
     with caplog.at_level(logging.WARNING):
-        app.test_client(asgi=True).get("/info")
-    messages = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(messages) == 1
-    assert "app.wsgi_app was replaced" in messages[0]
-    assert "ProxyFix" in messages[0]
+        response = app.test_client(asgi=asgi).get("/info", headers=FORWARDED)
+    assert response.status_code == 200
+    assert response.json == {
+        "remote_addr": "203.0.113.7",
+        "scheme": "https",
+        "host": "shop.example.org:8443",
+        "root_url": "https://shop.example.org:8443/store/",
+        "script_root": "/store",
+        "path": "/info",
+        "external": "https://shop.example.org:8443/store/info",
+    }
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
-def test_no_report_without_a_replaced_wsgi_app(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING):
-        info_app().test_client(asgi=True).get("/info")
-    assert not [r for r in caplog.records if "wsgi_app" in r.getMessage()]
+def test_wsgi_middleware_under_asgi_sees_bodies_streams_and_async_views() -> None:
+    app = Erlen(__name__)
+    calls: list[tuple[str, str]] = []
+
+    def tagging(wsgi_app: Any) -> Any:
+        def middleware(environ: dict[str, Any], start_response: Any) -> Any:
+            calls.append((environ["REQUEST_METHOD"], environ["PATH_INFO"]))
+
+            def tagged_start(status: str, headers: list[tuple[str, str]], exc_info: Any = None):  # type: ignore[no-untyped-def]
+                return start_response(status, [*headers, ("X-Through", "middleware")], exc_info)
+
+            return wsgi_app(environ, tagged_start)
+
+        return middleware
+
+    app.wsgi_app = tagging(app.wsgi_app)  # type: ignore[method-assign]
+
+    @app.post("/echo")
+    def echo() -> bytes:
+        return request.get_data()[::-1]
+
+    @app.route("/stream")
+    def stream() -> Any:
+        return (str(i) for i in range(3))
+
+    @app.route("/async")
+    async def async_view() -> str:
+        import asyncio
+
+        await asyncio.sleep(0)
+        return "awaited"
+
+    client = app.test_client(asgi=True)
+    body = bytes(range(256)) * 8192  # 2 MiB: above the spool size, read as it arrives
+    response = client.post("/echo", data=body)
+    assert (response.status_code, response.data) == (200, body[::-1])
+    assert response.headers["X-Through"] == "middleware"
+    response = client.get("/stream")
+    assert (response.data, response.headers["X-Through"]) == (b"012", "middleware")
+    assert client.get("/async").data == b"awaited"
+    missing = client.get("/missing")
+    assert (missing.status_code, missing.headers["X-Through"]) == (404, "middleware")
+    assert calls == [("POST", "/echo"), ("GET", "/stream"), ("GET", "/async"), ("GET", "/missing")]
+
+
+def test_a_subclass_wsgi_app_is_called_under_asgi_too() -> None:
+    seen: list[str] = []
+
+    class Audited(Erlen):
+        def wsgi_app(self, environ: Any, start_response: Any) -> Any:
+            seen.append(environ["PATH_INFO"])
+            return super().wsgi_app(environ, start_response)
+
+    app = Audited(__name__)
+
+    @app.route("/")
+    def index() -> str:
+        return "home"
+
+    assert app.test_client(asgi=True).get("/").data == b"home"
+    assert app.test_client().get("/").data == b"home"
+    assert seen == ["/", "/"]
+
+
+def test_without_middleware_asgi_does_not_go_through_wsgi_app() -> None:
+    app = info_app()
+    assert "wsgi_app" not in app.__dict__
+    assert app.test_client(asgi=True).get("/info").json["remote_addr"] == "127.0.0.1"
 
 
 @pytest.mark.parametrize("make", [lambda app: ProxyFix(app), lambda app: DispatcherMiddleware(app)])
@@ -653,3 +730,11 @@ def test_profiler_streams_under_asgi_and_buffers_under_wsgi(asgi: bool) -> None:
 
     wrapped = ProfilerMiddleware(app, stream=None)
     assert ErlenClient(wrapped, asgi=asgi).get("/stream", buffered=True).data == b"ab"
+
+
+def test_with_client_keeps_the_context_through_wsgi_middleware_under_asgi() -> None:
+    app = info_app()
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # type: ignore[method-assign]
+    with app.test_client(asgi=True) as client:
+        client.get("/info?x=1", headers={"X-Forwarded-For": "192.0.2.9"})
+        assert (request.path, request.args["x"], request.remote_addr) == ("/info", "1", "192.0.2.9")

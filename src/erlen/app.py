@@ -287,6 +287,10 @@ class Erlen(Scaffold):
         #: One of Flask's request steps (_STEPS) is replaced: the pipeline
         #: then calls each step through the app (see _pipeline_async).
         self._steps_replaced = type(self)._class_replaces_steps
+        if type(self).wsgi_app is not Erlen.wsgi_app:
+            # A subclass's wsgi_app goes where an assigned one does, where
+            # the ASGI side looks for WSGI middleware (erlen.asgi.asgi_app).
+            self.wsgi_app = self.wsgi_app  # type: ignore[method-assign]
         self._got_first_request = False
         self._before_first_request_lock = threading.Lock()
         self._pipelines: dict[str | None, EndpointPipeline] = {}
@@ -1237,14 +1241,18 @@ class Erlen(Scaffold):
                 return self.wsgi_app(first, second)
             if len(rest) == 1:
                 serve = _asgi_serve
+                replaced = self.__dict__
                 if (
                     serve is not None
-                    and "asgi_app" not in self.__dict__
+                    and "asgi_app" not in replaced
+                    and "wsgi_app" not in replaced
                     and type(self).asgi_app is _ASGI_APP
                 ):
                     # PERF: asgi_app not wrapped or overridden: hand the server
                     # erlen.asgi's coroutine itself, two coroutine frames fewer
-                    # per request (hello world 13.9 -> 13.2 µs).
+                    # per request (hello world 13.9 -> 13.2 µs). No WSGI
+                    # middleware on wsgi_app either, which asgi_app would
+                    # send HTTP requests through (checked here, once).
                     return serve(self, first, second, rest[0])
                 return self.asgi_app(first, second, rest[0])
         count = (first is not _MISSING) + (second is not _MISSING) + len(rest)
@@ -1262,8 +1270,9 @@ class Erlen(Scaffold):
         global _asgi_serve
         # PERF: the ASGI side (and asyncio) loads on the first ASGI call.
         from .asgi import asgi_app as serve_asgi
+        from .asgi import serve_directly
 
-        _asgi_serve = serve_asgi
+        _asgi_serve = serve_directly
         await serve_asgi(self, scope, receive, send)
 
     if sys.version_info < (3, 12):
@@ -1333,23 +1342,28 @@ class Erlen(Scaffold):
 
     def _asgi_serves_websocket(self, environ: WSGIEnvironment) -> bool:
         """Whether the ASGI side answers the WebSocket handshake in ``environ``:
-        the development server asks, and sends the others to the WSGI side.
+        the development server asks, and sends the others to the WSGI side
+        (see :meth:`_websocket_view_kind`; a URL with no WebSocket rule may be
+        a WSGI middleware's, such as Flask-SocketIO's)."""
+        return self._websocket_view_kind(self.request_class(environ)) == "asgi"
 
-        The ASGI side serves the ``async def`` handlers of :meth:`websocket`.
-        A rule added with ``websocket=True`` and a plain function is a WSGI
-        view that takes the connection itself (Flask-Sock's routes), and a URL
-        with no WebSocket rule may be a WSGI middleware's (Flask-SocketIO's)."""
+    def _websocket_view_kind(self, request: Request) -> str | None:
+        """Who answers the WebSocket handshake of ``request``: ``"asgi"`` for
+        the ``async def`` handlers of :meth:`websocket` (and the ASGI side's
+        redirects), ``"wsgi"`` for a plain function on a ``websocket=True``
+        rule (a WSGI view that takes the connection itself: Flask-Sock's
+        routes), None when no WebSocket rule has the URL."""
         try:
-            adapter = self.create_url_adapter(self.request_class(environ))
+            adapter = self.create_url_adapter(request)
             if adapter is None:
-                return True  # an overridden create_url_adapter: as before
+                return "asgi"  # an overridden create_url_adapter: as before
             rule, _ = adapter.match(return_rule=True, websocket=True)
         except RequestRedirect:
-            return True  # the ASGI side answers with the redirect, as before
+            return "asgi"  # the ASGI side answers with the redirect, as before
         except HTTPException:
-            return False
+            return None
         view = self.view_functions.get(rule.endpoint)
-        return view is None or is_async_callable(view)
+        return "asgi" if view is None or is_async_callable(view) else "wsgi"
 
 
 # COMPAT(asgi): servers tell ASGI 3 from ASGI 2 (or from WSGI) by asking

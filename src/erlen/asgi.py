@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import io
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
@@ -55,7 +56,13 @@ from .adapters.asgi import (
 from .ctx import RequestContext
 from .http.exceptions import HTTPException, InternalServerError
 from .http.response import Response as _BaseResponse
-from .pipeline import _cv_serving_loop, autocorrect_location, send_async, thread_pool
+from .pipeline import (
+    _cv_serving_loop,
+    autocorrect_location,
+    run_sync_in_thread,
+    send_async,
+    thread_pool,
+)
 from .signals import (
     appcontext_pushed,
     got_request_exception,
@@ -79,7 +86,19 @@ PRESERVE_CONTEXT_KEY = "erlen.preserve_context"
 
 def asgi_app(app: Erlen, scope: Scope, receive: Receive, send: Send) -> Coroutine[Any, Any, None]:
     """Serve one ASGI connection of ``app``: ``http``, ``websocket`` or
-    ``lifespan``; returns the coroutine to await."""
+    ``lifespan``; returns the coroutine to await. HTTP requests of an app
+    with WSGI middleware on ``wsgi_app`` go through it
+    (:func:`serve_http_through_wsgi_app`)."""
+    if scope["type"] == "http" and "wsgi_app" in app.__dict__:
+        return serve_http_through_wsgi_app(app, scope, receive, send)
+    return serve_directly(app, scope, receive, send)
+
+
+def serve_directly(
+    app: Erlen, scope: Scope, receive: Receive, send: Send
+) -> Coroutine[Any, Any, None]:
+    """:func:`asgi_app` for an app without WSGI middleware (``Erlen.__call__``
+    checks that before calling this)."""
     # PERF: a plain function handing back the serving coroutine saves a
     # coroutine frame per request (0.3 µs of hello world's 12 µs).
     kind = scope["type"]
@@ -234,6 +253,48 @@ def _replaying(received: list[Message], receive: Receive) -> Receive:
     return replay
 
 
+async def serve_http_through_wsgi_app(
+    app: Erlen, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Serve one HTTP request of an app whose ``wsgi_app`` was replaced by
+    WSGI middleware (``app.wsgi_app = ProxyFix(app.wsgi_app)``, Flask-SocketIO,
+    OpenTelemetry): through it, in a worker thread, as an ASGI server's WSGI
+    adapter would run a Flask app. The body is read as it arrives; the
+    response streams back."""
+    if not app._serving_started and app.before_serving_funcs:
+        await run_before_serving_async(app)
+    loop = asyncio.get_running_loop()
+    try:
+        # The raw scope: the WSGI side applies PROXY_FIX itself.
+        request = request_from_scope(scope, app.request_class)
+    except HTTPException as e:
+        await send_response(e.get_response(), send, method=str(scope.get("method", "GET")))
+        return
+    body = ASGIBody(receive, loop, spool_threshold=int(app.config["ASGI_BODY_SPOOL_SIZE"]))
+    if not _scope_body_may_follow(scope, request.headers):
+        body.set_empty()
+    request._input = body  # type: ignore[assignment]
+    environ = request.environ
+    # Async views and hooks on the WSGI side run on this loop (run_coroutine_sync).
+    if _cv_serving_loop.get(None) is not loop:
+        _cv_serving_loop.set(loop)
+    # The WSGI call's own context, so that the test client's `with client:`
+    # pops the contexts it keeps where they were pushed.
+    context = contextvars.copy_context()
+    preserve = (scope.get("extensions") or {}).get(PRESERVE_CONTEXT_KEY)
+    if preserve is not None:
+        environ[PRESERVE_CONTEXT_KEY] = functools.partial(preserve, context=context)
+    try:
+        response = await run_sync_in_thread(
+            context.run, _BaseResponse.from_app, app.wsgi_app, environ
+        )
+        await send_response(
+            response, send, method=request.method, body=body, executor=thread_pool(app)
+        )
+    finally:
+        body.close()
+
+
 # -- WebSocket ------------------------------------------------------------------------
 
 
@@ -249,6 +310,22 @@ async def serve_websocket(app: Erlen, scope: Scope, receive: Receive, send: Send
         request = request_from_scope(scope, app.request_class, proxy=app.config["PROXY_FIX"])
     except HTTPException as e:
         await WebSocketConnection(scope, receive, send).deny(e.get_response(), executor)
+        return
+    kind = app._websocket_view_kind(request)
+    if kind == "wsgi" or (kind is None and "wsgi_app" in app.__dict__):
+        # COMPAT(flask): a plain function on a websocket=True rule takes the
+        # connection from the WSGI environ (Flask-Sock's routes), and so may
+        # WSGI middleware on app.wsgi_app (Flask-SocketIO's) for a URL with
+        # no WebSocket rule: the WSGI side answers, with a socket that speaks
+        # to the ASGI server.
+        from .adapters.wsgi_websocket import serve_wsgi_websocket, wsgi_environ_for_websocket
+
+        environ = wsgi_environ_for_websocket(scope, app.request_class)
+        token = _cv_serving_loop.set(asyncio.get_running_loop())
+        try:
+            await serve_wsgi_websocket(app.wsgi_app, environ, scope, receive, send)
+        finally:
+            _forget_serving_loop(token)
         return
     ws = Websocket(scope, receive, send, request, app)
     ctx = WebsocketContext(app, request, ws)
@@ -379,16 +456,6 @@ async def serve_lifespan(app: Erlen, scope: Scope, receive: Receive, send: Send)
             message = await receive()
             kind = message.get("type")
             if kind == "lifespan.startup":
-                if "wsgi_app" in app.__dict__:
-                    # Middleware on app.wsgi_app (a ProxyFix, an auth check)
-                    # would be skipped without a word: ASGI never calls it.
-                    app.logger.warning(
-                        "app.wsgi_app was replaced (%r), but the app is served over ASGI,"
-                        " which does not call wsgi_app: that middleware is not applied."
-                        " Wrap the app object itself (erlen.middleware works on both"
-                        " protocols) or app.asgi_app.",
-                        app.__dict__["wsgi_app"],
-                    )
                 try:
                     await run_before_serving_async(app)
                 except Exception as e:

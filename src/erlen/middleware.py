@@ -15,11 +15,11 @@ both::
 Under WSGI every wrapped application must speak WSGI, under ASGI every one
 ASGI (an erlen app speaks both).
 
-Wrap the app object itself, not ``app.wsgi_app``: an ASGI server calls the
-app's ASGI side, which does not go through ``wsgi_app`` (erlen logs a
-warning at startup when ``wsgi_app`` was replaced and the app is served
-over ASGI). For a proxy in front of one app, the ``PROXY_FIX`` config key
-does what :class:`ProxyFix` does, on both protocols, without a wrapper.
+Wrapping the app object itself keeps each protocol native. Middleware on
+``app.wsgi_app`` (Flask's pattern) works under an ASGI server too, but then
+every HTTP request goes through the WSGI side in a worker thread. For a proxy
+in front of one app, the ``PROXY_FIX`` config key does what :class:`ProxyFix`
+does, on both protocols, without a wrapper.
 """
 
 from __future__ import annotations

@@ -1,23 +1,27 @@
 """The real Flask-Sock on erlen (through erlen.flask_patch), served by gunicorn
-with threads and by erlen's development server, reached by the ``websockets``
-client. Flask-Sock's routes are WSGI views on ``websocket=True`` rules that
-take the connection from the environ (``gunicorn.socket``, or
-``werkzeug.socket`` on the development server); on the development server an
-erlen WebSocket handler of the same app is served by its ASGI side."""
+with threads, by erlen's development server and by the three ASGI servers,
+reached by the ``websockets`` client. Flask-Sock's routes are WSGI views on
+``websocket=True`` rules that take the connection from the environ
+(``gunicorn.socket``, or ``werkzeug.socket`` on the development server and,
+under ASGI, a socket pair that speaks to the server:
+erlen.adapters.wsgi_websocket); an erlen WebSocket handler of the same app
+is served by its ASGI side."""
 
 from __future__ import annotations
 
 import sys
 import threading
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosedOK, InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
-from conftest import APPS_DIR, ServerProcess, find_executable, free_port
+from conftest import APPS_DIR, ASGI_SERVERS, ServerProcess, find_executable, free_port
 
 pytestmark = pytest.mark.server
 
@@ -31,8 +35,16 @@ def require_modules(require: Callable[..., None]) -> None:
     require("simple_websocket")
 
 
-@pytest.fixture(scope="module", params=["gunicorn", "development server"])
-def server(request: pytest.FixtureRequest, require_modules: None) -> Iterator[ServerProcess]:
+@pytest.fixture(scope="module", params=["gunicorn", "development server", *ASGI_SERVERS])
+def server(
+    request: pytest.FixtureRequest,
+    require_modules: None,
+    server_runner: Callable[..., Any],
+) -> Iterator[ServerProcess]:
+    if request.param in ASGI_SERVERS:
+        with server_runner(request.param, "sock_app:app") as running:
+            yield running
+        return
     port = free_port()
     if request.param == "gunicorn":
         gunicorn = find_executable("gunicorn") or "gunicorn"
@@ -99,6 +111,24 @@ def test_connections_run_side_by_side(server: ServerProcess) -> None:
         for thread in threads:
             thread.join(WAIT)
         assert sorted(results) == ["qp", "yx"]
+
+
+@pytest.mark.timeout(60)
+def test_a_client_that_leaves_ends_the_view(server: ServerProcess) -> None:
+    room = f"gone-{server.port}"
+    with ws_connect(f"{server.ws_url}/echo/{room}", open_timeout=WAIT) as ws:
+        assert ws.recv(timeout=WAIT) == f"{room}:None"
+        ws.send("ping")
+        assert ws.recv(timeout=WAIT) == "gnip"
+    # The client closed (1000): the view's receive() raised and it returned.
+    deadline = time.monotonic() + WAIT
+    while True:
+        with urllib.request.urlopen(f"{server.base_url}/ended", timeout=WAIT) as response:
+            ended = response.read().decode().split(",")
+        if room in ended or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert room in ended, server.tail()
 
 
 @pytest.mark.timeout(60)

@@ -1,8 +1,11 @@
 """The real Flask-SocketIO on erlen (through erlen.flask_patch), served by
-gunicorn with threads and by ``socketio.run`` (erlen's development server),
-reached by python-socketio's client over each of Engine.IO's transports:
-long-polling (plain WSGI requests) and WebSocket (simple-websocket on the
-socket the server hands the app: ``gunicorn.socket``, ``werkzeug.socket``)."""
+gunicorn with threads, by ``socketio.run`` (erlen's development server) and
+by the three ASGI servers, reached by python-socketio's client over each of
+Engine.IO's transports: long-polling (plain WSGI requests, through the
+middleware Flask-SocketIO puts on ``app.wsgi_app``, which erlen's ASGI side
+calls too) and WebSocket (simple-websocket on the socket the server hands
+the app: ``gunicorn.socket``, ``werkzeug.socket``, or under ASGI a socket
+pair relayed to the server's messages)."""
 
 from __future__ import annotations
 
@@ -14,15 +17,24 @@ from typing import Any
 
 import pytest
 
-from conftest import APPS_DIR, ServerProcess, find_executable, free_port
+from conftest import APPS_DIR, ASGI_SERVERS, ServerProcess, find_executable, free_port
 
 pytestmark = pytest.mark.server
 
 
 @pytest.fixture(
-    scope="module", params=["gunicorn", "development server", "development server, debug"]
+    scope="module",
+    params=["gunicorn", "development server", "development server, debug", *ASGI_SERVERS],
 )
-def server(request: pytest.FixtureRequest, require_modules: None) -> Iterator[ServerProcess]:
+def server(
+    request: pytest.FixtureRequest,
+    require_modules: None,
+    server_runner: Callable[..., Any],
+) -> Iterator[ServerProcess]:
+    if request.param in ASGI_SERVERS:
+        with server_runner(request.param, "socketio_app:app") as running:
+            yield running
+        return
     port = free_port()
     if request.param == "gunicorn":
         gunicorn = find_executable("gunicorn") or "gunicorn"

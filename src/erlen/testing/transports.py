@@ -72,23 +72,30 @@ class PreservedContexts:
     belong.
     """
 
-    __slots__ = ("_snapshot", "_task_context", "_tokens", "contexts")
+    __slots__ = ("_pushed_in", "_snapshot", "_task_context", "_tokens", "contexts")
 
     def __init__(self) -> None:
         self.contexts: list[Any] = []
         self._task_context: contextvars.Context | None = None
+        self._pushed_in: contextvars.Context | None = None
         self._snapshot: contextvars.Context | None = None
         self._tokens: list[tuple[contextvars.ContextVar[Any], contextvars.Token[Any]]] = []
 
-    def add(self, ctx: Any) -> None:
-        """Keep ``ctx`` pushed (the pipeline calls this instead of popping it)."""
+    def add(self, ctx: Any, context: contextvars.Context | None = None) -> None:
+        """Keep ``ctx`` pushed (the pipeline calls this instead of popping it).
+        ``context`` is the one it was pushed in when that is not the app's
+        task (a WSGI app called from the ASGI side in a worker thread)."""
         self.contexts.append(ctx)
+        if context is not None:
+            self._pushed_in = context
         # The variables as they are while the contexts are pushed, whichever
         # task or thread the pipeline ran them in.
         self._snapshot = contextvars.copy_context()
 
     def adopt(self, task_context: contextvars.Context) -> None:
         """Make the variables the app's task set visible in the caller's context."""
+        if self._pushed_in is not None:
+            task_context = self._pushed_in
         self._task_context = task_context
         snapshot = self._snapshot
         if snapshot is None:

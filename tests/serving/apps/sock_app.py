@@ -23,16 +23,29 @@ def login(name: str) -> str:
     return f"hello {name}"
 
 
+#: The rooms whose echo view has returned (one worker process per server).
+ended: list[str] = []
+
+
+@app.route("/ended")
+def ended_rooms() -> str:
+    return ",".join(ended)
+
+
 @sock.route("/echo/<room>")
 def echo(ws, room: str) -> None:  # type: ignore[no-untyped-def]
     # The user's session and the URL's variable, as in a Flask view.
     ws.send(f"{room}:{session.get('user')}")
-    while True:
-        message = ws.receive()
-        if message == "bye":
-            ws.close(reason=1000, message="see you")
-            return
-        ws.send(message[::-1] if isinstance(message, str) else bytes(reversed(message)))
+    try:
+        while True:
+            message = ws.receive()
+            if message == "bye":
+                ws.close(reason=1000, message="see you")
+                return
+            ws.send(message[::-1] if isinstance(message, str) else bytes(reversed(message)))
+    finally:
+        # A client that leaves ends the view too (receive raises).
+        ended.append(room)
 
 
 @app.websocket("/native")
