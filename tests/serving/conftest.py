@@ -348,12 +348,46 @@ def run_server(name: str, target: str, cwd: Path = APPS_DIR) -> Iterator[ServerP
     port = free_port()
     argv = command(target, port)
     argv[0] = find_executable(argv[0]) or argv[0]
-    server = ServerProcess(name, argv, port, cwd)
+    with _listening(ServerProcess(name, argv, port, cwd)) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def _listening(server: ServerProcess) -> Iterator[ServerProcess]:
+    """``server`` once it listens; stopped afterwards."""
     try:
         server.wait_ready()
         yield server
     finally:
         server.stop()
+
+
+#: How a WSGI WebSocket library's app (Flask-Sock, Flask-SocketIO) is served:
+#: a WSGI server that hands over its socket, erlen's development server, and
+#: the ASGI servers (a socket pair, erlen.adapters.wsgi_websocket).
+WEBSOCKET_LIBRARY_SERVERS = ("gunicorn", "development server", *ASGI_SERVERS)
+
+
+@contextlib.contextmanager
+def serve_websocket_library_app(name: str, module: str) -> Iterator[ServerProcess]:
+    """Serve ``apps/<module>.py``'s ``app`` with ``name``: ``"gunicorn"`` (with
+    threads), ``"development server"`` (``python <module>.py PORT``; a name
+    ending in ``"debug"`` adds ``--debug``) or one of ``ASGI_SERVERS``."""
+    if name in ASGI_SERVERS:
+        with run_server(name, f"{module}:app") as running:
+            yield running
+        return
+    port = free_port()
+    if name == "gunicorn":
+        require("gunicorn", "gunicorn")
+        gunicorn = find_executable("gunicorn") or "gunicorn"
+        argv = [gunicorn, "--bind", f"127.0.0.1:{port}", "--threads", "4", f"{module}:app"]
+    else:
+        argv = [sys.executable, f"{module}.py", str(port)]
+        if name.endswith("debug"):
+            argv.append("--debug")
+    with _listening(ServerProcess(name, argv, port, APPS_DIR)) as running:
+        yield running
 
 
 @pytest.fixture(name="require", scope="session")

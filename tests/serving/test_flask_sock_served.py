@@ -9,19 +9,16 @@ is served by its ASGI side."""
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosedOK, InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
-from conftest import APPS_DIR, ASGI_SERVERS, ServerProcess, find_executable, free_port
+from conftest import WEBSOCKET_LIBRARY_SERVERS, ServerProcess, serve_websocket_library_app
 
 pytestmark = pytest.mark.server
 
@@ -30,33 +27,14 @@ WAIT = 10.0
 
 @pytest.fixture(scope="module")
 def require_modules(require: Callable[..., None]) -> None:
-    require("gunicorn", "gunicorn")
     require("flask_sock")
     require("simple_websocket")
 
 
-@pytest.fixture(scope="module", params=["gunicorn", "development server", *ASGI_SERVERS])
-def server(
-    request: pytest.FixtureRequest,
-    require_modules: None,
-    server_runner: Callable[..., Any],
-) -> Iterator[ServerProcess]:
-    if request.param in ASGI_SERVERS:
-        with server_runner(request.param, "sock_app:app") as running:
-            yield running
-        return
-    port = free_port()
-    if request.param == "gunicorn":
-        gunicorn = find_executable("gunicorn") or "gunicorn"
-        argv = [gunicorn, "--bind", f"127.0.0.1:{port}", "--threads", "4", "sock_app:app"]
-    else:
-        argv = [sys.executable, "sock_app.py", str(port)]
-    running = ServerProcess(request.param, argv, port, Path(APPS_DIR))
-    try:
-        running.wait_ready()
+@pytest.fixture(scope="module", params=WEBSOCKET_LIBRARY_SERVERS)
+def server(request: pytest.FixtureRequest, require_modules: None) -> Iterator[ServerProcess]:
+    with serve_websocket_library_app(request.param, "sock_app") as running:
         yield running
-    finally:
-        running.stop()
 
 
 def login(server: ServerProcess, name: str) -> str:

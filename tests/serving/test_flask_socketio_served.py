@@ -9,51 +9,25 @@ pair relayed to the server's messages)."""
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import APPS_DIR, ASGI_SERVERS, ServerProcess, find_executable, free_port
+from conftest import WEBSOCKET_LIBRARY_SERVERS, ServerProcess, serve_websocket_library_app
 
 pytestmark = pytest.mark.server
 
 
-@pytest.fixture(
-    scope="module",
-    params=["gunicorn", "development server", "development server, debug", *ASGI_SERVERS],
-)
-def server(
-    request: pytest.FixtureRequest,
-    require_modules: None,
-    server_runner: Callable[..., Any],
-) -> Iterator[ServerProcess]:
-    if request.param in ASGI_SERVERS:
-        with server_runner(request.param, "socketio_app:app") as running:
-            yield running
-        return
-    port = free_port()
-    if request.param == "gunicorn":
-        gunicorn = find_executable("gunicorn") or "gunicorn"
-        argv = [gunicorn, "--bind", f"127.0.0.1:{port}", "--threads", "4", "socketio_app:app"]
-    else:
-        argv = [sys.executable, "socketio_app.py", str(port)]
-        if request.param.endswith("debug"):
-            argv.append("--debug")
-    running = ServerProcess(request.param, argv, port, Path(APPS_DIR))
-    try:
-        running.wait_ready()
+@pytest.fixture(scope="module", params=[*WEBSOCKET_LIBRARY_SERVERS, "development server, debug"])
+def server(request: pytest.FixtureRequest, require_modules: None) -> Iterator[ServerProcess]:
+    with serve_websocket_library_app(request.param, "socketio_app") as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
 def require_modules(require: Callable[..., None]) -> None:
-    require("gunicorn", "gunicorn")
     require("flask_socketio")
     require("socketio")
     # python-socketio's client: requests for long-polling, websocket-client
