@@ -1042,6 +1042,38 @@ def test_with_client_session_is_readable(app: Erlen, make_client: MakeClient) ->
     assert not has_request_context()
 
 
+def test_a_request_from_a_view_through_the_same_client_inside_with_client(
+    app: Erlen, make_client: MakeClient
+) -> None:
+    client = make_client(app)
+
+    @app.route("/inner")
+    def inner() -> str:
+        return "inner"
+
+    @app.route("/outer")
+    def outer() -> str:
+        try:
+            return "outer saw " + client.get("/inner").text
+        except RuntimeError as e:
+            return f"refused: {e}"
+
+    if not client.asgi:
+        # Without `with client:` nothing is kept, and the nested request
+        # works (over ASGI the client's own event loop is busy serving).
+        assert client.get("/outer").text == "outer saw inner"
+    with client:
+        text = client.get("/outer").text
+        assert text.startswith("refused: This test client is inside 'with client:'")
+        assert "app.test_client()" in text
+        assert request.path == "/outer"
+    # The outer request's contexts were kept and popped: nothing stays pushed.
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        request.path  # noqa: B018
+    with client:
+        assert client.get("/inner").text == "inner"
+
+
 def test_with_client_cannot_nest(app: Erlen, make_client: MakeClient) -> None:
     client = make_client(app)
     with client:

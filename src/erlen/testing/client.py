@@ -176,6 +176,8 @@ class Client:
         self.environ_base: dict[str, Any] = self.default_environ_base()
         self.preserve_context = False
         self._preserved: PreservedContexts | None = None
+        # A request in flight under `with client:` (see _run).
+        self._sending = False
         self._transport: WSGITransport | ASGITransport = (
             ASGITransport(application) if asgi else WSGITransport(application)
         )
@@ -291,11 +293,24 @@ class Client:
 
     def _run(self, environ: WSGIEnvironment, buffered: bool) -> TestResponse:
         """Send one request: cookies in, app, cookies out."""
+        if self._sending:
+            # A view sent a request through the client whose request it
+            # serves: the inner request would drop the outer one's kept
+            # contexts, left pushed for good (Flask fails on the pop).
+            raise RuntimeError(
+                "This test client is inside 'with client:' and still sending a request;"
+                " a request made while it runs (from a view or a hook) needs a"
+                " client of its own: app.test_client()."
+            )
         self._pop_preserved()
         self._add_cookies(environ)
         preserve = PreservedContexts() if self.preserve_context else None
         self._preserved = preserve
-        body, status, headers = self._transport.request(environ, buffered, preserve)
+        self._sending = preserve is not None
+        try:
+            body, status, headers = self._transport.request(environ, buffered, preserve)
+        finally:
+            self._sending = False
         response = self.response_wrapper(body, status, headers)
         response._request_environ = environ
         self._update_cookies(environ, [v for k, v in headers if k.lower() == "set-cookie"])
