@@ -13,6 +13,10 @@ and returns a :class:`WebSocketTestSession`; the handshake happens when the
 A handshake the app refuses raises :class:`WebSocketDenied` (with the HTTP
 status and body); a connection the app closes raises :class:`WebSocketClosed`
 (with the close code) from :meth:`~WebSocketTestSession.receive`.
+
+The route may be an ``@app.websocket`` handler or a plain function on a
+``websocket=True`` rule that takes the connection itself (Flask-Sock's
+routes, served through :mod:`erlen.adapters.wsgi_websocket`).
 """
 
 from __future__ import annotations
