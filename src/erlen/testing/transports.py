@@ -365,12 +365,20 @@ class ASGITransport:
             self._finalizer = weakref.finalize(self, _shut_down, loop, self._holder)
         return loop
 
-    def run(self, awaitable: Awaitable[_T]) -> _T:
-        """Run the loop until ``awaitable`` is done; return its result."""
+    def run(self, awaitable: Coroutine[Any, Any, _T]) -> _T:
+        """Run the loop until ``awaitable`` is done; return its result.
+
+        Called from another thread while the loop runs (a sync view, in the
+        app's worker thread, sending a request through the client that
+        serves it), the coroutine is handed to the running loop and this
+        thread waits for it, as a nested call works over WSGI.
+        """
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            pass
+            loop = self._loop
+            if loop is not None and loop.is_running():
+                return asyncio.run_coroutine_threadsafe(awaitable, loop).result()
         else:
             if asyncio.iscoroutine(awaitable):
                 awaitable.close()
@@ -380,12 +388,6 @@ class ASGITransport:
                 " with an async ASGI client."
             )
         return self.loop.run_until_complete(awaitable)
-
-    def start(
-        self, coro: Coroutine[Any, Any, None], context: contextvars.Context
-    ) -> asyncio.Task[None]:
-        """Schedule ``coro`` as a task running in ``context``."""
-        return self.loop.create_task(coro, context=context)
 
     @property
     def lifespan_task(self) -> asyncio.Task[None] | None:
@@ -442,7 +444,7 @@ class ASGITransport:
         context = contextvars.copy_context()
         exchange = _HTTPExchange(_body_messages(environ))
         try:
-            self.run(self.start(exchange.run(self.app, scope), context))
+            self.run(_run_in_context(exchange.run(self.app, scope), context))
         finally:
             # Also after an error: the kept contexts show what went wrong.
             if preserve is not None and preserve.contexts:
@@ -452,6 +454,13 @@ class ASGITransport:
                 "The ASGI application returned without sending 'http.response.start'."
             )
         return exchange.chunks, exchange.status, exchange.headers
+
+
+async def _run_in_context(coro: Coroutine[Any, Any, None], context: contextvars.Context) -> None:
+    """Run ``coro`` as a task of its own in ``context`` (a connection, as a
+    server runs it) and wait for it. The task is made on the loop's thread,
+    whichever thread asked for it."""
+    await asyncio.get_running_loop().create_task(coro, context=context)
 
 
 class _HTTPExchange:
