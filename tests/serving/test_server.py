@@ -453,6 +453,17 @@ def test_unknown_expectation_is_a_417(serve: Any, connect: Any) -> None:
             b"chunked",
         ),
         (b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, b"HTTP/1.0"),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            400,
+            b"more than once",
+        ),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip, chunked\r\n\r\n",
+            400,
+            b"more than once",
+        ),
     ],
 )
 def test_malformed_requests_get_a_4xx_and_a_closed_connection(

@@ -423,6 +423,10 @@ class WSGIRequestHandler(socketserver.StreamRequestHandler):
                 raise BadRequest("Transfer-Encoding is not allowed in an HTTP/1.0 request.")
             codings = [c.strip().lower() for v in encodings for c in v.split(",") if c.strip()]
             if codings != ["chunked"]:
+                if codings.count("chunked") > 1:
+                    # RFC 9112 §6.1: chunked is applied once at most; twice
+                    # is a malformed request, not an unknown coding.
+                    raise BadRequest("The 'chunked' transfer coding is given more than once.")
                 if codings and codings[-1] == "chunked":
                     raise HTTPNotImplemented("Only the 'chunked' transfer coding is supported.")
                 raise BadRequest("The last transfer coding of a request must be 'chunked'.")
