@@ -525,6 +525,46 @@ def test_client_is_refused_inside_a_running_loop() -> None:
     client.close()
 
 
+def test_client_busy_in_another_thread_is_refused_not_a_hang() -> None:
+    # A plain thread (not a view of a request the loop serves) finds the loop
+    # running another thread's request, which stops it when it ends: waiting
+    # for it could wait for ever, so the client says so at once.
+    import threading
+
+    from erlen import Erlen
+
+    app = Erlen(__name__)
+    started = threading.Event()
+    release = threading.Event()
+    outcome: list[str] = []
+
+    @app.get("/slow")
+    async def slow() -> str:
+        started.set()
+        while not release.is_set():
+            await asyncio.sleep(0.01)
+        return "slow"
+
+    client = app.test_client(asgi=True)
+
+    def other_thread() -> None:
+        started.wait(10)
+        try:
+            client.get("/slow")
+        except RuntimeError as e:
+            outcome.append(str(e))
+        finally:
+            release.set()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    assert client.get("/slow").text == "slow"
+    thread.join(10)
+    assert outcome and "busy with a request in another thread" in outcome[0]
+    assert "app.test_client(asgi=True)" in outcome[0]
+    client.close()
+
+
 # -- contexts ------------------------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from typing import Any, Final, TypeVar
 from urllib.parse import quote, unquote_to_bytes
 
 from erlen.http.wsgi import _PATH_SAFE
+from erlen.pipeline import _cv_serving_loop
 
 from .builder import _int_or_none
 
@@ -368,26 +369,45 @@ class ASGITransport:
     def run(self, awaitable: Coroutine[Any, Any, _T]) -> _T:
         """Run the loop until ``awaitable`` is done; return its result.
 
-        Called from another thread while the loop runs (a sync view, in the
-        app's worker thread, sending a request through the client that
-        serves it), the coroutine is handed to the running loop and this
-        thread waits for it, as a nested call works over WSGI.
+        Called by a sync view, in the app's worker thread, of a request this
+        client's loop is serving (a view sending a request through the client
+        that serves it), the coroutine is handed to the running loop and the
+        view's thread waits for it, as a nested call works over WSGI: the
+        loop keeps running until the view returns.
         """
+        try:
+            hand_over = self._hand_over_to_running_loop()
+        except RuntimeError:
+            awaitable.close()
+            raise
+        if hand_over:
+            return asyncio.run_coroutine_threadsafe(awaitable, self.loop).result()
+        return self.loop.run_until_complete(awaitable)
+
+    def _hand_over_to_running_loop(self) -> bool:
+        """Whether this thread's call goes to the loop running in another
+        thread (see :meth:`run`); raises RuntimeError where it cannot run."""
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            loop = self._loop
-            if loop is not None and loop.is_running():
-                return asyncio.run_coroutine_threadsafe(awaitable, loop).result()
+            pass
         else:
-            if asyncio.iscoroutine(awaitable):
-                awaitable.close()
             raise RuntimeError(
                 "The ASGI test client is synchronous and cannot run inside a running"
                 " event loop; call it from a plain (non-async) test, or drive the app"
                 " with an async ASGI client."
             )
-        return self.loop.run_until_complete(awaitable)
+        loop = self._loop
+        if loop is None or not loop.is_running():
+            return False
+        if _cv_serving_loop.get(None) is loop:
+            return True
+        # Another thread's request holds the loop, and the loop stops when
+        # that request ends: waiting here could wait for ever.
+        raise RuntimeError(
+            "The ASGI test client is busy with a request in another thread;"
+            " give each thread a client of its own: app.test_client(asgi=True)."
+        )
 
     @property
     def lifespan_task(self) -> asyncio.Task[None] | None:
@@ -435,6 +455,8 @@ class ASGITransport:
 
         An exception the app raises is raised here, as under WSGI.
         """
+        # Refused before any coroutine exists (see run).
+        self._hand_over_to_running_loop()
         lifespan = self._ensure_lifespan()
         scope = asgi_scope(environ, "http")
         if lifespan.supported:
