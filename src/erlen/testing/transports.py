@@ -455,8 +455,6 @@ class ASGITransport:
 
         An exception the app raises is raised here, as under WSGI.
         """
-        # Refused before any coroutine exists (see run).
-        self._hand_over_to_running_loop()
         lifespan = self._ensure_lifespan()
         scope = asgi_scope(environ, "http")
         if lifespan.supported:
@@ -466,7 +464,7 @@ class ASGITransport:
         context = contextvars.copy_context()
         exchange = _HTTPExchange(_body_messages(environ))
         try:
-            self.run(_run_in_context(exchange.run(self.app, scope), context))
+            self.run(_run_in_context(exchange.run, self.app, scope, context))
         finally:
             # Also after an error: the kept contexts show what went wrong.
             if preserve is not None and preserve.contexts:
@@ -478,11 +476,19 @@ class ASGITransport:
         return exchange.chunks, exchange.status, exchange.headers
 
 
-async def _run_in_context(coro: Coroutine[Any, Any, None], context: contextvars.Context) -> None:
-    """Run ``coro`` as a task of its own in ``context`` (a connection, as a
-    server runs it) and wait for it. The task is made on the loop's thread,
-    whichever thread asked for it."""
-    await asyncio.get_running_loop().create_task(coro, context=context)
+async def _run_in_context(
+    connection: Callable[[Any, dict[str, Any]], Coroutine[Any, Any, None]],
+    app: Any,
+    scope: dict[str, Any],
+    context: contextvars.Context,
+) -> None:
+    """Run ``connection(app, scope)`` as a task of its own in ``context`` (a
+    connection, as a server runs it) and wait for it. The task is made on
+    the loop's thread, whichever thread asked for it; its coroutine only
+    once this one runs, so a refused call (see ASGITransport.run) leaves no
+    coroutine unawaited."""
+    task = asyncio.get_running_loop().create_task(connection(app, scope), context=context)
+    await task
 
 
 class _HTTPExchange:
