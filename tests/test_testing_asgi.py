@@ -1122,3 +1122,24 @@ def test_with_client_keeps_contexts_of_a_failed_request(app: Erlen, protocol: st
     assert torn_down == ["/fail"]
     assert not has_request_context()
     client.close()
+
+
+def test_keyboard_interrupt_from_a_view_leaves_the_lifespan_shutdown_intact() -> None:
+    # The KeyboardInterrupt leaves the loop at once; nothing pending may
+    # raise it again when the client's close runs the lifespan shutdown.
+    app = Erlen(__name__)
+    events: list[str] = []
+
+    @app.after_serving
+    def stopped() -> None:
+        events.append("after_serving")
+
+    @app.get("/")
+    def interrupted() -> str:
+        raise KeyboardInterrupt
+
+    client = app.test_client(asgi=True)
+    with pytest.raises(KeyboardInterrupt):
+        client.get("/")
+    client.close()
+    assert events == ["after_serving"]

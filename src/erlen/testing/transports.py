@@ -409,6 +409,26 @@ class ASGITransport:
             " give each thread a client of its own: app.test_client(asgi=True)."
         )
 
+    def _run_connection(
+        self, coro: Coroutine[Any, Any, None], context: contextvars.Context
+    ) -> None:
+        """Run the connection ``coro`` as a task in ``context``, as a server
+        runs it, until it is done (see :meth:`run` for a call from a view's
+        thread)."""
+        try:
+            hand_over = self._hand_over_to_running_loop()
+        except RuntimeError:
+            coro.close()
+            raise
+        if hand_over:
+            asyncio.run_coroutine_threadsafe(_run_in_context(coro, context), self.loop).result()
+            return
+        # The task itself, not a coroutine awaiting it: a KeyboardInterrupt
+        # the app raises leaves the loop at once (asyncio re-raises it), and
+        # a waiting wrapper left pending would raise it again on the loop's
+        # next run, the lifespan shutdown's.
+        self.loop.run_until_complete(self.loop.create_task(coro, context=context))
+
     @property
     def lifespan_task(self) -> asyncio.Task[None] | None:
         """The task running the app's lifespan connection, if one is open."""
@@ -464,7 +484,7 @@ class ASGITransport:
         context = contextvars.copy_context()
         exchange = _HTTPExchange(_body_messages(environ))
         try:
-            self.run(_run_in_context(exchange.run, self.app, scope, context))
+            self._run_connection(exchange.run(self.app, scope), context)
         finally:
             # Also after an error: the kept contexts show what went wrong.
             if preserve is not None and preserve.contexts:
@@ -476,19 +496,10 @@ class ASGITransport:
         return exchange.chunks, exchange.status, exchange.headers
 
 
-async def _run_in_context(
-    connection: Callable[[Any, dict[str, Any]], Coroutine[Any, Any, None]],
-    app: Any,
-    scope: dict[str, Any],
-    context: contextvars.Context,
-) -> None:
-    """Run ``connection(app, scope)`` as a task of its own in ``context`` (a
-    connection, as a server runs it) and wait for it. The task is made on
-    the loop's thread, whichever thread asked for it; its coroutine only
-    once this one runs, so a refused call (see ASGITransport.run) leaves no
-    coroutine unawaited."""
-    task = asyncio.get_running_loop().create_task(connection(app, scope), context=context)
-    await task
+async def _run_in_context(coro: Coroutine[Any, Any, None], context: contextvars.Context) -> None:
+    """Run ``coro`` as a task of its own in ``context`` and wait for it: the
+    task made on the loop's thread, for a call from another one."""
+    await asyncio.get_running_loop().create_task(coro, context=context)
 
 
 class _HTTPExchange:
