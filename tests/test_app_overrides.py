@@ -470,3 +470,59 @@ def test_routing_redirect_outside_debug_mode_redirects(make_client: MakeClient) 
     rv = client.post("/user", data={"status": "lost"})
     assert rv.status_code == 301
     assert rv.headers["Location"] == "http://localhost/user/"
+
+
+# --- the classes and session interface the app uses -----------------------------------------
+
+
+def test_class_level_request_response_and_session_choices_are_used(
+    make_client: MakeClient,
+) -> None:
+    # The app copies these from its class when it is made (a speed-up): a
+    # subclass's own choices are the ones copied, and assigning them on the
+    # app later still takes effect.
+    from erlen.sessions import SecureCookieSessionInterface
+    from erlen.wrappers import Request
+
+    opened: list[str] = []
+
+    class TaggedRequest(Request):
+        tag = "tagged"
+
+    class TaggedResponse(Response):
+        default_mimetype = "text/x-tagged"
+
+    class CountingSessions(SecureCookieSessionInterface):
+        def open_session(self, app: Erlen, request: Any) -> Any:
+            opened.append(request.path)
+            return super().open_session(app, request)
+
+    class App(Erlen):
+        request_class = TaggedRequest
+        response_class = TaggedResponse
+        session_interface = CountingSessions()
+
+    app = App(__name__)
+    app.secret_key = "k"
+
+    @app.get("/")
+    def index() -> str:
+        session.get("x")
+        return request.tag  # type: ignore[attr-defined, no-any-return]
+
+    client = make_client(app)
+    response = client.get("/")
+    assert response.text == "tagged"
+    assert response.headers["Content-Type"] == "text/x-tagged; charset=utf-8"
+    assert opened == ["/"]
+
+    class PlainRequest(Request):
+        tag = "plain"
+
+    app.request_class = PlainRequest
+    app.response_class = Response
+    app.session_interface = SecureCookieSessionInterface()
+    response = make_client(app).get("/")
+    assert response.text == "plain"
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert opened == ["/"]

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 
 import erlen.json as ejson
+from erlen import Erlen
 from erlen.globals import _cv_app
 from erlen.json import provider as provider_module
 from erlen.json.provider import DefaultJSONProvider, JSONProvider, _fast_dumps, _fast_loads
@@ -933,3 +934,37 @@ def test_dict_return_value_is_what_the_provider_responds() -> None:
     app.json.response = tagged  # type: ignore[method-assign]
     with app.app_context():
         assert app.make_response(data).headers["X-Provider"] == "instance"
+
+
+def test_a_subclass_settings_reach_every_response(make_client: MakeClient) -> None:
+    # The provider copies its class's settings to the instance when it is
+    # made (a speed-up): a subclass's own values are the ones copied.
+    class Settings(DefaultJSONProvider):
+        sort_keys = False
+        ensure_ascii = False
+        compact = False
+        mimetype = "application/vnd.api+json"
+
+        @staticmethod
+        def default(o: Any) -> Any:
+            if isinstance(o, set):
+                return sorted(o)
+            return provider_module._default(o)
+
+    class App(Erlen):
+        json_provider_class = Settings
+
+    app = App(__name__)
+
+    @app.get("/")
+    def index() -> Any:
+        return {"b": "ü", "a": {3, 1}}
+
+    response = make_client(app).get("/")
+    assert response.headers["Content-Type"] == "application/vnd.api+json"
+    assert response.data == '{\n  "b": "ü",\n  "a": [\n    1,\n    3\n  ]\n}\n'.encode()
+    # Changed on the app's provider after the first request: honoured.
+    app.json.compact = True
+    app.json.sort_keys = True
+    app.json.ensure_ascii = True
+    assert make_client(app).get("/").data == b'{"a":[1,3],"b":"\\u00fc"}\n'

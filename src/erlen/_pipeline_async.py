@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from .adapters.wsgi import StartResponse, WSGIEnvironment, start_response_and_body
 from .ctx import AppContext
-from .globals import _cv_app
+from .globals import _cv_app_reset
 from .http.exceptions import BadRequestKeyError, HTTPException, InternalServerError
 from .pipeline import (
     EndpointPipeline,
@@ -167,7 +167,7 @@ async def send_appcontext_pushed_async(app: Erlen, ctx: RequestContext) -> None:
     try:
         await send_async(appcontext_pushed, app)
     finally:
-        _cv_app.reset(token)
+        _cv_app_reset(token)
 
 
 async def full_dispatch_request_async(app: Erlen, ctx: RequestContext) -> Response:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from .adapters.wsgi import StartResponse, WSGIEnvironment, start_response_and_body
 from .ctx import AppContext
-from .globals import _cv_app
+from .globals import _cv_app_reset
 from .http.exceptions import BadRequestKeyError, HTTPException, InternalServerError
 from .pipeline import (
     EndpointPipeline,
@@ -169,7 +169,7 @@ def send_appcontext_pushed_sync(app: Erlen, ctx: RequestContext) -> None:
     try:
         send_sync(appcontext_pushed, app)
     finally:
-        _cv_app.reset(token)
+        _cv_app_reset(token)
 
 
 def full_dispatch_request_sync(app: Erlen, ctx: RequestContext) -> Response:

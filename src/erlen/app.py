@@ -50,8 +50,9 @@ from .adapters.wsgi import request_from_environ, start_response_and_body
 from .blueprints import Blueprint
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute, make_timedelta
 from .ctx import AppContext, RequestContext, _AppCtxGlobals, _default_template_ctx_processor
-from .globals import _current_request_ctx, _cv_app, _request_ctx
+from .globals import _current_request_ctx, _cv_app_get, _request_ctx
 from .helpers import _find_package, get_debug_flag, get_load_dotenv
+from .http._interp import _own_instance_dict
 from .http.datastructures import Headers
 from .http.exceptions import (
     Aborter,
@@ -262,6 +263,15 @@ class Erlen(Scaffold):
         #: The configuration (a dict with Flask's keys and ``from_*`` loaders).
         self.config = self.make_config(instance_relative_config)
         self.json = self.json_provider_class(self)
+        # PERF: the class's choices, copied to the instance: every request
+        # reads these, and CPython 3.11 specialises an attribute read only
+        # when the instance itself holds the value (a class attribute read
+        # through the instance takes the generic lookup). Assigning them on
+        # the app (``app.response_class = MyResponse``) works as in Flask;
+        # assigning them on the class changes apps created afterwards.
+        self.request_class = self.request_class
+        self.response_class = self.response_class
+        self.session_interface = self.session_interface
         #: What :func:`abort` raises through.
         self.aborter = self.make_aborter()
         #: Extensions store their state here, by name.
@@ -338,6 +348,9 @@ class Erlen(Scaffold):
                 host=static_host,
                 view_func=static_view,
             )
+        # The app's own __dict__ is read (replaced methods, a jinja_env
+        # made); see _own_instance_dict.
+        _own_instance_dict(self)
 
     # -- identity, configuration, resources -----------------------------------
 
@@ -1175,7 +1188,7 @@ class Erlen(Scaffold):
             if _external is None:
                 _external = _scheme is not None
         else:
-            app_ctx = _cv_app.get(None)
+            app_ctx = _cv_app_get(None)
             if app_ctx is not None and app_ctx.app is self:
                 url_adapter = app_ctx.url_adapter
             else:

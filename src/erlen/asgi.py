@@ -57,7 +57,9 @@ from .ctx import RequestContext
 from .http.exceptions import HTTPException, InternalServerError
 from .http.response import Response as _BaseResponse
 from .pipeline import (
-    _cv_serving_loop,
+    _cv_serving_loop_get,
+    _cv_serving_loop_reset,
+    _cv_serving_loop_set,
     autocorrect_location,
     run_sync_in_thread,
     send_async,
@@ -173,12 +175,12 @@ async def serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> 
         # receive() call and no per-request body object.
         ctx.match_request()
     preserve = (scope.get("extensions") or {}).get(PRESERVE_CONTEXT_KEY)
-    if _cv_serving_loop.get(None) is not loop:
+    if _cv_serving_loop_get(None) is not loop:
         # PERF: set, never reset: the value is this running loop for
         # whatever else runs in this context (usually the request's own
         # task), and a caller awaiting requests in one task skips the
         # set/reset pair (0.2 µs).
-        _cv_serving_loop.set(loop)
+        _cv_serving_loop_set(loop)
     try:
         response = await handle_request_async(app, ctx, preserve)
         # The slot first: a response whose headers nobody read has no Location.
@@ -276,8 +278,8 @@ async def serve_http_through_wsgi_app(
     request._input = body  # type: ignore[assignment]
     environ = request.environ
     # Async views and hooks on the WSGI side run on this loop (run_coroutine_sync).
-    if _cv_serving_loop.get(None) is not loop:
-        _cv_serving_loop.set(loop)
+    if _cv_serving_loop_get(None) is not loop:
+        _cv_serving_loop_set(loop)
     # The WSGI call's own context, so that the test client's `with client:`
     # pops the contexts it keeps where they were pushed.
     context = contextvars.copy_context()
@@ -321,7 +323,7 @@ async def serve_websocket(app: Erlen, scope: Scope, receive: Receive, send: Send
         from .adapters.wsgi_websocket import serve_wsgi_websocket, wsgi_environ_for_websocket
 
         environ = wsgi_environ_for_websocket(scope, app.request_class)
-        token = _cv_serving_loop.set(asyncio.get_running_loop())
+        token = _cv_serving_loop_set(asyncio.get_running_loop())
         try:
             await serve_wsgi_websocket(app.wsgi_app, environ, scope, receive, send)
         finally:
@@ -329,7 +331,7 @@ async def serve_websocket(app: Erlen, scope: Scope, receive: Receive, send: Send
         return
     ws = Websocket(scope, receive, send, request, app)
     ctx = WebsocketContext(app, request, ws)
-    token = _cv_serving_loop.set(asyncio.get_running_loop())
+    token = _cv_serving_loop_set(asyncio.get_running_loop())
     owns_app_ctx = ctx._enter()
     error: BaseException | None = None
     try:
@@ -432,7 +434,7 @@ async def _finish(app: Erlen, ws: Websocket, rv: Any, executor: Any) -> None:
 
 def _forget_serving_loop(token: contextvars.Token[asyncio.AbstractEventLoop]) -> None:
     try:
-        _cv_serving_loop.reset(token)
+        _cv_serving_loop_reset(token)
     except ValueError:
         # A task destroyed while pending (its loop closed without a shutdown
         # message) is closed by the garbage collector in another context;
@@ -450,7 +452,7 @@ def _describe(e: BaseException) -> str:
 async def serve_lifespan(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
     """Answer the lifespan protocol: ``before_serving`` at startup,
     ``after_serving`` at shutdown; a failure is reported with its message."""
-    token = _cv_serving_loop.set(asyncio.get_running_loop())
+    token = _cv_serving_loop_set(asyncio.get_running_loop())
     try:
         while True:
             message = await receive()

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 
 from .ctx import has_app_context
-from .globals import _cv_app, current_app
+from .globals import _cv_app_get, current_app
 from .helpers import get_debug_flag, get_load_dotenv
 
 if TYPE_CHECKING:
@@ -512,7 +512,7 @@ class ErlenGroup(AppGroup):
         except NoAppException as e:
             click.secho(f"Error: {e.format_message()}\n", err=True, fg="red")
             return None
-        current = _cv_app.get(None)
+        current = _cv_app_get(None)
         if current is None or current.app is not app:
             # The context is there for the command's parameter callbacks too.
             ctx.with_resource(app.app_context())

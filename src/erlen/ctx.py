@@ -17,7 +17,14 @@ from functools import update_wrapper
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from .globals import _NO_REQUEST_MESSAGE, _current_request_ctx, _cv_app, _request_ctx
+from .globals import (
+    _NO_REQUEST_MESSAGE,
+    _current_request_ctx,
+    _cv_app_get,
+    _cv_app_reset,
+    _cv_app_set,
+    _request_ctx,
+)
 from .http.exceptions import HTTPException
 from .pipeline import is_async_callable
 from .routing import WebsocketMismatch
@@ -74,7 +81,7 @@ class _AppCtxGlobals:
         return iter(self.__dict__)
 
     def __repr__(self) -> str:
-        ctx = _cv_app.get(None)
+        ctx = _cv_app_get(None)
         if ctx is not None:
             return f"<erlen.g of {ctx.app.name!r}>"
         return object.__repr__(self)
@@ -198,7 +205,7 @@ class AppContext:
 
     def _enter(self) -> None:
         request_ctx = _request_ctx()
-        token = _cv_app.set(self)
+        token = _cv_app_set(self)
         if self._token is not None:
             if self._nested is None:
                 self._nested = []
@@ -207,7 +214,7 @@ class AppContext:
         self._request_ctx = request_ctx
 
     def _leave(self) -> None:
-        current = _cv_app.get(None)
+        current = _cv_app_get(None)
         token = self._token
         if token is None:
             raise RuntimeError(f"{self!r} is not pushed.")
@@ -216,7 +223,7 @@ class AppContext:
             self._token, self._request_ctx = nested.pop()
         else:
             self._token = self._request_ctx = None
-        _cv_app.reset(token)
+        _cv_app_reset(token)
         if current is not self:
             raise AssertionError(f"Popped the wrong app context ({current!r} instead of {self!r}).")
 
@@ -443,7 +450,7 @@ class RequestContext:
         an app context of its own (no active one of the same app: the
         caller then sends ``appcontext_pushed`` and later tears it down)."""
         app = self.app
-        current = _cv_app.get(None)
+        current = _cv_app_get(None)
         if current is None or current.app is not app:
             owns = True
             outer: AppContext | None = None
@@ -452,7 +459,7 @@ class RequestContext:
             # reused, so ``g`` carries over into the request.
             owns = False
             outer = current._get_app_ctx()
-        token = _cv_app.set(self)
+        token = _cv_app_set(self)
         if self._token is not None:
             if self._nested is None:
                 self._nested = []
@@ -473,18 +480,18 @@ class RequestContext:
             try:
                 appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
             finally:
-                _cv_app.reset(token)
+                _cv_app_reset(token)
 
     def _set_app_ctx_alone(self) -> Token[AppContext | RequestContext]:
         """Make this request's app context the current context, without the
         request, and return the token to reset: ``appcontext_pushed`` runs
         like that, as Flask sends it before it pushes the request."""
-        return _cv_app.set(self._get_app_ctx())
+        return _cv_app_set(self._get_app_ctx())
 
     def _leave(self) -> bool:
         """Reset the context variable; return whether that push owned its app
         context (the caller then tears it down with :meth:`_push_app_ctx_for_teardown`)."""
-        current = _cv_app.get(None)
+        current = _cv_app_get(None)
         token = self._token
         if token is None:
             raise RuntimeError(f"{self!r} is not pushed.")
@@ -496,7 +503,7 @@ class RequestContext:
             # _app_ctx stays: the teardown of an owned app context sees its g.
             self._token = None
             self._owns_app_ctx = False
-        _cv_app.reset(token)
+        _cv_app_reset(token)
         if current is not self:
             raise AssertionError(
                 f"Popped the wrong request context ({current!r} instead of {self!r})."
@@ -553,7 +560,7 @@ def _upgrade_required() -> HTTPException:
 def has_app_context() -> bool:
     """Return True when an application context is active (``current_app`` and
     ``g`` are usable)."""
-    return _cv_app.get(None) is not None
+    return _cv_app_get(None) is not None
 
 
 def has_request_context() -> bool:
@@ -647,7 +654,7 @@ def _default_template_ctx_processor() -> dict[str, Any]:
     the real objects, not proxies, and only those whose context is active.
     """
     rv: dict[str, Any] = {}
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is None:
         return rv
     rv["g"] = ctx.g
@@ -668,7 +675,7 @@ _NO_STREAM_CONTEXT = (
 
 def _reset(token: Token[AppContext | RequestContext]) -> None:
     try:
-        _cv_app.reset(token)
+        _cv_app_reset(token)
     except ValueError:
         # The server finished the body from another context; nothing of
         # ours is left set there.
@@ -678,7 +685,7 @@ def _reset(token: Token[AppContext | RequestContext]) -> None:
 def _with_context(gen: Iterator[T], req_ctx: RequestContext) -> Iterator[T]:
     # COMPAT(flask): the context is re-entered around the body without
     # running the teardown functions a second time.
-    token = _cv_app.set(req_ctx)
+    token = _cv_app_set(req_ctx)
     try:
         yield from gen
     finally:
@@ -693,7 +700,7 @@ def _with_context(gen: Iterator[T], req_ctx: RequestContext) -> Iterator[T]:
 async def _with_context_async(
     source: AsyncIterable[T], req_ctx: RequestContext
 ) -> AsyncIterator[T]:
-    token = _cv_app.set(req_ctx)
+    token = _cv_app_set(req_ctx)
     iterator = source.__aiter__()
     try:
         async for item in iterator:

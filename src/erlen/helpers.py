@@ -15,7 +15,7 @@ import sys
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, overload
 
 from .ctx import after_this_request, copy_current_request_context, stream_with_context
-from .globals import _NO_APP_MESSAGE, _cv_app, current_app
+from .globals import _NO_APP_MESSAGE, _cv_app_get, current_app
 from .http.exceptions import abort as _http_abort
 from .pipeline import nonblocking
 
@@ -58,7 +58,7 @@ def url_for(
     the query string.
     """
     # PERF: the context's app, not the current_app proxy (0.3 µs per URL).
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is None:
         raise RuntimeError(_NO_APP_MESSAGE)
     return ctx.app.url_for(
@@ -88,7 +88,7 @@ def redirect(
     (an ``app.response_class``); ``Response`` picks another response class.
     """
     if Response is None:
-        app_ctx = _cv_app.get(None)
+        app_ctx = _cv_app_get(None)
         if app_ctx is not None:
             return app_ctx.app.redirect(location, code=code)
     # COMPAT(flask): Flask ignores ``Response`` inside an app context; erlen
@@ -101,7 +101,7 @@ def redirect(
 def abort(code: int | BaseResponse, *args: Any, **kwargs: Any) -> NoReturn:
     """Stop the request with an HTTP error: ``abort(401)``, ``abort(404,
     "No such user.")``, or ``abort(response)`` to send that response."""
-    app_ctx = _cv_app.get(None)
+    app_ctx = _cv_app_get(None)
     if app_ctx is not None:
         app_ctx.app.aborter(code, *args, **kwargs)
     _http_abort(code, *args, **kwargs)

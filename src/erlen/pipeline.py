@@ -28,7 +28,7 @@ from types import FunctionType, MethodType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import urljoin
 
-from .globals import _cv_app
+from .globals import _cv_app_get
 from .http.exceptions import HTTPException
 from .http.urls import iri_to_uri
 
@@ -138,6 +138,11 @@ def _loop_for_this_thread() -> asyncio.AbstractEventLoop:
 _cv_serving_loop: contextvars.ContextVar[asyncio.AbstractEventLoop] = contextvars.ContextVar(
     "erlen.serving_loop"
 )
+# PERF: bound once, for erlen.asgi's per-request calls (see _cv_app_get in
+# erlen.globals: ``imported_name.method()`` is not specialised on 3.11).
+_cv_serving_loop_get = _cv_serving_loop.get
+_cv_serving_loop_set = _cv_serving_loop.set
+_cv_serving_loop_reset = _cv_serving_loop.reset
 
 
 def run_coroutine_sync(
@@ -262,7 +267,7 @@ def thread_pool(app: Erlen | None = None) -> ThreadPoolExecutor:
             if pool is None:
                 size = 40
                 if app is None:
-                    app_ctx = _cv_app.get(None)
+                    app_ctx = _cv_app_get(None)
                     app = app_ctx.app if app_ctx is not None else None
                 if app is not None:
                     size = int(app.config.get("ASGI_THREAD_POOL_SIZE") or size)

@@ -28,7 +28,7 @@ import json
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
-from .globals import _cv_app
+from .globals import _cv_app_get
 from .wrappers import Response
 
 __all__ = ["EventStream", "ServerSentEvent"]
@@ -129,7 +129,7 @@ class EventStream(Response):
         status: int | None = None,
         headers: Any = None,
     ) -> None:
-        app_ctx = _cv_app.get(None)
+        app_ctx = _cv_app_get(None)
         dumps: Callable[[Any], str] = _compact_json
         if app_ctx is not None:
             provider = app_ctx.app.json

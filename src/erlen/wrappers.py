@@ -16,7 +16,7 @@ from collections.abc import (
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from . import json
-from .globals import _cv_app
+from .globals import _cv_app_get, _cv_app_reset, _cv_app_set
 from .http.exceptions import BadRequest, HTTPException
 from .http.request import BodyStream
 from .http.request import Request as _BaseRequest
@@ -85,7 +85,7 @@ class Request(_BaseRequest):
         value = self._max_content_length
         if value is not _MISSING:
             return value
-        app_ctx = _cv_app.get(None)
+        app_ctx = _cv_app_get(None)
         if app_ctx is None:
             return None
         return app_ctx.app.config["MAX_CONTENT_LENGTH"]  # type: ignore[no-any-return]
@@ -100,7 +100,7 @@ class Request(_BaseRequest):
         value = self._max_form_memory_size
         if value is not _MISSING:
             return value
-        app_ctx = _cv_app.get(None)
+        app_ctx = _cv_app_get(None)
         if app_ctx is None:
             return 500_000
         return app_ctx.app.config["MAX_FORM_MEMORY_SIZE"]  # type: ignore[no-any-return]
@@ -115,7 +115,7 @@ class Request(_BaseRequest):
         value = self._max_form_parts
         if value is not _MISSING:
             return value
-        app_ctx = _cv_app.get(None)
+        app_ctx = _cv_app_get(None)
         if app_ctx is None:
             return 1_000
         return app_ctx.app.config["MAX_FORM_PARTS"]  # type: ignore[no-any-return]
@@ -136,7 +136,7 @@ class Request(_BaseRequest):
         files = _base_files(self)
         if files or self.mimetype == "multipart/form-data":
             return files
-        app_ctx = _cv_app.get(None)
+        app_ctx = _cv_app_get(None)
         if app_ctx is None or not app_ctx.app.debug or not self.form:
             return files
         from .debughelpers import _FilesWithHint, attach_enctype_error_multidict
@@ -185,7 +185,7 @@ class Request(_BaseRequest):
         try:
             return super().on_json_loading_failed(e)
         except BadRequest as error:
-            app_ctx = _cv_app.get(None)
+            app_ctx = _cv_app_get(None)
             if app_ctx is not None and app_ctx.app.debug:
                 raise
             raise BadRequest("The browser sent JSON that this server could not parse.") from error
@@ -205,11 +205,11 @@ def _max_content_length_in(request: Request, app_ctx: Any) -> int | None:
         return app_ctx.app.config["MAX_CONTENT_LENGTH"] if value is _MISSING else value
     # A subclass decides, maybe through current_app: the context is set, not
     # pushed, so nothing is torn down.
-    token = _cv_app.set(app_ctx)
+    token = _cv_app_set(app_ctx)
     try:
         return request.max_content_length
     finally:
-        _cv_app.reset(token)
+        _cv_app_reset(token)
 
 
 class Response(_BaseResponse):
@@ -295,7 +295,7 @@ class Response(_BaseResponse):
     @property
     def max_cookie_size(self) -> int:  # type: ignore[override]
         """``MAX_COOKIE_SIZE`` of the current app (4093 outside one)."""
-        app_ctx = _cv_app.get(None)
+        app_ctx = _cv_app_get(None)
         if app_ctx is None:
             return 4093
         return app_ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]

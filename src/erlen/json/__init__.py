@@ -12,7 +12,7 @@ from __future__ import annotations
 import json as _json
 from typing import IO, TYPE_CHECKING, Any
 
-from ..globals import _cv_app
+from ..globals import _cv_app_get
 from .provider import _default
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def dumps(obj: Any, **kwargs: Any) -> str:
 
     Keyword arguments go to the provider's (or :func:`json.dumps`'s) ``dumps``.
     """
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is not None:
         return ctx.app.json.dumps(obj, **kwargs)
     kwargs.setdefault("default", _default)
@@ -35,7 +35,7 @@ def dumps(obj: Any, **kwargs: Any) -> str:
 
 def dump(obj: Any, fp: IO[str], **kwargs: Any) -> None:
     """Serialize ``obj`` as JSON and write it to the text file ``fp``."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is not None:
         ctx.app.json.dump(obj, fp, **kwargs)
         return
@@ -45,7 +45,7 @@ def dump(obj: Any, fp: IO[str], **kwargs: Any) -> None:
 
 def loads(s: str | bytes, **kwargs: Any) -> Any:
     """Parse JSON from a string or bytes, with ``current_app.json`` when there is one."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is not None:
         return ctx.app.json.loads(s, **kwargs)
     return _json.loads(s, **kwargs)
@@ -53,7 +53,7 @@ def loads(s: str | bytes, **kwargs: Any) -> Any:
 
 def load(fp: IO[Any], **kwargs: Any) -> Any:
     """Read the file ``fp`` and parse it as JSON."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is not None:
         return ctx.app.json.load(fp, **kwargs)
     return _json.load(fp, **kwargs)
@@ -71,7 +71,7 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
         def user():
             return jsonify(name="alice", id=1)
     """
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is None:
         raise RuntimeError(
             "jsonify() needs an application context: call it inside a view, or"

@@ -68,6 +68,8 @@ from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from typing import IO, TYPE_CHECKING, Any, cast
 
+from ..http._interp import _own_instance_dict
+
 try:
     import orjson as _orjson
 except ImportError:  # pragma: no cover - depends on the environment
@@ -658,6 +660,24 @@ class DefaultJSONProvider(JSONProvider):
     #: Use orjson, when installed, wherever its output is identical.
     use_orjson: bool = True
 
+    def __init__(self, app: Erlen) -> None:
+        super().__init__(app)
+        # PERF: the class's settings, copied to the instance: every JSON
+        # response reads them, and CPython 3.11 specialises an attribute read
+        # only when the instance holds the value (the six class reads cost a
+        # JSON response about 1k instructions). ``app.json.sort_keys = False``
+        # works as in Flask; a subclass's own values are what is copied.
+        self.default = self.default
+        self.ensure_ascii = self.ensure_ascii
+        self.sort_keys = self.sort_keys
+        self.compact = self.compact
+        self.mimetype = self.mimetype
+        self.use_orjson = self.use_orjson
+        self._stock_dumps = type(self).dumps is DefaultJSONProvider.dumps
+        # Erlen.make_response reads the provider's __dict__ (a replaced
+        # ``response``); see _own_instance_dict.
+        _own_instance_dict(self)
+
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """Serialize ``obj`` to JSON with this provider's settings.
 
@@ -713,7 +733,7 @@ class DefaultJSONProvider(JSONProvider):
             if (
                 self.use_orjson
                 and self.default is _default
-                and type(self).dumps is DefaultJSONProvider.dumps
+                and self._stock_dumps
                 and _orjson_agrees()
             ):
                 # PERF: the settings go straight to orjson, without dumps()'s

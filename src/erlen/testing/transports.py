@@ -27,7 +27,7 @@ from typing import Any, Final, TypeVar
 from urllib.parse import quote, unquote_to_bytes
 
 from erlen.http.wsgi import _PATH_SAFE
-from erlen.pipeline import _cv_serving_loop
+from erlen.pipeline import _cv_serving_loop_get
 
 from .builder import _int_or_none
 
@@ -400,7 +400,7 @@ class ASGITransport:
         loop = self._loop
         if loop is None or not loop.is_running():
             return False
-        if _cv_serving_loop.get(None) is loop:
+        if _cv_serving_loop_get(None) is loop:
             return True
         # Another thread's request holds the loop, and the loop stops when
         # that request ends: waiting here could wait for ever.
