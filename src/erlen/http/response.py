@@ -630,7 +630,10 @@ class Response:
         content_type: str | None = None,
         direct_passthrough: bool = False,
     ) -> None:
-        if headers is None and self._plain_init:
+        # PERF: class settings read from the class: CPython 3.11 reads a
+        # class attribute through an instance by its slowest lookup.
+        cls = type(self)
+        if headers is None and cls._plain_init:
             # PERF: the common Response(body) / Response(body, mimetype=...)
             # path keeps its Content-Type header (from a cache) and length as
             # values; the Headers object is made when something reads
@@ -640,7 +643,7 @@ class Response:
                 self._type_header = ("Content-Type", _header_str(content_type, "values"))
             else:
                 if mimetype is None:
-                    mimetype = self.default_mimetype
+                    mimetype = cls.default_mimetype
                 if mimetype is None:
                     self._type_header = None
                 else:
@@ -651,7 +654,7 @@ class Response:
             self._headers = None
             self._length_value = None
             if status is None:
-                status = self.default_status
+                status = cls.default_status
             if type(status) is int and (line := _STATUS_LINES.get(status)) is not None:
                 self._status = line
                 self._status_code = status
@@ -664,7 +667,7 @@ class Response:
                 response = response.encode()
             if type(response) is bytes:
                 self.response = [response]
-                if self.automatically_set_content_length:
+                if cls.automatically_set_content_length:
                     self._length_value = str(len(response))
                 return
         else:
