@@ -132,8 +132,10 @@ class _ImportedAttribute:
         return getattr(importlib.import_module(self.module), self.name)
 
 
-#: erlen.asgi's entry point, once the first ASGI call imported it.
+#: erlen.asgi's entry point, once the first ASGI call imported it, and its
+#: HTTP server (what the entry point calls for an ``http`` scope).
 _asgi_serve: Callable[..., Any] | None = None
+_asgi_serve_http: Callable[..., Any] | None = None
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 _new_response = object.__new__
 _base_response_init = BaseResponse.__init__
@@ -1266,6 +1268,9 @@ class Erlen(Scaffold):
                     # per request (hello world 13.9 -> 13.2 µs). No WSGI
                     # middleware on wsgi_app either, which asgi_app would
                     # send HTTP requests through (checked here, once).
+                    if first["type"] == "http":
+                        # serve_directly's own choice, without its frame.
+                        return _asgi_serve_http(self, first, second, rest[0])  # type: ignore[misc]
                     return serve(self, first, second, rest[0])
                 return self.asgi_app(first, second, rest[0])
         count = (first is not _MISSING) + (second is not _MISSING) + len(rest)
@@ -1280,11 +1285,12 @@ class Erlen(Scaffold):
 
             app.asgi_app = SomeASGIMiddleware(app.asgi_app)
         """
-        global _asgi_serve
+        global _asgi_serve, _asgi_serve_http
         # PERF: the ASGI side (and asyncio) loads on the first ASGI call.
         from .asgi import asgi_app as serve_asgi
-        from .asgi import serve_directly
+        from .asgi import serve_directly, serve_http
 
+        _asgi_serve_http = serve_http
         _asgi_serve = serve_directly
         await serve_asgi(self, scope, receive, send)
 
