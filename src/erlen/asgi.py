@@ -124,9 +124,8 @@ async def serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> 
         await run_before_serving_async(app)
     config = app.config
     try:
-        request = request_from_scope(
-            scope, app.request_class, body=EMPTY_BODY, proxy=config["PROXY_FIX"]
-        )
+        # PERF: by position (keyword arguments cost the call a dict).
+        request = request_from_scope(scope, app.request_class, EMPTY_BODY, config["PROXY_FIX"])
     except HTTPException as e:
         # A request that cannot even be built (a path that is not UTF-8).
         await send_response(e.get_response(), send, method=str(scope.get("method", "GET")))
@@ -174,7 +173,8 @@ async def serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> 
         # PERF: no body declared (GET, HEAD): the shared empty body, no
         # receive() call and no per-request body object.
         ctx.match_request()
-    preserve = (scope.get("extensions") or {}).get(PRESERVE_CONTEXT_KEY)
+    extensions = scope.get("extensions")
+    preserve = extensions.get(PRESERVE_CONTEXT_KEY) if extensions else None
     if _cv_serving_loop_get(None) is not loop:
         # PERF: set, never reset: the value is this running loop for
         # whatever else runs in this context (usually the request's own

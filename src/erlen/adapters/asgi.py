@@ -318,7 +318,6 @@ def fix_forwarded_scope(scope: Mapping[str, Any], proxy: Mapping[str, int]) -> d
 def request_from_scope(
     scope: Mapping[str, Any],
     request_class: type[RequestT],
-    *,
     body: IO[bytes] | ASGIBody | None = None,
     proxy: Mapping[str, int] | None = None,
 ) -> RequestT:
