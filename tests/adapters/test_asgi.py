@@ -1019,3 +1019,44 @@ def test_scope_headers_lookups_see_the_first_of_repeated_names_in_any_order() ->
     assert [headers.get("X-Tag"), headers.get("accept"), headers.get("other")] == ["1", "a", "o"]
     assert headers.get("X-Tag", type=int) == 1
     assert headers.getlist("accept") == ["a", "b"]
+
+
+def test_scope_headers_without_repeats_answer_from_their_index() -> None:
+    # Every name once: get() and `in` answer from the dict of names, which
+    # must agree with the list in value, case and conversion.
+    headers = _scope_request_headers(
+        [("Content-Type", "text/plain"), ("Content-Length", "12"), ("X-N", "x")]
+    )
+    assert headers.get("content-length", type=int) == 12
+    assert headers.get("X-N", type=int) is None  # conversion fails: the default
+    assert headers.get("CONTENT-TYPE") == "text/plain"
+    assert headers.get("Upgrade", "none") == "none"
+    assert "cOntent-type" in headers and "Cookie" not in headers
+    assert headers["x-n"] == "x"
+    with pytest.raises(KeyError):
+        headers["Cookie"]
+
+
+@pytest.mark.parametrize(
+    ("pairs", "expected"),
+    [
+        ([("Host", "a")], False),
+        ([("Content-Length", "0")], False),
+        ([("Content-Length", " ")], False),
+        ([("Content-Length", "5")], True),
+        ([("Transfer-Encoding", "chunked")], True),
+        # Repeated names: the first value counts, as in the list scan.
+        ([("Content-Length", "0"), ("X", "1"), ("Content-Length", "5")], False),
+        ([("Content-Length", "5"), ("Content-Length", "0")], True),
+        ([("X", "1"), ("X", "2"), ("Content-Length", "3")], True),
+    ],
+)
+def test_a_body_may_follow_by_the_scope_headers(
+    pairs: list[tuple[str, str]], expected: bool
+) -> None:
+    from erlen.adapters.asgi import _scope_body_may_follow
+
+    headers = _scope_request_headers(pairs)
+    assert _scope_body_may_follow({"http_version": "1.1"}, headers) is expected
+    # HTTP/2 may send a body without either header.
+    assert _scope_body_may_follow({"http_version": "2"}, headers) is True

@@ -117,7 +117,8 @@ class ScopeHeaders(Headers):
     (a ``get`` over eight headers: about 3x faster). ``_names`` maps each
     name present to a value (the last), built in C from the list: a name
     that is absent (``Upgrade``, ``Cookie`` and the body's headers on most
-    requests) is answered without a scan.
+    requests) is answered without a scan, and so is every name when none
+    repeats (the dict then holds each one's only value).
     """
 
     __slots__ = ("_names",)
@@ -132,8 +133,13 @@ class ScopeHeaders(Headers):
                 return Headers.get(self, key, default)
             return Headers.get(self, key, default, type)
         wanted = _CANONICAL_NAMES.get(key) or _canonical_name(key)
-        if wanted not in self._names:
+        present = self._names
+        if wanted not in present:
             return default
+        if len(present) == len(self._list):
+            # Every name once: the dict holds the only value.
+            found = present[wanted]
+            return found if type is None else _convert(found, type, default)
         for name, value in self._list:
             if name == wanted:
                 if type is None:
@@ -197,19 +203,24 @@ def _scope_body_may_follow(scope: Mapping[str, Any], headers: Headers) -> bool:
     # title-cased: exact comparisons instead of two case-insensitive get()s.
     if scope.get("http_version", "1.1") not in ("1.1", "1.0"):
         return True
+    length: str | None = None
+    coding: str | None = None
     if type(headers) is ScopeHeaders:
         names = headers._names
         if "Content-Length" not in names and "Transfer-Encoding" not in names:
             # PERF: no body declared (GET, HEAD), without a scan.
             return False
-    length: str | None = None
-    coding: str | None = None
-    for name, value in headers._list:
-        if name == "Transfer-Encoding":
-            if coding is None:
-                coding = value
-        elif name == "Content-Length" and length is None:
-            length = value
+        if len(names) == len(headers._list):
+            # PERF: each name once: the two values without a scan.
+            coding = names.get("Transfer-Encoding")
+            length = names.get("Content-Length")
+    if length is None and coding is None:
+        for name, value in headers._list:
+            if name == "Transfer-Encoding":
+                if coding is None:
+                    coding = value
+            elif name == "Content-Length" and length is None:
+                length = value
     if coding:
         return True
     return length is not None and length.strip() not in ("", "0")
