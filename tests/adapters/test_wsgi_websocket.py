@@ -123,6 +123,15 @@ def test_the_session_and_the_environ_the_view_sees(app: Erlen) -> None:
     }
 
 
+def _echo_until_the_client_closes(ws: Any) -> int:
+    """Echo every message back; return the close code the library reports."""
+    try:
+        while True:
+            ws.send(ws.receive())
+    except simple_websocket.ConnectionClosed as e:
+        return int(e.reason)
+
+
 @pytest.mark.parametrize(("client_code", "view_sees"), [(1001, 1001), (1006, 1005)])
 def test_a_client_disconnect_reaches_the_view(app: Erlen, client_code: int, view_sees: int) -> None:
     ended: list[Any] = []
@@ -131,11 +140,7 @@ def test_a_client_disconnect_reaches_the_view(app: Erlen, client_code: int, view
     @app.route("/ws", websocket=True)
     def ws_view() -> str:
         ws = simple_websocket.Server(request.environ)
-        try:
-            while True:
-                ws.send(ws.receive())
-        except simple_websocket.ConnectionClosed as e:
-            ended.append(e.reason)
+        ended.append(_echo_until_the_client_closes(ws))
         done.set()
         return ""
 
@@ -225,11 +230,7 @@ def test_the_apps_pings_are_answered_so_the_connection_lives(app: Erlen) -> None
     def ws_view() -> str:
         # simple-websocket closes with 1008 when a ping goes unanswered.
         ws = simple_websocket.Server(request.environ, ping_interval=0.1)
-        try:
-            while True:
-                ws.send(ws.receive())
-        except simple_websocket.ConnectionClosed as e:
-            ended.append(e.reason)
+        ended.append(_echo_until_the_client_closes(ws))
         done.set()
         return ""
 
