@@ -361,10 +361,51 @@ def test_every_single_byte_change_is_rejected() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", "A", "garbage", "AAAA", "!!!!", "a.b.c", "e30.AAAA.BBBB", "€uro", "A" * 10_000],
+    [
+        "",
+        "A",
+        "garbage",
+        "AAAA",
+        "!!!!",
+        "a.b.c",
+        "e30.AAAA.BBBB",
+        "€uro",
+        "A" * 10_000,
+        # The standard alphabet's "+" and "/", and padding, are not base64url.
+        "AQ+/" * 12,
+        "AQID" * 11 + "AQ==",
+    ],
 )
 def test_garbage_is_rejected(value: str) -> None:
     assert interface().load_cookie(fake_app(), value) is None
+
+
+def test_standard_alphabet_of_a_valid_cookie_is_rejected() -> None:
+    app, iface = fake_app(), interface()
+    # The nonce is random: write until a cookie holds a "-" or "_".
+    value = next(
+        v for v in (iface.dump_cookie(app, {"a": 1}) for _ in range(200)) if "-" in v or "_" in v
+    )
+    assert iface.load_cookie(app, value) == ({"a": 1}, False)
+    standard = value.replace("-", "+").replace("_", "/")
+    assert iface.load_cookie(app, standard) is None
+    assert iface.load_cookie(app, value + "=" * (-len(value) % 4 or 4)) is None
+
+
+def test_session_class_overriding_keys_decides_what_is_stored() -> None:
+    class ScratchSession(SecureCookieSession):
+        """Keys starting with "tmp_" live for one request only."""
+
+        def keys(self) -> Any:
+            return [k for k in super().keys() if not k.startswith("tmp_")]
+
+    app, iface = fake_app(), interface()
+    data = ScratchSession({"user": 7, "tmp_token": "x"})
+    assert iface.load_cookie(app, iface.dump_cookie(app, data)) == ({"user": 7}, False)
+    # A plain session stores every key.
+    plain = SecureCookieSession({"user": 7, "tmp_token": "x"})
+    value = iface.dump_cookie(app, plain)
+    assert iface.load_cookie(app, value) == ({"user": 7, "tmp_token": "x"}, False)
 
 
 def test_other_secret_cannot_read() -> None:
@@ -600,7 +641,8 @@ def test_notes_login_profile_logout(app: Erlen, make_client: MakeClient) -> None
     assert "SameSite=Lax" in attrs
     assert "Path=/" in attrs
     assert not any(a.lower().startswith(("expires", "max-age", "domain", "secure")) for a in attrs)
-    assert rv.headers["Vary"] == "Cookie"
+    # Read, written and saved: one Vary, not one per step.
+    assert rv.headers.getlist("Vary") == ["Cookie"]
 
     rv = client.get("/profile")
     assert rv.status_code == 200
@@ -754,7 +796,8 @@ def test_permanent_session_expires_and_refreshes(
     rv = client.get("/untouched")
     (header,) = set_cookie_headers(rv)
     assert f"Expires={format_http(expected + timedelta(hours=2))}" in header
-    assert rv.headers["Vary"] == "Cookie"
+    # Never read, yet its cookie is sent: the response varies on Cookie.
+    assert rv.headers.getlist("Vary") == ["Cookie"]
     # The refreshed cookie still holds the session.
     assert client.get("/profile").text == "Welcome, user 1!"
 
