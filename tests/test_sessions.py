@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import string
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -337,10 +338,42 @@ def test_encrypted_round_trip_and_opacity() -> None:
     value = iface.dump_cookie(app, {"user": "alice-the-admin", "t": (1, 2)})
     assert iface.load_cookie(app, value) == ({"user": "alice-the-admin", "t": (1, 2)}, False)
     raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    assert raw[0] == 1
+    # Version 2, not permanent: the two bytes in the clear.
+    assert raw[:2] == b"\x02\x00"
     assert b"alice" not in raw
     assert b"user" not in raw
     assert "." not in value
+
+
+def test_permanent_flag_is_in_the_clear_and_authenticated() -> None:
+    app, iface = fake_app(), interface()
+    value = iface.dump_cookie(app, {"_permanent": True, "user": 1})
+    raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    assert raw[:2] == b"\x02\x01"
+    assert iface.load_cookie(app, value) == ({"_permanent": True, "user": 1}, False)
+    for flags in (b"\x00", b"\x03", b"\x80"):
+        forged = base64.urlsafe_b64encode(raw[:1] + flags + raw[2:]).rstrip(b"=").decode()
+        assert iface.load_cookie(app, forged) is None, flags
+
+
+def version_1_cookie(secret: str, data: dict[str, Any], now: float = NOW) -> str:
+    """A cookie in the format erlen wrote before version 2 (no flags byte)."""
+    from erlen import sessions as mod
+
+    nonce = bytes(range(12))
+    plain = mod._TIMESTAMP.pack(int(now)) + json.dumps(data).encode()
+    sealed = mod._cipher(secret.encode(), "cookie-session").encrypt(nonce, plain, b"\x01")
+    return base64.urlsafe_b64encode(b"\x01" + nonce + sealed).rstrip(b"=").decode()
+
+
+def test_version_1_cookie_still_reads() -> None:
+    app, iface = fake_app(), interface()
+    value = version_1_cookie("secret", {"user": 3})
+    assert iface.load_cookie(app, value) == ({"user": 3}, False)
+    # Its version byte is authenticated too: relabelled as version 2, refused.
+    raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    relabelled = base64.urlsafe_b64encode(b"\x02\x00" + raw[1:]).rstrip(b"=").decode()
+    assert iface.load_cookie(app, relabelled) is None
 
 
 def test_each_write_uses_a_fresh_nonce() -> None:
@@ -522,12 +555,12 @@ def test_non_dict_payload_is_rejected() -> None:
 
     nonce = b"\x00" * 12
     plain = mod._TIMESTAMP.pack(int(NOW)) + json.dumps([1, 2]).encode()
-    sealed = mod._cipher(b"secret", iface.salt).encrypt(nonce, plain, b"\x01")
-    token = base64.urlsafe_b64encode(b"\x01" + nonce + sealed).rstrip(b"=").decode()
+    sealed = mod._cipher(b"secret", iface.salt).encrypt(nonce, plain, b"\x02\x00")
+    token = base64.urlsafe_b64encode(b"\x02\x00" + nonce + sealed).rstrip(b"=").decode()
     assert iface.load_cookie(app, token) is None
     deep = mod._TIMESTAMP.pack(int(NOW)) + b"[" * 5000 + b"]" * 5000
-    sealed = mod._cipher(b"secret", iface.salt).encrypt(nonce, deep, b"\x01")
-    token = base64.urlsafe_b64encode(b"\x01" + nonce + sealed).rstrip(b"=").decode()
+    sealed = mod._cipher(b"secret", iface.salt).encrypt(nonce, deep, b"\x02\x00")
+    token = base64.urlsafe_b64encode(b"\x02\x00" + nonce + sealed).rstrip(b"=").decode()
     assert iface.decrypt("secret", token) is None
 
 
@@ -1369,3 +1402,165 @@ def test_secret_key_set_as_a_class_attribute_keys_the_session(
     assert rv.status_code == 200
     assert "session=" in rv.headers["Set-Cookie"]
     assert client.get("/get").text == "1"
+
+
+# -- opening an untouched session to refresh it --------------------------------
+
+
+@pytest.fixture
+def decryptions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the AES-GCM decryptions of session cookies."""
+    from erlen import sessions as mod
+
+    calls: list[int] = []
+    real = mod._cipher_for
+
+    class Counting:
+        def __init__(self, cipher: Any) -> None:
+            self.cipher = cipher
+
+        def encrypt(self, *args: Any) -> bytes:
+            return self.cipher.encrypt(*args)  # type: ignore[no-any-return]
+
+        def decrypt(self, *args: Any) -> bytes:
+            calls.append(1)
+            return self.cipher.decrypt(*args)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(mod, "_cipher_for", lambda key, salt: Counting(real(key, salt)))
+    return calls
+
+
+def test_untouched_request_skips_decrypting_a_non_permanent_cookie(
+    app: Erlen, make_client: MakeClient, decryptions: list[int]
+) -> None:
+    client = make_client(app)
+    client.get("/login")
+    rv = client.get("/untouched")
+    assert rv.text == "nothing"
+    assert set_cookie_headers(rv) == []
+    assert "Vary" not in rv.headers
+    assert decryptions == []
+    # A view that reads the session decrypts it, once.
+    assert client.get("/profile").text == "Welcome, user 123!"
+    assert decryptions == [1]
+
+
+def test_untouched_request_opens_a_permanent_or_old_cookie(
+    app: Erlen, make_client: MakeClient, decryptions: list[int]
+) -> None:
+    @app.route("/remember")
+    def remember() -> str:
+        session.permanent = True
+        session["user_id"] = 5
+        return ""
+
+    client = make_client(app)
+    client.get("/remember")
+    (header,) = set_cookie_headers(client.get("/untouched"))
+    assert "Expires=" in header
+    assert decryptions == [1]
+
+    # A cookie of the format before the flags byte cannot say: opened.
+    old = version_1_cookie(app.secret_key, {"user_id": 8}, now=time.time())  # type: ignore[arg-type]
+    client.set_cookie("session", old)
+    rv = client.get("/untouched")
+    assert set_cookie_headers(rv) == []
+    assert decryptions == [1, 1]
+    assert client.get("/profile").text == "Welcome, user 8!"
+
+
+@pytest.mark.parametrize("setting", ["fallback keys", "signed format"])
+def test_untouched_request_opens_when_the_cookie_may_be_rewritten(
+    app: Erlen, make_client: MakeClient, decryptions: list[int], setting: str
+) -> None:
+    client = make_client(app)
+    client.get("/login")
+    if setting == "fallback keys":
+        # The cookie may be under a fallback key, to be rewritten: opened
+        # (under the current one here, so nothing is sent).
+        app.config["SECRET_KEY_FALLBACKS"] = ["an older key"]
+        assert set_cookie_headers(client.get("/untouched")) == []
+    else:
+        # The encrypted cookie is rewritten in the format the config asks for.
+        app.config["SESSION_COOKIE_FORMAT"] = "signed"
+        (header,) = set_cookie_headers(client.get("/untouched"))
+        assert header.split(";")[0].count(".") == 2
+    assert decryptions == [1]
+
+
+def test_interface_sending_every_session_is_opened_untouched(make_client: MakeClient) -> None:
+    class SlidingSessions(SecureCookieSessionInterface):
+        """Refreshes every session, permanent or not (a sliding expiry)."""
+
+        def should_set_cookie(self, app: Any, session: SessionMixin) -> bool:
+            return True
+
+    for install in ("class", "instance"):
+        app = Erlen(__name__)
+        app.secret_key = "k"
+        if install == "class":
+            app.session_interface = SlidingSessions()
+        else:
+            app.session_interface = SecureCookieSessionInterface()
+            app.session_interface.should_set_cookie = (  # type: ignore[method-assign]
+                lambda app, session: True
+            )
+
+        @app.route("/login")
+        def login() -> str:
+            session["user_id"] = 1
+            return ""
+
+        @app.route("/untouched")
+        def untouched() -> str:
+            return "nothing"
+
+        client = make_client(app)
+        client.get("/login")
+        assert len(set_cookie_headers(client.get("/untouched"))) == 1, install
+
+
+def test_session_class_changing_the_flags_is_opened_untouched(make_client: MakeClient) -> None:
+    class AlwaysPermanent(SecureCookieSession):
+        """Every session is permanent, whatever it holds."""
+
+        @property
+        def permanent(self) -> bool:
+            return True
+
+        @permanent.setter
+        def permanent(self, value: bool) -> None:
+            pass
+
+    class Interface(SecureCookieSessionInterface):
+        session_class = AlwaysPermanent
+
+    app = Erlen(__name__)
+    app.secret_key = "k"
+    app.session_interface = Interface()
+
+    @app.route("/login")
+    def login() -> str:
+        session["user_id"] = 1
+        return ""
+
+    @app.route("/untouched")
+    def untouched() -> str:
+        return "nothing"
+
+    client = make_client(app)
+    client.get("/login")
+    (header,) = set_cookie_headers(client.get("/untouched"))
+    assert "Expires=" in header
+
+
+@pytest.mark.parametrize(
+    ("value", "opened"),
+    [("AgA" + "A" * 60, False), ("AgE" + "A" * 60, True), ("AQ" + "A" * 60, True), ("!", True)],
+)
+def test_should_open_to_refresh_reads_the_flags(value: str, opened: bool) -> None:
+    iface = SecureCookieSessionInterface()
+    request = SimpleNamespace(cookies={"session": value})
+    assert iface.should_open_to_refresh(fake_app(), request) is opened  # type: ignore[arg-type]
+    # The base interface opens every session, as Flask does.
+    assert SessionInterface().should_open_to_refresh(fake_app(), request) is True  # type: ignore[arg-type]

@@ -853,7 +853,9 @@ def session_to_refresh(app: Erlen, ctx: RequestContext) -> bool:
     (and a server-side record's expiry) moves forward on any request, also
     one for a page that never reads ``session``. erlen opens it lazily; this
     keeps Flask's promise for the requests that carry the cookie, and leaves
-    the others (no cookie: nothing to refresh) without the cost.
+    the others (no cookie: nothing to refresh) without the cost, and so
+    are those whose session interface knows, without opening the session,
+    that a save would send nothing (``should_open_to_refresh``).
     """
     request = ctx.request
     # PERF: the header test first: a request without cookies costs one lookup.
@@ -861,7 +863,12 @@ def session_to_refresh(app: Erlen, ctx: RequestContext) -> bool:
         return False
     if not app.config.get("SESSION_REFRESH_EACH_REQUEST", True):
         return False
-    return app.session_interface.get_cookie_name(app) in request.cookies
+    interface = app.session_interface
+    if interface.get_cookie_name(app) not in request.cookies:
+        return False
+    # erlen's own question, so an interface written for Flask may lack it.
+    ask = getattr(interface, "should_open_to_refresh", None)
+    return ask is None or bool(ask(app, request))
 
 
 async def open_session_to_refresh_async(app: Erlen, ctx: RequestContext) -> SessionMixin | None:
