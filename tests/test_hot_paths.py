@@ -86,7 +86,7 @@ def test_signal_receivers_connected_after_the_first_request_are_sent(
 
 
 def test_untouched_session_is_opened_only_to_refresh_a_cookie_it_carries(
-    app: Erlen, client: ErlenClient
+    app: Erlen, client: ErlenClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[bool] = []
     interface = app.session_interface
@@ -96,7 +96,9 @@ def test_untouched_session_is_opened_only_to_refresh_a_cookie_it_carries(
         opened.append(True)
         return original(app_, request_)
 
-    interface.open_session = spy  # type: ignore[method-assign]
+    # Through monkeypatch: every app shares the class's interface object, so
+    # the spy must not outlive this test.
+    monkeypatch.setattr(interface, "open_session", spy)
 
     @app.get("/plain")
     def plain() -> str:
