@@ -1488,6 +1488,27 @@ def test_untouched_request_opens_when_the_cookie_may_be_rewritten(
     assert decryptions == [1]
 
 
+def untouched_after_login(make_client: MakeClient, interface: SessionInterface) -> Any:
+    """The response to a view that never reads the session, from a client
+    holding the cookie that ``interface`` wrote at login."""
+    app = Erlen(__name__)
+    app.secret_key = "k"
+    app.session_interface = interface
+
+    @app.route("/login")
+    def login() -> str:
+        session["user_id"] = 1
+        return ""
+
+    @app.route("/untouched")
+    def untouched() -> str:
+        return "nothing"
+
+    client = make_client(app)
+    client.get("/login")
+    return client.get("/untouched")
+
+
 def test_interface_sending_every_session_is_opened_untouched(make_client: MakeClient) -> None:
     class SlidingSessions(SecureCookieSessionInterface):
         """Refreshes every session, permanent or not (a sliding expiry)."""
@@ -1495,29 +1516,12 @@ def test_interface_sending_every_session_is_opened_untouched(make_client: MakeCl
         def should_set_cookie(self, app: Any, session: SessionMixin) -> bool:
             return True
 
-    for install in ("class", "instance"):
-        app = Erlen(__name__)
-        app.secret_key = "k"
-        if install == "class":
-            app.session_interface = SlidingSessions()
-        else:
-            app.session_interface = SecureCookieSessionInterface()
-            app.session_interface.should_set_cookie = (  # type: ignore[method-assign]
-                lambda app, session: True
-            )
-
-        @app.route("/login")
-        def login() -> str:
-            session["user_id"] = 1
-            return ""
-
-        @app.route("/untouched")
-        def untouched() -> str:
-            return "nothing"
-
-        client = make_client(app)
-        client.get("/login")
-        assert len(set_cookie_headers(client.get("/untouched"))) == 1, install
+    rv = untouched_after_login(make_client, SlidingSessions())
+    assert len(set_cookie_headers(rv)) == 1
+    # The same replacement on the instance.
+    patched = SecureCookieSessionInterface()
+    patched.should_set_cookie = lambda app, session: True  # type: ignore[method-assign]
+    assert len(set_cookie_headers(untouched_after_login(make_client, patched))) == 1
 
 
 def test_session_class_changing_the_flags_is_opened_untouched(make_client: MakeClient) -> None:
@@ -1535,22 +1539,7 @@ def test_session_class_changing_the_flags_is_opened_untouched(make_client: MakeC
     class Interface(SecureCookieSessionInterface):
         session_class = AlwaysPermanent
 
-    app = Erlen(__name__)
-    app.secret_key = "k"
-    app.session_interface = Interface()
-
-    @app.route("/login")
-    def login() -> str:
-        session["user_id"] = 1
-        return ""
-
-    @app.route("/untouched")
-    def untouched() -> str:
-        return "nothing"
-
-    client = make_client(app)
-    client.get("/login")
-    (header,) = set_cookie_headers(client.get("/untouched"))
+    (header,) = set_cookie_headers(untouched_after_login(make_client, Interface()))
     assert "Expires=" in header
 
 
