@@ -387,9 +387,9 @@ _B64URL = re.compile(r"[A-Za-z0-9_-]+")
 # encode a cookie, 0.49 -> 0.33 µs to decode one).
 _TO_B64URL = bytes.maketrans(b"+/", b"-_")
 _FROM_B64URL = bytes.maketrans(b"-_", b"+/")
-# The version 2 header by permanence, and the flags bytes it may hold.
-_HEADERS = {False: bytes([_V2, 0]), True: bytes([_V2, _PERMANENT])}
-_FLAG_BYTES = frozenset([b"\x00", bytes([_PERMANENT])])
+# The two version 2 headers.
+_V2_PLAIN = bytes([_V2, 0])
+_V2_PERMANENT = bytes([_V2, _PERMANENT])
 # A cookie may be stamped a little in the future by a peer server whose clock
 # runs ahead of ours; beyond this it is refused.
 _MAX_CLOCK_SKEW = 60
@@ -557,7 +557,7 @@ class SecureCookieSessionInterface(SessionInterface):
         """Return the encrypted cookie value holding ``data``, stamped with now."""
         nonce = _random_nonce()
         plain_data = _plain_dict(data)
-        header = _HEADERS[bool(plain_data.get("_permanent", False))]
+        header = _V2_PERMANENT if plain_data.get("_permanent") else _V2_PLAIN
         text = self.serializer.dumps(plain_data)
         plain = _TIMESTAMP.pack(int(self.clock())) + text.encode()
         # SECURITY: no compression before encryption, so the cookie's length
@@ -580,13 +580,12 @@ class SecureCookieSessionInterface(SessionInterface):
             value.encode("ascii").translate(_FROM_B64URL) + b"=" * (-len(value) % 4)
         )
         version = raw[0] if raw else 0
-        if version == _V2:
+        if version == _V2 and len(raw) > 1 and raw[1] | _PERMANENT == _PERMANENT:
             size = 2
-            if raw[1:2] not in _FLAG_BYTES:
-                return None
         elif version == _V1:
             size = 1
         else:
+            # Another version, or flags this version does not define.
             return None
         if len(raw) < size + _MIN_SEALED:
             return None
