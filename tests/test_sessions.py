@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from markupsafe import Markup
 
-from erlen import Erlen, session
+from erlen import Erlen, request, session
 from erlen.json.tag import JSONTag, TaggedJSONSerializer
 from erlen.sessions import (
     NullSession,
@@ -654,6 +654,13 @@ def app() -> Erlen:
     def untouched() -> str:
         return "nothing"
 
+    @app.route("/remember")
+    def remember() -> str:
+        # A permanent login; ?user=N picks the user.
+        session.permanent = True
+        session["user_id"] = request.args.get("user", 1, type=int)
+        return ""
+
     @app.route("/dump")
     def dump() -> Any:
         return {"data": dict(session), "new": session.new}
@@ -809,12 +816,6 @@ def test_permanent_session_expires_and_refreshes(
     clock = Clock(app, monkeypatch)
     start = clock.now
 
-    @app.route("/remember")
-    def remember() -> str:
-        session.permanent = True
-        session["user_id"] = 1
-        return ""
-
     client = make_client(app)
     (header,) = set_cookie_headers(client.get("/remember"))
     expected = datetime.fromtimestamp(int(start), UTC) + timedelta(days=7)
@@ -874,12 +875,6 @@ def test_untouched_session_opens_only_to_refresh_a_cookie_it_carries(
             calls.append("after")
             return response
 
-    @app.route("/remember")
-    def remember() -> str:
-        session.permanent = True
-        session["user_id"] = 5
-        return ""
-
     client = make_client(app)
     # No cookie at all, then only someone else's: nothing to refresh.
     assert client.get("/untouched").text == "nothing"
@@ -888,7 +883,7 @@ def test_untouched_session_opens_only_to_refresh_a_cookie_it_carries(
     assert (interface.opened, interface.saved) == (0, 0)
     assert "Vary" not in rv.headers
 
-    client.get("/remember")
+    client.get("/remember?user=5")
     assert (interface.opened, interface.saved) == (1, 1)
     rv = client.get("/untouched")
     assert (interface.opened, interface.saved) == (2, 2)
@@ -911,18 +906,12 @@ def test_untouched_permanent_session_is_refreshed_on_an_error_page(
     # handle_exception): the refresh does not depend on the view succeeding.
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
-    @app.route("/remember")
-    def remember() -> str:
-        session.permanent = True
-        session["user_id"] = 6
-        return ""
-
     @app.route("/boom")
     def boom() -> str:
         raise RuntimeError("boom")
 
     client = make_client(app)
-    client.get("/remember")
+    client.get("/remember?user=6")
     rv = client.get("/boom")
     assert rv.status_code == 500
     (header,) = set_cookie_headers(rv)
@@ -1448,14 +1437,8 @@ def test_untouched_request_skips_decrypting_a_non_permanent_cookie(
 def test_untouched_request_opens_a_permanent_or_old_cookie(
     app: Erlen, make_client: MakeClient, decryptions: list[int]
 ) -> None:
-    @app.route("/remember")
-    def remember() -> str:
-        session.permanent = True
-        session["user_id"] = 5
-        return ""
-
     client = make_client(app)
-    client.get("/remember")
+    client.get("/remember?user=5")
     (header,) = set_cookie_headers(client.get("/untouched"))
     assert "Expires=" in header
     assert decryptions == [1]
