@@ -366,3 +366,140 @@ def test_async_teardown_appcontext(app: Erlen) -> None:
 
     assert get(app).body == b"ok"
     assert seen == [None]
+
+
+def _count_hops(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the calls handed to the worker thread pool."""
+    from erlen import pipeline
+
+    hops = [0]
+    real = pipeline._thread_pool
+
+    class Counting:
+        def __init__(self, pool: Any) -> None:
+            self.pool = pool
+
+        def submit(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            hops[0] += 1
+            return self.pool.submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_thread_pool", lambda: Counting(real()))
+    return hops
+
+
+def test_a_sync_endpoint_runs_context_to_teardown_in_one_thread_hop(
+    app: Erlen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: dict[str, int] = {}
+    order: list[str] = []
+
+    @app.before_request
+    def before() -> None:
+        order.append("before")
+        threads["before"] = threading.get_ident()
+
+    @app.after_request
+    def after(response: Any) -> Any:
+        order.append("after")
+        return response
+
+    @app.teardown_request
+    def teardown_request(exc: BaseException | None) -> None:
+        order.append("teardown_request")
+        threads["teardown_request"] = threading.get_ident()
+
+    @app.teardown_appcontext
+    def teardown_app(exc: BaseException | None) -> None:
+        order.append("teardown_appcontext")
+        threads["teardown_appcontext"] = threading.get_ident()
+
+    @app.get("/")
+    def index() -> str:
+        order.append("view")
+        threads["view"] = threading.get_ident()
+        session["n"] = 1
+        return "ok"
+
+    get(app)  # the first request builds the endpoint's pipeline
+    hops = _count_hops(monkeypatch)
+    order.clear()
+    result = get(app)
+    assert result.status == 200 and result.body == b"ok"
+    assert "session=" in (result.header("set-cookie") or "")
+    assert order == ["before", "view", "after", "teardown_request", "teardown_appcontext"]
+    assert hops[0] == 1
+    assert len(set(threads.values())) == 1
+    assert threads["view"] != threading.get_ident()
+
+
+def test_an_async_teardown_keeps_the_sync_dispatch_hop_and_runs_on_the_loop(
+    app: Erlen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, int] = {}
+
+    @app.teardown_request
+    async def teardown_request(exc: BaseException | None) -> None:
+        seen["teardown_request"] = threading.get_ident()
+
+    @app.get("/")
+    def index() -> str:
+        seen["view"] = threading.get_ident()
+        return "ok"
+
+    get(app)
+    hops = _count_hops(monkeypatch)
+    assert get(app).body == b"ok"
+    assert hops[0] == 1
+    assert seen["teardown_request"] == threading.get_ident() != seen["view"]
+
+
+def test_an_async_teardown_appcontext_is_awaited_on_the_loop(
+    app: Erlen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, int] = {}
+
+    @app.teardown_appcontext
+    async def close_db(exc: BaseException | None) -> None:
+        await asyncio.sleep(0)
+        seen["teardown_appcontext"] = threading.get_ident()
+
+    @app.get("/")
+    def index() -> str:
+        seen["view"] = threading.get_ident()
+        return "ok"
+
+    get(app)
+    hops = _count_hops(monkeypatch)
+    assert get(app).body == b"ok"
+    assert hops[0] == 1
+    assert seen["teardown_appcontext"] == threading.get_ident() != seen["view"]
+
+
+def test_a_client_leaving_a_sync_view_gets_its_teardown_after_the_view(app: Erlen) -> None:
+    order: list[str] = []
+    view_started = threading.Event()
+    done = threading.Event()
+
+    @app.teardown_request
+    def teardown_request(exc: BaseException | None) -> None:
+        order.append("teardown_request")
+        done.set()
+
+    @app.get("/slow")
+    def slow() -> str:
+        view_started.set()
+        time.sleep(0.2)
+        order.append("view returned")
+        return "late"
+
+    async def main() -> None:
+        task = asyncio.ensure_future(call(app, "GET", "/slow"))
+        while not view_started.is_set():
+            await asyncio.sleep(0.005)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    run(main())
+    assert done.wait(5)
+    assert order == ["view returned", "teardown_request"]

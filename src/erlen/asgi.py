@@ -39,6 +39,7 @@ from ._pipeline_async import (
     run_first_request_async,
     send_appcontext_pushed_async,
 )
+from ._pipeline_sync import handle_request_sync
 from .adapters.asgi import (
     EMPTY_BODY,
     ASGIBody,
@@ -61,6 +62,7 @@ from .pipeline import (
     _cv_serving_loop_reset,
     _cv_serving_loop_set,
     autocorrect_location,
+    is_async_callable,
     run_sync_in_thread,
     send_async,
     thread_pool,
@@ -182,7 +184,26 @@ async def serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> 
         # set/reset pair (0.2 µs).
         _cv_serving_loop_set(loop)
     try:
-        response = await handle_request_async(app, ctx, preserve)
+        rule = request.url_rule
+        if (
+            rule is not None
+            and (
+                app._pipelines.get(rule.endpoint) or app._pipeline_for_endpoint(rule.endpoint)
+            ).whole_request_sync
+            and preserve is None
+            and _whole_request_sync(app, request)
+        ):
+            # PERF: a sync view whose hooks and teardown functions are all
+            # sync runs the WSGI side's pipeline, context push to pop, in one
+            # worker-thread call: its teardown no longer takes a hop of its
+            # own per function after the dispatch's (a sync view with a
+            # teardown_request function: two hops -> one), and it never runs
+            # while the view still does, even when the client leaves. No
+            # context is pushed yet: the pool is sized from this app's config.
+            thread_pool(app)
+            response = await run_sync_in_thread(handle_request_sync, app, ctx)
+        else:
+            response = await handle_request_async(app, ctx, preserve)
         # The slot first: a response whose headers nobody read has no Location.
         if response._headers is not None and response.autocorrect_location_header:
             autocorrect_location(response, request)
@@ -217,6 +238,18 @@ async def serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> 
     finally:
         if body is not None:
             body.close()
+
+
+def _whole_request_sync(app: Erlen, request: Any) -> bool:
+    """For a request whose endpoint is sync through and through (view and
+    ``before_request``/``after_request``/``teardown_request`` functions:
+    ``EndpointPipeline.whole_request_sync``), whether the rest is too: it
+    matched, no pipeline step is replaced on the app, and the app's
+    ``teardown_appcontext`` functions are sync."""
+    if request.routing_exception is not None or app._steps_replaced:
+        return False
+    funcs = app.teardown_appcontext_funcs
+    return not funcs or not any(is_async_callable(f) for f in funcs)
 
 
 async def _receive_small_body(

@@ -546,6 +546,10 @@ class EndpointPipeline:
     offload_async: bool = False
     #: Always False: the sync driver already runs where it is.
     offload_sync: bool = False
+    #: ``offload_async``, and every ``teardown_request`` function is sync too:
+    #: the ASGI adapter then runs the whole request (context push, dispatch,
+    #: teardown, pop) in one worker-thread call of the sync pipeline.
+    whole_request_sync: bool = False
     #: Set (by :func:`mark_stale`, the one change made after construction)
     #: when a registry this was built from changes: a request holding it
     #: then runs the chain rebuilt from the registries as they are now.
@@ -801,6 +805,7 @@ def build_pipeline(app: Erlen, endpoint: str | None) -> EndpointPipeline:
         teardown_async=tuple(as_async(f) for f in teardown),
         errors=ErrorLookup(inner_first, app.error_handler_spec),
         offload_async=all_sync,
+        whole_request_sync=all_sync and not any(is_async_callable(f) for f in teardown),
     )
 
 
