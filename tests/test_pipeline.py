@@ -289,11 +289,11 @@ def test_run_sync_in_thread_skips_work_whose_caller_was_cancelled_first(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import threading
-    from concurrent.futures import ThreadPoolExecutor
 
     import erlen.pipeline as pipeline
+    from erlen._workers import WorkerPool
 
-    single = ThreadPoolExecutor(1)
+    single = WorkerPool(1)
     monkeypatch.setattr(pipeline, "_thread_pool", lambda app=None: single)
     release = threading.Event()
     ran: list[str] = []

@@ -37,10 +37,10 @@ from .http.urls import iri_to_uri
 if TYPE_CHECKING:
     import asyncio
     import concurrent.futures
-    from concurrent.futures import ThreadPoolExecutor
 
     from blinker import Signal
 
+    from ._workers import WorkerPool
     from .app import Erlen
     from .ctx import RequestContext
     from .http.request import Request
@@ -252,10 +252,10 @@ def as_sync(fn: Callable[..., Any]) -> Callable[..., Any]:
 # -- async driver: sync functions in a thread pool ----------------------------
 
 _executor_lock = threading.Lock()
-_executor: ThreadPoolExecutor | None = None
+_executor: WorkerPool | None = None
 
 
-def thread_pool(app: Erlen | None = None) -> ThreadPoolExecutor:
+def thread_pool(app: Erlen | None = None) -> WorkerPool:
     """The worker threads that run sync views, hooks and generators under
     ASGI; created on first use with ``ASGI_THREAD_POOL_SIZE`` threads (of
     ``app``, or of the current app) and shared by the process."""
@@ -271,9 +271,10 @@ def thread_pool(app: Erlen | None = None) -> ThreadPoolExecutor:
                     app = app_ctx.app if app_ctx is not None else None
                 if app is not None:
                     size = int(app.config.get("ASGI_THREAD_POOL_SIZE") or size)
-                from concurrent.futures import ThreadPoolExecutor
+                # Imported on first use: concurrent.futures is not cheap to import.
+                from ._workers import WorkerPool
 
-                pool = _executor = ThreadPoolExecutor(size, thread_name_prefix="erlen-sync")
+                pool = _executor = WorkerPool(size, thread_name_prefix="erlen-sync")
     return pool
 
 
@@ -331,7 +332,7 @@ async def run_sync_in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) ->
         else:
             loop.call_soon_threadsafe(_hand_over, future, result, None)
 
-    _thread_pool().submit(work)
+    _thread_pool().run_soon(work)
     return await future  # type: ignore[no-any-return]
 
 
