@@ -432,36 +432,17 @@ def test_a_sync_endpoint_runs_context_to_teardown_in_one_thread_hop(
     assert threads["view"] != threading.get_ident()
 
 
+@pytest.mark.parametrize("registry", ["teardown_request", "teardown_appcontext"])
 def test_an_async_teardown_keeps_the_sync_dispatch_hop_and_runs_on_the_loop(
-    app: Erlen, monkeypatch: pytest.MonkeyPatch
+    app: Erlen, monkeypatch: pytest.MonkeyPatch, registry: str
 ) -> None:
     seen: dict[str, int] = {}
 
-    @app.teardown_request
-    async def teardown_request(exc: BaseException | None) -> None:
-        seen["teardown_request"] = threading.get_ident()
-
-    @app.get("/")
-    def index() -> str:
-        seen["view"] = threading.get_ident()
-        return "ok"
-
-    get(app)
-    hops = _count_hops(monkeypatch)
-    assert get(app).body == b"ok"
-    assert hops[0] == 1
-    assert seen["teardown_request"] == threading.get_ident() != seen["view"]
-
-
-def test_an_async_teardown_appcontext_is_awaited_on_the_loop(
-    app: Erlen, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: dict[str, int] = {}
-
-    @app.teardown_appcontext
-    async def close_db(exc: BaseException | None) -> None:
+    async def teardown(exc: BaseException | None) -> None:
         await asyncio.sleep(0)
-        seen["teardown_appcontext"] = threading.get_ident()
+        seen["teardown"] = threading.get_ident()
+
+    getattr(app, registry)(teardown)
 
     @app.get("/")
     def index() -> str:
@@ -472,7 +453,7 @@ def test_an_async_teardown_appcontext_is_awaited_on_the_loop(
     hops = _count_hops(monkeypatch)
     assert get(app).body == b"ok"
     assert hops[0] == 1
-    assert seen["teardown_appcontext"] == threading.get_ident() != seen["view"]
+    assert seen["teardown"] == threading.get_ident() != seen["view"]
 
 
 def test_a_client_leaving_a_sync_view_gets_its_teardown_after_the_view(app: Erlen) -> None:
